@@ -1,0 +1,1 @@
+"""mntbench orchestration: kernel build, VM runner, plans, stats, gate."""

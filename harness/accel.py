@@ -1,0 +1,86 @@
+"""Pick the accelerator: KVM when it really boots the kernel, else TCG.
+
+/dev/kvm existing is not enough: on some hosts it is a nested hypervisor
+(e.g. kvm_pvm) on which a stock kernel hangs right after "early console in
+setup code". So the first run on a host makes a probe boot under KVM with a
+short time limit, and caches the verdict per host (hostname, host kernel,
+QEMU version). MNTBENCH_ACCEL=kvm|tcg overrides.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import platform
+import subprocess
+import sys
+from typing import Callable
+
+from harness import errors
+from harness.paths import cache_dir
+
+PROBE_TIMEOUT = 25.0    # a KVM boot takes ~1-3 s; TCG here takes ~4 s
+
+
+def host_key() -> str:
+    qemu = subprocess.run(["qemu-system-x86_64", "--version"],
+                          capture_output=True, text=True).stdout
+    qemu = qemu.splitlines()[0] if qemu else "qemu?"
+    return f"{platform.node()}|{platform.release()}|{qemu}"
+
+
+def _cache_file():
+    return cache_dir() / "accel.json"
+
+
+def _cached(key: str) -> dict | None:
+    try:
+        data = json.loads(_cache_file().read_text())
+    except (OSError, ValueError):
+        return None
+    return data if data.get("host") == key else None
+
+
+def _store(verdict: dict) -> None:
+    path = _cache_file()
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(verdict, indent=2) + "\n")
+    tmp.rename(path)
+
+
+def _probe(cfg, boot: Callable) -> tuple[str, str]:
+    """Boot `true` under KVM with a short limit; (accel, reason)."""
+    if not os.access("/dev/kvm", os.R_OK | os.W_OK):
+        return "tcg", "no usable /dev/kvm"
+    probe = dataclasses.replace(cfg, timeout=PROBE_TIMEOUT, cpus=1,
+                                mem_mb=512)
+    try:
+        res = boot(probe, "true", "kvm", silent=True)
+    except errors.GuestTimeout:
+        return "tcg", (f"a KVM probe boot did not finish in "
+                       f"{PROBE_TIMEOUT:g}s (nested or broken KVM)")
+    except errors.VMError as e:
+        return "tcg", f"a KVM probe boot failed: {str(e).splitlines()[0]}"
+    if res.rc != 0:
+        return "tcg", f"a KVM probe boot exited {res.rc}"
+    return "kvm", f"a KVM probe boot worked in {res.seconds:.1f}s"
+
+
+def choose(cfg, boot: Callable, quiet: bool = False) -> str:
+    forced = os.environ.get("MNTBENCH_ACCEL")
+    if forced:
+        if forced not in ("kvm", "tcg"):
+            raise errors.InputError(
+                f"MNTBENCH_ACCEL={forced}: allowed values are kvm, tcg")
+        return forced
+    key = host_key()
+    verdict = _cached(key)
+    if verdict is None:
+        name, reason = _probe(cfg, boot)
+        verdict = {"host": key, "accel": name, "reason": reason}
+        _store(verdict)
+    if verdict["accel"] == "tcg" and not quiet:
+        print(f"mntbench: using TCG: {verdict['reason']} "
+              f"(cached in {_cache_file()})", file=sys.stderr)
+    return verdict["accel"]

@@ -1,0 +1,56 @@
+#!/bin/sh
+# PID 1 of the mntbench guest. The root is the host's, read-only over 9p.
+# Kernel command line: mntbench.ctl=<host dir of the control files>
+# mntbench.res=<host results dir>. The control dir holds `cmd` (run with
+# /bin/sh), `cwd` and `env`; this script writes `rc` there, then powers off.
+PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export PATH HOME=/root TERM=dumb LANG=C.UTF-8
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t tmpfs tmpfs /tmp
+mount -t tmpfs tmpfs /run
+mount -t tracefs tracefs /sys/kernel/tracing
+mount -t debugfs debugfs /sys/kernel/debug
+mount -t bpf bpf /sys/fs/bpf
+
+for arg in $(cat /proc/cmdline); do
+	case "$arg" in
+	mntbench.ctl=*) ctl=${arg#mntbench.ctl=} ;;
+	mntbench.res=*) res=${arg#mntbench.res=} ;;
+	esac
+done
+
+# The results share is the only writable host directory; it is mounted at
+# its host path, so commands can use the same paths as on the host.
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 results "$res" ||
+	echo "mntbench-init: cannot mount results share at $res" >&2
+
+# Command output goes to the runner's stdout/stderr over two virtio serial
+# ports (not hvc consoles: a tty drops what is unsent when it is closed).
+out=/dev/console
+err=/dev/console
+for port in /sys/class/virtio-ports/*; do
+	case "$(cat "$port/name" 2>/dev/null)" in
+	mntbench.out) out=/dev/${port##*/} ;;
+	mntbench.err) err=/dev/${port##*/} ;;
+	esac
+done
+
+rc=125
+if [ -r "$ctl/cmd" ]; then
+	[ -r "$ctl/env" ] && . "$ctl/env"
+	cd "$(cat "$ctl/cwd" 2>/dev/null || echo /)" 2>/dev/null || cd /
+	/bin/sh "$ctl/cmd" </dev/null >$out 2>$err
+	rc=$?
+else
+	echo "mntbench-init: no command at $ctl/cmd" >$err
+fi
+echo "$rc" >"$ctl/rc.tmp" && mv "$ctl/rc.tmp" "$ctl/rc"
+echo "mntbench-init: exit $rc"
+sync
+umount "$res" 2>/dev/null
+echo o >/proc/sysrq-trigger
+sleep 5
+echo b >/proc/sysrq-trigger

@@ -1,0 +1,311 @@
+"""Build the patched guest kernel, cached outside the checkout.
+
+Layout under $MNTBENCH_CACHE (default ~/.cache/mntbench)/kernel:
+
+    work/<src-id>/tree        pristine copy of the source, as a git repo,
+                              with the current series applied on top
+    work/<src-id>/build-<frag>  out-of-tree build (O=), reused across series
+                              changes so that a new patch rebuilds
+                              incrementally
+    out/<key>/                bzImage, vmlinux, .config, info.json, where key
+                              hashes source identity, series and fragment
+
+The given source (tarball or tree) is never modified.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness import errors
+from harness.paths import REPO, cache_dir
+
+DEFAULT_KSRC = Path("/usr/src/linux-source-6.12.tar.xz")
+DEFAULT_PATCHES = REPO / "kernel-patches" / "series-6.12"
+DEFAULT_FRAGMENT = REPO / "kernel-patches" / "mntbench.config"
+
+
+@dataclass(frozen=True)
+class Kernel:
+    """A built kernel: what the VM boots and what the probes read."""
+
+    dir: Path
+    bzimage: Path
+    vmlinux: Path
+    config: Path
+    info: dict
+
+    @property
+    def has_switch(self) -> bool:
+        return bool(self.info.get("series"))
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _run(cmd: list[str], cwd: Path | None = None, log=None) -> None:
+    res = subprocess.run(cmd, cwd=cwd, stdout=log or subprocess.DEVNULL,
+                         stderr=subprocess.STDOUT if log else subprocess.PIPE)
+    if res.returncode != 0:
+        detail = "" if log else res.stderr.decode(errors="replace").strip()
+        raise errors.BuildError(f"{' '.join(cmd)} failed: {detail}")
+
+
+def source_identity(ksrc: Path) -> str:
+    """What the source is, cheaply: a file by stat, a git tree by HEAD and
+    its uncommitted diff, any other tree by the stat of every file."""
+    ksrc = ksrc.resolve()
+    if ksrc.is_file():
+        st = ksrc.stat()
+        return _sha(f"file:{ksrc}:{st.st_size}:{st.st_mtime_ns}".encode())
+    if not (ksrc / "Makefile").is_file():
+        raise errors.InputError(
+            f"KSRC={ksrc}: not a kernel tree or .tar.xz tarball")
+    if (ksrc / ".git").exists():
+        head = subprocess.run(["git", "-C", str(ksrc), "rev-parse", "HEAD"],
+                              capture_output=True, check=True).stdout
+        diff = subprocess.run(["git", "-C", str(ksrc), "diff", "HEAD"],
+                              capture_output=True, check=True).stdout
+        return _sha(b"git:" + head + diff)
+    h = hashlib.sha256(b"dir:")
+    for root, dirs, files in os.walk(ksrc):
+        dirs.sort()
+        for name in sorted(files):
+            p = os.path.join(root, name)
+            st = os.lstat(p)
+            h.update(f"{p}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+    return h.hexdigest()
+
+
+def read_series(patches: Path | None) -> list[Path]:
+    """The patches named by <dir>/series, in order; [] for none."""
+    if patches is None:
+        return []
+    series = patches / "series"
+    if not series.is_file():
+        raise errors.InputError(
+            f"PATCHES={patches}: no 'series' file there (or use PATCHES=none)")
+    out = []
+    for line in series.read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        p = patches / line
+        if not p.is_file():
+            raise errors.InputError(f"series names {line}, missing in {patches}")
+        out.append(p)
+    return out
+
+
+def series_hash(series: list[Path]) -> str:
+    h = hashlib.sha256()
+    for p in series:
+        h.update(p.name.encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest() if series else ""
+
+
+def _populate_tree(ksrc: Path, tree: Path) -> None:
+    """Copy the pristine source into tree/ and commit it as the base."""
+    tmp = tree.with_name(tree.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    print(f"kernel: copying source {ksrc} (once per source)", flush=True)
+    if ksrc.is_file():
+        _run(["tar", "xf", str(ksrc), "-C", str(tmp), "--strip-components=1"])
+    else:
+        _run(["rsync", "-a", "--exclude=.git", f"{ksrc}/", f"{tmp}/"])
+    git = ["git", "-c", "user.name=mntbench", "-c", "user.email=mntbench@localhost"]
+    _run(git + ["init", "-q"], cwd=tmp)
+    _run(git + ["add", "-f", "-A"], cwd=tmp)
+    _run(git + ["commit", "-q", "-m", "pristine source"], cwd=tmp)
+    tmp.rename(tree)
+
+
+def _apply_series(tree: Path, series: list[Path], state: Path) -> None:
+    """Bring tree/ to base + series; files the series does not touch keep
+    their mtime, so make rebuilds only what changed."""
+    want = series_hash(series)
+    if state.is_file() and state.read_text() == want:
+        return
+    state.unlink(missing_ok=True)
+    _run(["git", "reset", "-q", "--hard"], cwd=tree)
+    _run(["git", "clean", "-q", "-fdx"], cwd=tree)
+    for p in series:
+        res = subprocess.run(["git", "apply", "--whitespace=nowarn", str(p)],
+                             cwd=tree, capture_output=True, text=True)
+        if res.returncode != 0:
+            _run(["git", "reset", "-q", "--hard"], cwd=tree)
+            _run(["git", "clean", "-q", "-fdx"], cwd=tree)
+            first = (res.stderr.strip().splitlines() or ["?"])[0]
+            raise errors.BuildError(
+                f"patch {p.name} does not apply to this source: {first}")
+        print(f"kernel: applied {p.name}", flush=True)
+    state.write_text(want)
+
+
+def _fragment_options(fragment: Path) -> dict[str, str]:
+    """CONFIG_FOO -> wanted value ('n' for '# CONFIG_FOO is not set')."""
+    opts = {}
+    for line in fragment.read_text().splitlines():
+        line = line.strip()
+        if line.startswith("CONFIG_") and "=" in line:
+            k, v = line.split("=", 1)
+            opts[k] = v
+        elif line.startswith("# CONFIG_") and line.endswith(" is not set"):
+            opts[line[2:].split()[0]] = "n"
+    return opts
+
+
+def _config_values(config: Path) -> dict[str, str]:
+    return _fragment_options(config)
+
+
+def _configure(tree: Path, build: Path, fragment: Path, log) -> None:
+    make = ["make", "-s", "-C", str(tree), f"O={build}", "ARCH=x86_64"]
+    cfg = build / ".config"
+    stamp = build / ".mntbench-fragment"
+    want = _sha(fragment.read_bytes())
+    if cfg.is_file() and stamp.is_file() and stamp.read_text() == want:
+        # Same fragment: keep .config, only pick up Kconfig changes.
+        _run(make + ["olddefconfig"], log=log)
+    else:
+        build.mkdir(parents=True, exist_ok=True)
+        _run(make + ["tinyconfig"], log=log)
+        _run(["scripts/kconfig/merge_config.sh", "-m", "-O", str(build),
+              str(cfg), str(fragment)], cwd=tree, log=log)
+        _run(make + ["olddefconfig"], log=log)
+        stamp.write_text(want)
+    have = _config_values(cfg)
+    missing = [f"{k}={v}" for k, v in _fragment_options(fragment).items()
+               if have.get(k, "n") != v]
+    if missing:
+        stamp.unlink(missing_ok=True)
+        raise errors.BuildError(
+            "kernel config lacks fragment options (absent from this tree "
+            "or dependencies unmet): " + " ".join(missing))
+
+
+def _compile(tree: Path, build: Path, log) -> str:
+    jobs = str(os.cpu_count() or 1)
+    make = ["make", "-C", str(tree), f"O={build}", "ARCH=x86_64", f"-j{jobs}"]
+    res = subprocess.run(make + ["bzImage", "vmlinux"], stdout=log,
+                         stderr=subprocess.STDOUT)
+    if res.returncode != 0:
+        raise errors.BuildError(f"kernel compile failed (log: {log.name})")
+    rel = subprocess.run(make + ["-s", "kernelrelease"], capture_output=True,
+                         text=True, check=True).stdout.strip()
+    return rel
+
+
+def _publish(build: Path, out: Path, info: dict) -> None:
+    """Copy the artifacts, then rename: a half-built kernel never shows."""
+    tmp = out.with_name(out.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    shutil.copy2(build / "arch/x86/boot/bzImage", tmp / "bzImage")
+    shutil.copy2(build / "vmlinux", tmp / "vmlinux")
+    shutil.copy2(build / ".config", tmp / "config")
+    shutil.copy2(build / "System.map", tmp / "System.map")
+    (tmp / "info.json").write_text(json.dumps(info, indent=2) + "\n")
+    shutil.rmtree(out, ignore_errors=True)
+    tmp.rename(out)
+
+
+def _load(out: Path) -> Kernel:
+    return Kernel(dir=out, bzimage=out / "bzImage", vmlinux=out / "vmlinux",
+                  config=out / "config",
+                  info=json.loads((out / "info.json").read_text()))
+
+
+def kernel_key(ksrc: Path, patches: Path | None, fragment: Path) -> tuple:
+    src_id = source_identity(ksrc)
+    series = read_series(patches)
+    ser = series_hash(series)
+    frag = _sha(fragment.read_bytes())
+    key = _sha(f"{src_id}\n{ser}\n{frag}".encode())[:16]
+    return src_id, series, ser, frag, key
+
+
+def ensure_kernel(ksrc: Path = DEFAULT_KSRC,
+                  patches: Path | None = DEFAULT_PATCHES,
+                  fragment: Path = DEFAULT_FRAGMENT) -> Kernel:
+    """Return the kernel built from these inputs, building it if needed."""
+    if not ksrc.exists():
+        raise errors.InputError(f"KSRC={ksrc}: no such file or directory")
+    if not fragment.is_file():
+        raise errors.InputError(f"FRAGMENT={fragment}: no such file")
+    src_id, series, ser, frag, key = kernel_key(ksrc, patches, fragment)
+    root = cache_dir() / "kernel"
+    out = root / "out" / key
+    if (out / "info.json").is_file():
+        return _load(out)
+    work = root / "work" / src_id[:16]
+    work.mkdir(parents=True, exist_ok=True)
+    with open(work / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (out / "info.json").is_file():
+            return _load(out)
+        tree = work / "tree"
+        if not tree.is_dir():
+            _populate_tree(ksrc.resolve(), tree)
+        _apply_series(tree, series, work / "applied-series")
+        build = work / f"build-{frag[:12]}"
+        build.mkdir(parents=True, exist_ok=True)
+        logpath = build / "mntbench-build.log"
+        t0 = time.monotonic()
+        with open(logpath, "w") as log:
+            print(f"kernel: building in {build} (log: {logpath})", flush=True)
+            _configure(tree, build, fragment, log)
+            release = _compile(tree, build, log)
+        info = {
+            "key": key, "ksrc": str(ksrc.resolve()), "source_id": src_id,
+            "series": [p.name for p in series], "series_hash": ser,
+            "fragment_hash": frag, "release": release,
+            "config_hash": _sha((build / ".config").read_bytes()),
+            "build_seconds": round(time.monotonic() - t0, 1),
+        }
+        _publish(build, out, info)
+    return _load(out)
+
+
+def _parse_patches(value: str) -> Path | None:
+    return None if value in ("", "none") else Path(value)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(
+        prog="mntbench-kernel",
+        description="Build (or find cached) the patched guest kernel.")
+    ap.add_argument("--ksrc", type=Path, default=DEFAULT_KSRC,
+                    help="kernel source: .tar.xz or a tree (default: %(default)s)")
+    ap.add_argument("--patches", default=str(DEFAULT_PATCHES),
+                    help="series directory, or 'none' (default: %(default)s)")
+    ap.add_argument("--fragment", type=Path, default=DEFAULT_FRAGMENT)
+    args = ap.parse_args(argv)
+    t0 = time.monotonic()
+    try:
+        k = ensure_kernel(args.ksrc, _parse_patches(args.patches),
+                          args.fragment)
+    except errors.MntbenchError as e:
+        print(f"mntbench-kernel: error: {e}", file=sys.stderr)
+        return e.exit_code
+    mode = ("switchable overlay modes" if k.has_switch
+            else "no patches: the tree's own fixed overlay mode only")
+    print(f"kernel: {k.info['release']} ready in {time.monotonic() - t0:.1f}s"
+          f" ({mode})\nkernel: {k.bzimage}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

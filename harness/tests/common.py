@@ -1,0 +1,29 @@
+"""Shared set-up for the guest tests: the default kernel and a VM config."""
+
+from __future__ import annotations
+
+import functools
+import os
+import tempfile
+from pathlib import Path
+
+from harness import kbuild, vm
+from harness.paths import REPO
+
+
+@functools.lru_cache(maxsize=None)
+def kernel() -> kbuild.Kernel:
+    return kbuild.ensure_kernel()
+
+
+def results_dir(name: str) -> Path:
+    """A fresh writable share under results/ (git-ignored)."""
+    base = REPO / "results" / "tests"
+    base.mkdir(parents=True, exist_ok=True)
+    return Path(tempfile.mkdtemp(prefix=f"{name}-", dir=base))
+
+
+def vm_config(name: str, **kw) -> vm.VMConfig:
+    kw.setdefault("cpus", os.cpu_count() or 1)
+    kw.setdefault("timeout", 600.0)
+    return vm.VMConfig(kernel=kernel(), results=results_dir(name), **kw)

@@ -1,0 +1,120 @@
+#!/usr/bin/python3
+"""Guest side of the mode tests: exercise the private_mounts switch and
+count, with bpftrace on the running kernel, what each mode does.
+
+Writes one JSON document (write, then rename) to the path given; the host
+side (harness/tests/test_kernel_modes.py) asserts on it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
+from harness.btf import member_offset  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[3]
+SWITCH = Path("/sys/module/overlay/parameters/private_mounts")
+MODES = ["longterm-array", "longterm-array-normal", "longterm-serial",
+         "detached"]
+GP_SCRIPT = REPO / "bpf" / "ovl-gp-count.bt"
+ROOT = Path("/tmp/ovlt")
+
+
+def bpftrace(args: list[str]) -> dict[str, int]:
+    """Run bpftrace with JSON output; the maps it printed at exit."""
+    res = subprocess.run(["bpftrace", "-f", "json", *args],
+                         capture_output=True, text=True)
+    if res.returncode != 0:
+        raise RuntimeError(f"bpftrace failed: {res.stderr.strip()}")
+    maps: dict[str, int] = {}
+    for line in res.stdout.splitlines():
+        try:
+            doc = json.loads(line)
+        except ValueError:
+            continue
+        if doc.get("type") == "map":
+            maps.update(doc["data"])
+    return maps
+
+
+def make_layers(n: int) -> str:
+    """n lower dirs on a tmpfs; a file 'f' in the bottom one."""
+    ROOT.mkdir(exist_ok=True)
+    subprocess.run(["mount", "-t", "tmpfs", "tmpfs", str(ROOT)], check=True)
+    for i in range(n):
+        (ROOT / str(i)).mkdir()
+    (ROOT / str(n - 1) / "f").write_text("bottom\n")
+    (ROOT / "m").mkdir()
+    return ":".join(str(ROOT / str(i)) for i in range(n))
+
+
+def check_switch() -> dict:
+    out = {"exists": SWITCH.exists()}
+    if not out["exists"]:
+        return out
+    out["default"] = SWITCH.read_text().strip()
+    try:
+        SWITCH.write_text("bogus")
+        out["bad_value"] = "accepted"
+    except OSError as e:
+        out["bad_value"] = os.strerror(e.errno)
+    out["after_bad"] = SWITCH.read_text().strip()
+    return out
+
+
+def one_mode(mode: str, layers: int, closes: int, off: int) -> dict:
+    SWITCH.write_text(mode)
+    lower = make_layers(layers)
+    mnt = ROOT / "m"
+    subprocess.run(["mount", "-t", "overlay", "overlay", "-o",
+                    f"lowerdir={lower}", str(mnt)], check=True)
+    shown = [ln for ln in Path("/proc/mounts").read_text().splitlines()
+             if f" {mnt} overlay " in ln]
+    opt = [o for o in shown[0].split()[3].split(",")
+           if o.startswith("private_mounts=")] if shown else []
+    # Change the switch under an existing mount: teardown must not follow.
+    SWITCH.write_text("detached" if mode != "detached" else "longterm-serial")
+    loop = (f"import os\nfor _ in range({closes}):\n"
+            f"    os.close(os.open('{mnt}/f', os.O_RDONLY))\n")
+    puts = bpftrace([str(GP_SCRIPT), str(off), "-c",
+                     f"/usr/bin/python3 -c \"{loop}\""])
+    gps = bpftrace([str(GP_SCRIPT), str(off), "-c", f"/bin/umount {mnt}"])
+    subprocess.run(["umount", str(ROOT)], check=True)
+    keys = ["ovl_free_fs", "ovl_sync_rcu", "ovl_sync_rcu_exp",
+            "umount_sync_rcu", "umount_sync_rcu_exp"]
+    return {
+        "shown": opt[0].split("=", 1)[1] if opt else None,
+        "closes": closes,
+        "mntput_ns_null": puts.get("@mntput_ns_null", 0),
+        "mntput_ns_internal": puts.get("@mntput_ns_internal", 0),
+        **{k: gps.get("@" + k, 0) for k in keys},
+    }
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("output", type=Path)
+    ap.add_argument("--layers", type=int, default=100)
+    ap.add_argument("--closes", type=int, default=1000)
+    args = ap.parse_args()
+    doc: dict = {"release": os.uname().release, "switch": check_switch()}
+    if doc["switch"]["exists"]:
+        off = member_offset("/sys/kernel/btf/vmlinux", "mount", "mnt")
+        doc["modes"] = {m: one_mode(m, args.layers, args.closes, off)
+                        for m in MODES}
+        SWITCH.write_text("longterm-array")
+    tmp = args.output.with_suffix(".tmp")
+    tmp.write_text(json.dumps(doc, indent=2) + "\n")
+    tmp.rename(args.output)
+    print(json.dumps(doc, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,89 @@
+"""The private_mounts switch in the guest, checked by exact probe counts
+(bpftrace on the guest kernel), never by timings."""
+
+from __future__ import annotations
+
+import json
+import unittest
+
+from harness import vm
+from harness.paths import REPO
+from harness.tests import common
+
+LAYERS = 100
+CLOSES = 1000
+
+
+class ModesTest(unittest.TestCase):
+    doc: dict = {}
+
+    @classmethod
+    def setUpClass(cls):
+        cfg = common.vm_config("modes")
+        out = cfg.results / "modes.json"
+        script = REPO / "harness" / "tests" / "guest" / "check_modes.py"
+        res = vm.run(cfg, f"/usr/bin/python3 {script} {out} "
+                          f"--layers {LAYERS} --closes {CLOSES}")
+        if res.rc != 0:
+            raise AssertionError(f"guest check failed, rc={res.rc}; "
+                                 f"console: {res.console}")
+        cls.doc = json.loads(out.read_text())
+
+    def mode(self, name: str) -> dict:
+        return self.doc["modes"][name]
+
+    def test_switch_exists_and_rejects_bad_value(self):
+        sw = self.doc["switch"]
+        self.assertTrue(sw["exists"])
+        self.assertEqual(sw["default"], "longterm-array")
+        self.assertEqual(sw["bad_value"], "Invalid argument")
+        self.assertEqual(sw["after_bad"], "longterm-array")
+
+    def test_mode_shown_in_proc_mounts(self):
+        for name, m in self.doc["modes"].items():
+            self.assertEqual(m["shown"], name)
+
+    def test_each_umount_tears_down_one_overlay(self):
+        for name, m in self.doc["modes"].items():
+            self.assertEqual(m["ovl_free_fs"], 1, name)
+
+    def test_longterm_serial_one_gp_per_layer(self):
+        m = self.mode("longterm-serial")
+        self.assertEqual(m["ovl_sync_rcu"], LAYERS)
+        self.assertEqual(m["ovl_sync_rcu_exp"], 0)
+
+    def test_longterm_array_normal_one_gp(self):
+        m = self.mode("longterm-array-normal")
+        self.assertEqual(m["ovl_sync_rcu"], 1)
+        self.assertEqual(m["ovl_sync_rcu_exp"], 0)
+
+    def test_longterm_array_one_expedited_gp(self):
+        m = self.mode("longterm-array")
+        self.assertEqual(m["ovl_sync_rcu_exp"], 1)
+        self.assertEqual(m["ovl_sync_rcu"], 0)
+
+    def test_detached_no_gp_from_overlay(self):
+        m = self.mode("detached")
+        self.assertEqual(m["ovl_sync_rcu"], 0)
+        self.assertEqual(m["ovl_sync_rcu_exp"], 0)
+
+    def test_umount_own_gp_counted_apart(self):
+        # namespace_unlock() waits once, expedited, in every mode.
+        for name, m in self.doc["modes"].items():
+            self.assertEqual(m["umount_sync_rcu_exp"], 1, name)
+            self.assertEqual(m["umount_sync_rcu"], 0, name)
+
+    def test_detached_close_takes_slow_mntput(self):
+        m = self.mode("detached")
+        self.assertEqual(m["mntput_ns_null"], CLOSES)
+
+    def test_longterm_close_stays_off_slow_path(self):
+        for name in ("longterm-array", "longterm-array-normal",
+                     "longterm-serial"):
+            m = self.mode(name)
+            self.assertEqual(m["mntput_ns_null"], 0, name)
+            self.assertGreaterEqual(m["mntput_ns_internal"], CLOSES, name)
+
+
+if __name__ == "__main__":
+    unittest.main()
