@@ -20,6 +20,7 @@ from typing import Callable
 from harness import errors
 from harness.paths import cache_dir
 
+_noticed = False         # the TCG notice is printed once per process
 PROBE_TIMEOUT = 25.0    # a KVM boot takes ~1-3 s; TCG here takes ~4 s
 
 
@@ -80,7 +81,9 @@ def choose(cfg, boot: Callable, quiet: bool = False) -> str:
         name, reason = _probe(cfg, boot)
         verdict = {"host": key, "accel": name, "reason": reason}
         _store(verdict)
-    if verdict["accel"] == "tcg" and not quiet:
+    global _noticed
+    if verdict["accel"] == "tcg" and not quiet and not _noticed:
+        _noticed = True
         print(f"mntbench: using TCG: {verdict['reason']} "
               f"(cached in {_cache_file()})", file=sys.stderr)
     return verdict["accel"]

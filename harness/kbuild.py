@@ -292,6 +292,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--patches", default=str(DEFAULT_PATCHES),
                     help="series directory, or 'none' (default: %(default)s)")
     ap.add_argument("--fragment", type=Path, default=DEFAULT_FRAGMENT)
+    ap.add_argument("--print-dir", action="store_true",
+                    help="print only the kernel's artifact directory")
     args = ap.parse_args(argv)
     t0 = time.monotonic()
     try:
@@ -300,6 +302,9 @@ def main(argv: list[str] | None = None) -> int:
     except errors.MntbenchError as e:
         print(f"mntbench-kernel: error: {e}", file=sys.stderr)
         return e.exit_code
+    if args.print_dir:
+        print(k.dir)
+        return 0
     mode = ("switchable overlay modes" if k.has_switch
             else "no patches: the tree's own fixed overlay mode only")
     print(f"kernel: {k.info['release']} ready in {time.monotonic() - t0:.1f}s"

@@ -80,10 +80,9 @@ def one_mode(mode: str, layers: int, closes: int, off: int) -> dict:
            if o.startswith("private_mounts=")] if shown else []
     # Change the switch under an existing mount: teardown must not follow.
     SWITCH.write_text("detached" if mode != "detached" else "longterm-serial")
-    loop = (f"import os\nfor _ in range({closes}):\n"
-            f"    os.close(os.open('{mnt}/f', os.O_RDONLY))\n")
+    loop = Path(__file__).with_name("open_close.py")
     puts = bpftrace([str(GP_SCRIPT), str(off), "-c",
-                     f"/usr/bin/python3 -c \"{loop}\""])
+                     f"/usr/bin/python3 {loop} {mnt}/f {closes}"])
     gps = bpftrace([str(GP_SCRIPT), str(off), "-c", f"/bin/umount {mnt}"])
     subprocess.run(["umount", str(ROOT)], check=True)
     keys = ["ovl_free_fs", "ovl_sync_rcu", "ovl_sync_rcu_exp",
