@@ -9,11 +9,19 @@ MEM      ?= 2048
 TIMEOUT  ?= 600
 RESULTS  ?= $(CURDIR)/results/vm
 CMD      ?= uname -a
+PROFILE  ?= default
+SEED     ?=
+RESUME   ?=
+BASE     ?=
+CAND     ?=
+SET      ?= $(lastword $(sort $(wildcard results/2*-*)))
 KARGS    := --ksrc '$(KSRC)' --patches '$(PATCHES)'
+RUNARGS  := $(KARGS) --profile '$(PROFILE)' --cpus $(CPUS) \
+	    $(if $(SEED),--seed $(SEED)) $(if $(RESUME),--resume '$(RESUME)')
 
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: all deps kernel vm bench test test-host test-guest clean
+.PHONY: all deps kernel vm bench gate ab report test clean
 
 all: deps
 	$(MAKE) -C bench
@@ -28,9 +36,17 @@ vm: kernel
 	$(PY) -m harness.vm $(KARGS) --cpus $(CPUS) --mem $(MEM) \
 		--timeout $(TIMEOUT) --results '$(RESULTS)' -- '$(CMD)'
 
-# Until the run plan lands, bench runs the mode checks in the guest.
+# Build, boot, run the plan; leaves results/<timestamp>-<host>/.
 bench: all kernel
-	$(PY) -m harness.bench --results '$(RESULTS)'
+	$(PY) -m harness.run $(RUNARGS)
+
+# Compare two result sets (BASE=dir[:mode] CAND=dir[:mode]); exit 0/1/2/125.
+gate: deps
+	$(PY) -m harness.gate '$(BASE)' '$(CAND)'
+
+# Regenerate report.txt, report.md and plots/ of a set (default: newest).
+report: deps
+	$(PY) -m harness.report '$(SET)'
 
 test: all kernel
 	$(PY) -m unittest discover -s harness/tests -t . -v

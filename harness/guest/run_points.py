@@ -1,0 +1,120 @@
+#!/usr/bin/python3
+"""Guest side of a run: execute the points of a plan, in order, in one boot.
+
+Usage: run_points.py SET_DIR   (SET_DIR/points.json is the ordered plan)
+
+For each point: set the overlay mode, run ovlbench (with mntlock attached
+in probe passes), and keep its output in SET_DIR/raw/<id>.json (ovlbench
+writes it via a temp file and rename). Points whose output exists are
+skipped, which is how --resume continues a set. A progress line with the
+ETA goes to stdout after each point. A failed point is recorded in
+SET_DIR/failed/<id>.txt and the run goes on.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+OVLBENCH = REPO / "bench" / "ovlbench"
+MNTLOCK = REPO / "bpf" / "mntlock"
+SWITCH = Path("/sys/module/overlay/parameters/private_mounts")
+ATTACH_TIMEOUT = 120.0
+
+
+def set_mode(mode: str) -> None:
+    if mode != "fixed":
+        SWITCH.write_text(mode)
+
+
+def start_probe(out: Path) -> subprocess.Popen:
+    """Start mntlock and wait until its probes are attached."""
+    proc = subprocess.Popen([str(MNTLOCK), "--comm", "ovlbench",
+                             "--output", str(out)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            text=True)
+    deadline = time.monotonic() + ATTACH_TIMEOUT
+    for line in proc.stderr:
+        if "attached" in line:
+            return proc
+        sys.stderr.write(line)
+        if time.monotonic() > deadline:
+            break
+    proc.kill()
+    proc.wait()
+    raise RuntimeError("mntlock did not attach")
+
+
+def stop_probe(proc: subprocess.Popen) -> int:
+    proc.send_signal(signal.SIGINT)
+    try:
+        proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    return proc.returncode
+
+
+def run_point(p: dict, sdir: Path) -> str | None:
+    """Run one point; None on success, else why it failed."""
+    set_mode(p["mode"])
+    raw = sdir / "raw" / f"{p['id']}.json"
+    argv = [str(OVLBENCH), *p["args"], "--quiet", "--output", str(raw)]
+    probe = None
+    if p["probe"]:
+        probe = start_probe(sdir / "probes" / f"{p['id']}.json")
+    try:
+        res = subprocess.run(argv, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True)
+    finally:
+        if probe is not None:
+            prc = stop_probe(probe)
+    if res.returncode != 0:
+        raw.unlink(missing_ok=True)
+        return f"ovlbench exit {res.returncode}: {res.stderr.strip()}"
+    if probe is not None and prc != 0:
+        raw.unlink(missing_ok=True)
+        return f"mntlock exit {prc}"
+    return None
+
+
+def main() -> int:
+    sdir = Path(sys.argv[1])
+    points = json.loads((sdir / "points.json").read_text())
+    for sub in ("raw", "probes", "failed"):
+        (sdir / sub).mkdir(exist_ok=True)
+    todo = [p for p in points
+            if not (sdir / "raw" / f"{p['id']}.json").exists()]
+    done0 = len(points) - len(todo)
+    if done0:
+        print(f"resume: {done0}/{len(points)} points already done",
+              flush=True)
+    t0 = time.monotonic()
+    failed = 0
+    for i, p in enumerate(todo, 1):
+        try:
+            why = run_point(p, sdir)
+        except (OSError, RuntimeError) as e:
+            why = str(e)
+        if why:
+            failed += 1
+            (sdir / "failed" / f"{p['id']}.txt").write_text(why + "\n")
+            print(f"point {p['id']} failed: {why}", file=sys.stderr,
+                  flush=True)
+        el = time.monotonic() - t0
+        eta = el / i * (len(todo) - i)
+        print(f"[{done0 + i}/{len(points)}] {p['id']:44} "
+              f"ETA {int(eta) // 60}:{int(eta) % 60:02d}", flush=True)
+    if SWITCH.exists():
+        SWITCH.write_text("longterm-array")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,202 @@
+"""Run plans: a small TOML file expanded into an ordered list of points.
+
+Each point is one ovlbench invocation (optionally with mntlock attached, in
+a marked probe pass). Within each repetition the order of points, and so of
+modes, is shuffled with a recorded seed, so that drift does not pass for a
+difference between modes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from harness import errors
+from harness.paths import REPO
+
+PLANS = REPO / "harness" / "plans"
+MODES = ("longterm-array", "longterm-array-normal", "longterm-serial",
+         "detached")
+WORKLOADS = ("open-close", "open-close-shared", "open-read-close", "stat")
+FIXED = "fixed"     # the one mode of a kernel without the switch
+
+
+@dataclass
+class Plan:
+    name: str
+    doc: dict
+    hash: str
+
+    def section(self, key: str) -> dict:
+        return self.doc.get(key, {})
+
+
+def load(name_or_path: str) -> Plan:
+    path = Path(name_or_path)
+    if not path.suffix:
+        path = PLANS / f"{name_or_path}.toml"
+    if not path.is_file():
+        known = ", ".join(sorted(p.stem for p in PLANS.glob("*.toml")))
+        raise errors.InputError(
+            f"plan {name_or_path}: no such profile or file "
+            f"(profiles: {known})")
+    raw = path.read_bytes()
+    try:
+        doc = tomllib.loads(raw.decode())
+    except tomllib.TOMLDecodeError as e:
+        raise errors.InputError(f"plan {path}: {e}") from e
+    _validate(doc, path)
+    return Plan(doc.get("name", path.stem), doc,
+                hashlib.sha256(raw).hexdigest()[:16])
+
+
+def _validate(doc: dict, path: Path) -> None:
+    for key in ("reps", "warmup", "duration", "interval"):
+        v = doc.get(key)
+        if not isinstance(v, (int, float)) or v < 0 or (
+                key != "warmup" and v <= 0):
+            raise errors.InputError(f"plan {path}: {key}={v!r} must be > 0")
+    for sec in ("load", "teardown", "bystander", "probes"):
+        for m in doc.get(sec, {}).get("modes", []):
+            if m not in MODES:
+                raise errors.InputError(
+                    f"plan {path}: [{sec}] mode {m!r}; allowed: "
+                    f"{', '.join(MODES)}")
+    for sec in ("load", "probes"):
+        for w in doc.get(sec, {}).get("workloads", []):
+            if w not in WORKLOADS:
+                raise errors.InputError(
+                    f"plan {path}: [{sec}] workload {w!r}; allowed: "
+                    f"{', '.join(WORKLOADS)}")
+
+
+def cpu_counts(spec, vcpus: int) -> list[int]:
+    """'powers' -> 1, 2, 4, ... vcpus; a list may hold 'all'."""
+    if spec == "powers":
+        out, n = [], 1
+        while n < vcpus:
+            out.append(n)
+            n *= 2
+        return out + [vcpus]
+    out = []
+    for c in spec:
+        n = vcpus if c == "all" else int(c)
+        if n < 1 or n > vcpus:
+            raise errors.InputError(
+                f"plan cpus {c!r}: must be 1..{vcpus} or 'all'")
+        if n not in out:
+            out.append(n)
+    return out
+
+
+def _common(plan: Plan, cpus: int) -> list[str]:
+    d = plan.doc
+    return ["--tasks", str(cpus), "--cpus", f"0-{cpus - 1}",
+            "--mode", d.get("task_mode", "process"),
+            "--warmup", str(d["warmup"]), "--interval", str(d["interval"])]
+
+
+def _modes(sec: dict, has_switch: bool) -> list[str]:
+    modes = list(sec.get("modes", []))
+    return modes if has_switch or not modes else [FIXED]
+
+
+def expand(plan: Plan, vcpus: int, seed: int,
+           has_switch: bool = True) -> list[dict]:
+    """The ordered list of points for this many vCPUs."""
+    rng = random.Random(seed)
+    d = plan.doc
+    dur = str(d["duration"])
+    points: list[dict] = []
+
+    load = plan.section("load")
+    for rep in range(d["reps"]):
+        block = []
+        for w in load.get("workloads", []):
+            for layers in load.get("layers", [2]):
+                for c in cpu_counts(load.get("cpus", "powers"), vcpus):
+                    for m in _modes(load, has_switch):
+                        block.append({
+                            "id": f"load-{w}-l{layers}-c{c}-{m}-r{rep}",
+                            "kind": "load", "workload": w, "mode": m,
+                            "layers": layers, "cpus": c, "rep": rep,
+                            "probe": False,
+                            "args": ["--workload", w, "--layers", str(layers),
+                                     "--duration", dur, *_common(plan, c)]})
+        rng.shuffle(block)
+        points += block
+
+    td = plan.section("teardown")
+    block = []
+    for layers in td.get("layers", []):
+        for m in _modes(td, has_switch):
+            block.append({
+                "id": f"teardown-l{layers}-{m}", "kind": "teardown",
+                "mode": m, "layers": layers, "cpus": 1, "rep": 0,
+                "probe": False,
+                "args": ["--workload", "teardown", "--upper",
+                         "--layers", str(layers), "--tasks", "1",
+                         "--cpus", "0", "--warmup", "0",
+                         "--duration", str(td.get("duration", 1.0)),
+                         "--interval", str(td.get("duration", 1.0))]})
+    rng.shuffle(block)
+    points += block
+
+    by = plan.section("bystander")
+    if vcpus >= 2:
+        for rep in range(by.get("reps", 1)):
+            block = []
+            for layers in by.get("layers", []):
+                for m in _modes(by, has_switch):
+                    block.append({
+                        "id": f"bystander-l{layers}-{m}-r{rep}",
+                        "kind": "bystander", "mode": m, "layers": layers,
+                        "cpus": vcpus, "rep": rep, "probe": False,
+                        "args": ["--workload", "bystander", "--upper",
+                                 "--layers", str(layers), "--duration", dur,
+                                 *_common(plan, vcpus)]})
+            rng.shuffle(block)
+            points += block
+
+    pr = plan.section("probes")
+    block = []
+    for w in pr.get("workloads", []):
+        for layers in pr.get("layers", [2]):
+            for c in cpu_counts(pr.get("cpus", "powers"), vcpus):
+                for m in _modes(pr, has_switch):
+                    block.append({
+                        "id": f"probe-{w}-l{layers}-c{c}-{m}",
+                        "kind": "probe", "workload": w, "mode": m,
+                        "layers": layers, "cpus": c, "rep": 0,
+                        "probe": True,
+                        "args": ["--workload", w, "--layers", str(layers),
+                                 "--duration", dur, *_common(plan, c)]})
+    # Overhead: the same open-close run with and without the tool, in
+    # alternating pairs in the same boot.
+    for rep in range(pr.get("overhead_reps", 0)):
+        m = _modes(pr, has_switch)[0]
+        for on in rng.sample([False, True], 2):
+            block.append({
+                "id": f"overhead-{m}-{'on' if on else 'off'}-r{rep}",
+                "kind": "overhead", "workload": "open-close", "mode": m,
+                "layers": 2, "cpus": vcpus, "rep": rep, "probe": on,
+                "args": ["--workload", "open-close", "--layers", "2",
+                         "--duration", dur, *_common(plan, vcpus)]})
+    points += block
+    return points
+
+
+def points_hash(points: list[dict]) -> str:
+    ids = sorted(p["id"] for p in points)
+    return hashlib.sha256(json.dumps(ids).encode()).hexdigest()[:16]
+
+
+def estimate_seconds(plan: Plan, points: list[dict]) -> float:
+    """Rough guest time, for the ETA before the first point finishes."""
+    d = plan.doc
+    per = d["warmup"] + d["duration"] + 1.0
+    return sum(per * (3 if p["probe"] else 1) for p in points)

@@ -1,0 +1,170 @@
+"""Graphs for patch review, PNG and SVG, from a result set's samples."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+from harness import resultset, stats  # noqa: E402
+
+plt.rcParams["svg.fonttype"] = "none"   # titles stay text in the SVG
+MODE_ORDER = ["detached", "longterm-array", "longterm-array-normal",
+              "longterm-serial", "fixed"]
+
+
+def _save(fig, out: Path, name: str) -> None:
+    out.mkdir(exist_ok=True)
+    fig.tight_layout()
+    for ext in ("png", "svg"):
+        tmp = out / f".{name}.tmp.{ext}"
+        fig.savefig(tmp, dpi=110)
+        tmp.replace(out / f"{name}.{ext}")
+    plt.close(fig)
+
+
+def _series(rs, pattern: str) -> dict[str, dict[int, list[float]]]:
+    """variant -> {x: samples} for metrics matching pattern with one
+    integer group (the x value)."""
+    rx = re.compile(pattern)
+    out: dict[str, dict[int, list[float]]] = {}
+    for name, m in rs.metrics.items():
+        mt = rx.fullmatch(name)
+        if not mt:
+            continue
+        for v, xs in m.variants.items():
+            if xs:
+                out.setdefault(v, {})[int(mt.group(1))] = xs
+    return out
+
+
+def _ordered(d: dict) -> list[str]:
+    return sorted(d, key=lambda v: (MODE_ORDER.index(v)
+                                    if v in MODE_ORDER else 99, v))
+
+
+def _errbar(ax, xs, samples, label, scale=None):
+    meds, lo, hi = [], [], []
+    for x, s in zip(xs, samples):
+        e = stats.estimate(s)
+        k = scale(x) if scale else 1.0
+        meds.append(e.median * k)
+        lo.append((e.median - e.lo) * k)
+        hi.append((e.hi - e.median) * k)
+    ax.errorbar(xs, meds, yerr=[lo, hi], marker="o", capsize=3, label=label)
+    return meds
+
+
+def throughput(rs, out: Path, workload: str = "open-close") -> bool:
+    data = _series(rs, rf"{re.escape(workload)}\.l2\.c(\d+)\.ops_per_s_per_task")
+    if not data:
+        return False
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    for v in _ordered(data):
+        xs = sorted(data[v])
+        meds = _errbar(ax, xs, [data[v][x] for x in xs], v, scale=float)
+        if v in ("longterm-array", "fixed") and xs:
+            ax.plot(xs, [meds[0] / xs[0] * x for x in xs], "k:",
+                    label="linear scaling")
+    ax.set_title(f"{workload} throughput vs CPUs (2 layers)")
+    ax.set_xlabel("CPUs (tasks)")
+    ax.set_ylabel("total ops/s (median, 95% CI)")
+    ax.legend()
+    ax.grid(alpha=0.3)
+    _save(fig, out, f"throughput-{workload}")
+    return True
+
+
+def ratio(rs, out: Path) -> bool:
+    data = _series(rs, r"open-close\.l2\.c(\d+)\.ops_per_s_per_task")
+    if "detached" not in data or "longterm-array" not in data:
+        return False
+    xs = sorted(set(data["detached"]) & set(data["longterm-array"]))
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    r, lo, hi = [], [], []
+    for x in xs:
+        c = stats.compare(data["longterm-array"][x], data["detached"][x])
+        r.append(c.ratio)
+        lo.append(c.ratio - c.lo)
+        hi.append(c.hi - c.ratio)
+    ax.errorbar(xs, r, yerr=[lo, hi], marker="o", capsize=3)
+    ax.axhline(1.0, color="k", lw=0.8)
+    ax.set_title("detached / longterm-array open-close throughput")
+    ax.set_xlabel("CPUs (tasks)")
+    ax.set_ylabel("ratio of medians (95% bootstrap CI)")
+    ax.grid(alpha=0.3)
+    _save(fig, out, "ratio-detached-longterm")
+    return True
+
+
+def teardown(rs, out: Path) -> bool:
+    data = _series(rs, r"teardown\.l(\d+)\.umount_us")
+    if not data:
+        return False
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    for v in _ordered(data):
+        xs = sorted(data[v])
+        _errbar(ax, xs, [data[v][x] for x in xs], v)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_title("umount latency vs layers per teardown mode")
+    ax.set_xlabel("lower layers (+ upper)")
+    ax.set_ylabel("umount latency, us (median, 95% CI)")
+    ax.legend()
+    ax.grid(alpha=0.3, which="both")
+    _save(fig, out, "teardown-umount-latency")
+    return True
+
+
+def _bars(rs, out: Path, pattern: str, title: str, ylabel: str,
+          name: str) -> bool:
+    rx = re.compile(pattern)
+    rows = []
+    for n, m in sorted(rs.metrics.items()):
+        if rx.fullmatch(n):
+            for v in _ordered(m.variants):
+                if m.variants[v]:
+                    rows.append((v, stats.estimate(m.variants[v])))
+    if not rows:
+        return False
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    labels = [v for v, _ in rows]
+    meds = [e.median for _, e in rows]
+    err = [[e.median - e.lo for _, e in rows], [e.hi - e.median
+                                                 for _, e in rows]]
+    ax.bar(range(len(rows)), meds, yerr=err, capsize=4)
+    ax.set_xticks(range(len(rows)), labels, rotation=15)
+    ax.set_title(title)
+    ax.set_ylabel(ylabel)
+    ax.grid(alpha=0.3, axis="y")
+    _save(fig, out, name)
+    return True
+
+
+def make_all(rs: resultset.ResultSet) -> list[str]:
+    out = rs.path / "plots"
+    made = []
+    for name, fn in (("throughput", throughput), ("ratio", ratio),
+                     ("teardown", teardown)):
+        if fn(rs, out):
+            made.append(name)
+    if _bars(rs, out, r"bystander\.l\d+\.c\d+\.load_ops_per_s_per_task",
+             "bystander open-close throughput during teardown churn",
+             "ops/s per load task (median, 95% CI)", "bystander"):
+        made.append("bystander")
+    if _bars(rs, out, r"overhead\.c\d+\.ops_per_s_per_task",
+             "probe overhead: open-close with and without mntlock",
+             "ops/s per task (median, 95% CI)", "probe-overhead"):
+        made.append("probe-overhead")
+    if _bars(rs, out, r"probe\.open-close\.l2\.c\d+\.slow_puts_per_op",
+             "mntput slow path (mount_lock) per open-close op",
+             "slow mntputs per op", "mntput-slowpath"):
+        made.append("mntput-slowpath")
+    from harness import probes
+    if probes.wait_histogram_plot(rs, out, _save):
+        made.append("mount-lock-wait")
+    return made
