@@ -22,9 +22,8 @@ class Collector:
             direction: str, label: str = "", exact: bool = False) -> None:
         m = self.metrics.get(name)
         if m is None:
-            m = Metric(name, unit, direction, {}, label)
+            m = Metric(name, unit, direction, {}, label, exact)
             self.metrics[name] = m
-            m.exact = exact  # type: ignore[attr-defined]
         m.variants.setdefault(variant, []).extend(float(v) for v in values)
 
 

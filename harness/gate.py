@@ -64,6 +64,19 @@ def _check_comparable(base: resultset.ResultSet, cand: resultset.ResultSet,
             f"{cand.manifest.get('plan_name')!r}")
 
 
+EXACT_FLOOR = 0.01     # exact counts per op: changes below this are 0
+
+
+def judge_exact(base: list[float], cand: list[float], direction: str,
+                threshold: float) -> tuple[None, bool, bool]:
+    """Exact counts (probe hits per op) need no CI: any change beyond the
+    threshold (relative, or EXACT_FLOOR from a base of 0) counts."""
+    b, c = float(stats.np.median(base)), float(stats.np.median(cand))
+    limit = max(abs(b) * threshold, EXACT_FLOOR)
+    worse = c - b if direction == "lower" else b - c
+    return None, worse > limit, -worse > limit
+
+
 def judge(base: list[float], cand: list[float], direction: str,
           threshold: float, confidence: float) -> tuple[
               stats.Comparison | None, bool, bool]:
@@ -106,7 +119,10 @@ def gate(base: resultset.ResultSet, cand: resultset.ResultSet,
             if not xs or not ys:
                 continue
             th = per_metric.get(name, threshold)
-            c, reg, imp = judge(xs, ys, bm.direction, th, confidence)
+            if bm.exact:
+                c, reg, imp = judge_exact(xs, ys, bm.direction, th)
+            else:
+                c, reg, imp = judge(xs, ys, bm.direction, th, confidence)
             label = bv if bv == cv else f"{bv}->{cv}"
             out.append(Verdict(name, label, stats.estimate(xs),
                                stats.estimate(ys), c, bm.direction, th,
@@ -117,7 +133,10 @@ def gate(base: resultset.ResultSet, cand: resultset.ResultSet,
 def format_verdicts(vs: list[Verdict]) -> str:
     lines = []
     for v in vs:
-        if v.cmp is None:
+        if v.cmp is None and v.base.median:
+            change = (f"{100 * (v.cand.median / v.base.median - 1):+7.2f}%"
+                      " (exact count)")
+        elif v.cmp is None:
             change = "   n/a (base 0)"
         else:
             change = (f"{100 * v.cmp.change:+7.2f}% "

@@ -54,6 +54,12 @@ def load(name_or_path: str) -> Plan:
                 hashlib.sha256(raw).hexdigest()[:16])
 
 
+def base_mode(variant: str) -> str:
+    """'longterm-array#aa' -> 'longterm-array': a tagged copy of a mode is
+    an A/A control, run interleaved with the mode itself."""
+    return variant.split("#", 1)[0]
+
+
 def _validate(doc: dict, path: Path) -> None:
     for key in ("reps", "warmup", "duration", "interval"):
         v = doc.get(key)
@@ -62,7 +68,7 @@ def _validate(doc: dict, path: Path) -> None:
             raise errors.InputError(f"plan {path}: {key}={v!r} must be > 0")
     for sec in ("load", "teardown", "bystander", "probes"):
         for m in doc.get(sec, {}).get("modes", []):
-            if m not in MODES:
+            if base_mode(m) not in MODES:
                 raise errors.InputError(
                     f"plan {path}: [{sec}] mode {m!r}; allowed: "
                     f"{', '.join(MODES)}")

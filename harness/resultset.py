@@ -42,6 +42,7 @@ class Metric:
     direction: str              # "higher" or "lower" is better
     variants: dict[str, list[float]]
     label: str = ""
+    exact: bool = False         # a count, not a timing: no CI needed
 
 
 @dataclass
@@ -77,7 +78,7 @@ def parse_samples(doc, path: Path) -> dict[str, Metric]:
         out[name] = Metric(name, str(m.get("unit", "")), m["direction"],
                            {v: [float(x) for x in xs]
                             for v, xs in variants.items()},
-                           str(m.get("label", "")))
+                           str(m.get("label", "")), bool(m.get("exact")))
     return out
 
 
@@ -101,4 +102,4 @@ def load(path: Path) -> ResultSet:
 def samples_doc(metrics: dict[str, Metric]) -> dict:
     return {"schema": SAMPLES_SCHEMA, "metrics": {
         n: {"unit": m.unit, "direction": m.direction, "label": m.label,
-            "variants": m.variants} for n, m in sorted(metrics.items())}}
+            "exact": m.exact, "variants": m.variants} for n, m in sorted(metrics.items())}}

@@ -29,8 +29,9 @@ ATTACH_TIMEOUT = 120.0
 
 
 def set_mode(mode: str) -> None:
+    """Select the mode; 'mode#tag' (an A/A copy) selects 'mode'."""
     if mode != "fixed":
-        SWITCH.write_text(mode)
+        SWITCH.write_text(mode.split("#", 1)[0])
 
 
 def start_probe(out: Path) -> subprocess.Popen:
