@@ -12,12 +12,14 @@ CMD      ?= uname -a
 PROFILE  ?= default
 SEED     ?=
 RESUME   ?=
+OUT      ?=
 BASE     ?=
 CAND     ?=
 SET      ?= $(lastword $(sort $(wildcard results/2*-*)))
 KARGS    := --ksrc '$(KSRC)' --patches '$(PATCHES)'
 RUNARGS  := $(KARGS) --profile '$(PROFILE)' --cpus $(CPUS) \
-	    $(if $(SEED),--seed $(SEED)) $(if $(RESUME),--resume '$(RESUME)')
+	    $(if $(SEED),--seed $(SEED)) $(if $(RESUME),--resume '$(RESUME)') \
+	    $(if $(OUT),--out '$(OUT)')
 
 export PYTHONPATH := $(CURDIR)
 

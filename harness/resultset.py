@@ -99,6 +99,27 @@ def load(path: Path) -> ResultSet:
     return ResultSet(path, manifest, parse_samples(samples, path))
 
 
+def validate(path: Path) -> list[str]:
+    """Check a set against its JSON schemas (and every raw ovlbench output
+    against bench/schema.json); the list of problems, empty if valid."""
+    import jsonschema
+
+    from harness.paths import REPO
+    schemas = REPO / "harness" / "schemas"
+    checks = [("manifest.json", schemas / "manifest.schema.json"),
+              ("samples.json", schemas / "samples.schema.json")]
+    checks += [(str(p.relative_to(path)), REPO / "bench" / "schema.json")
+               for p in sorted((path / "raw").glob("*.json"))]
+    problems = []
+    for rel, schema in checks:
+        try:
+            jsonschema.validate(json.loads((path / rel).read_text()),
+                                json.loads(schema.read_text()))
+        except (OSError, ValueError, jsonschema.ValidationError) as e:
+            problems.append(f"{rel}: {str(e).splitlines()[0]}")
+    return problems
+
+
 def samples_doc(metrics: dict[str, Metric]) -> dict:
     return {"schema": SAMPLES_SCHEMA, "metrics": {
         n: {"unit": m.unit, "direction": m.direction, "label": m.label,

@@ -76,6 +76,9 @@ def new_manifest(p: plan.Plan, seed: int, vcpus: int, kernel, accel: str,
 def finish(sdir: Path, interrupted: bool) -> int:
     """Collect samples, write summary/report/plots, set the status."""
     manifest = json.loads((sdir / "manifest.json").read_text())
+    # A point cut off mid-write leaves only its temp file: drop it.
+    for tmp in list(sdir.glob("raw/*.tmp")) + list(sdir.glob("probes/*.tmp")):
+        tmp.unlink()
     metrics, missing = collect.collect(sdir)
     failed = sorted(p.stem for p in (sdir / "failed").glob("*.txt")) \
         if (sdir / "failed").is_dir() else []
