@@ -46,6 +46,18 @@ bench: all kernel
 gate: deps
 	$(PY) -m harness.gate '$(BASE)' '$(CAND)'
 
+# One-shot A/B: two kernels, interleaved boots, then the gate.
+BASE_KSRC    ?= $(KSRC)
+CAND_KSRC    ?= $(KSRC)
+BASE_PATCHES ?= $(PATCHES)
+CAND_PATCHES ?= $(PATCHES)
+AB_PROFILE   ?= quick
+ab: all
+	$(PY) -m harness.ab --base-ksrc '$(BASE_KSRC)' --cand-ksrc '$(CAND_KSRC)' \
+		--base-patches '$(BASE_PATCHES)' --cand-patches '$(CAND_PATCHES)' \
+		--profile '$(AB_PROFILE)' --cpus $(CPUS) $(if $(SEED),--seed $(SEED)) \
+		$(if $(OUT),--out '$(OUT)')
+
 # Regenerate report.txt, report.md and plots/ of a set (default: newest).
 report: deps
 	$(PY) -m harness.report '$(SET)'

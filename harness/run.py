@@ -99,14 +99,17 @@ def finish(sdir: Path, interrupted: bool) -> int:
     return 0 if manifest["status"] == "complete" else 1
 
 
-def _guest_cmd(sdir: Path) -> str:
-    return f"/usr/bin/python3 {RUN_POINTS} {sdir}"
+def _guest_cmd(sdir: Path, part: str = "") -> str:
+    return f"/usr/bin/python3 {RUN_POINTS} {sdir} {part}".rstrip()
 
 
-def run_vm(sdir: Path, kernel, vcpus: int, timeout: float) -> int:
+def run_vm(sdir: Path, kernel, vcpus: int, timeout: float,
+           part: str = "") -> int:
+    """One boot running the set's points (part 'K/N': the K-th of N
+    interleaved parts, for A/B runs)."""
     cfg = vm.VMConfig(kernel=kernel, cpus=vcpus, results=sdir,
                       timeout=timeout)
-    return vm.run(cfg, _guest_cmd(sdir)).rc
+    return vm.run(cfg, _guest_cmd(sdir, part)).rc
 
 
 def run_host(sdir: Path) -> int:
@@ -147,9 +150,16 @@ def prepare(args, argv) -> tuple[Path, object, int]:
             vm.boot)
     seed = args.seed if args.seed is not None else random.SystemRandom(
         ).randrange(1 << 31)
-    points = plan.expand(p, vcpus, seed, has_switch)
     name = time.strftime("%Y%m%d-%H%M%S") + "-" + socket.gethostname()
     sdir = Path(args.out) if args.out else REPO / "results" / name
+    create_set(sdir, p, seed, vcpus, kernel, accel, has_switch, argv)
+    return sdir, kernel, vcpus
+
+
+def create_set(sdir: Path, p: plan.Plan, seed: int, vcpus: int, kernel,
+               accel: str, has_switch: bool, argv: list[str]) -> None:
+    """Write the points and the manifest of a new, incomplete set."""
+    points = plan.expand(p, vcpus, seed, has_switch)
     if sdir.exists() and any(sdir.iterdir()):
         raise errors.InputError(f"--out {sdir}: exists and is not empty")
     sdir.mkdir(parents=True, exist_ok=True)
@@ -159,7 +169,6 @@ def prepare(args, argv) -> tuple[Path, object, int]:
     est = plan.estimate_seconds(p, points)
     print(f"run: {len(points)} points, plan {p.name}, seed {seed}, about "
           f"{est / 60:.0f} min; set {sdir}", flush=True)
-    return sdir, kernel, vcpus
 
 
 def _sigterm(signum, frame):

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Guest side of a run: execute the points of a plan, in order, in one boot.
 
-Usage: run_points.py SET_DIR   (SET_DIR/points.json is the ordered plan)
+Usage: run_points.py SET_DIR [K/N]  (SET_DIR/points.json is the plan;
+K/N runs only the K-th of N interleaved parts)
 
 For each point: set the overlay mode, run ovlbench (with mntlock attached
 in probe passes), and keep its output in SET_DIR/raw/<id>.json (ovlbench
@@ -14,7 +15,6 @@ SET_DIR/failed/<id>.txt and the run goes on.
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -88,6 +88,11 @@ def run_point(p: dict, sdir: Path) -> str | None:
 def main() -> int:
     sdir = Path(sys.argv[1])
     points = json.loads((sdir / "points.json").read_text())
+    if len(sys.argv) > 2:
+        # Part K of N (A/B runs alternate boots): repetition r goes to
+        # part r % N; single-shot points (rep 0) to part 0.
+        k, n = (int(x) for x in sys.argv[2].split("/"))
+        points = [p for p in points if p["rep"] % n == k]
     for sub in ("raw", "probes", "failed"):
         (sdir / sub).mkdir(exist_ok=True)
     todo = [p for p in points
