@@ -47,7 +47,9 @@ class Kernel:
 
     @property
     def has_switch(self) -> bool:
-        return bool(self.info.get("series"))
+        if "switch" in self.info:
+            return bool(self.info["switch"])
+        return has_switch(self.dir / "System.map")
 
 
 def _sha(data: bytes) -> str:
@@ -130,6 +132,39 @@ def _populate_tree(ksrc: Path, tree: Path) -> None:
     _run(git + ["add", "-f", "-A"], cwd=tmp)
     _run(git + ["commit", "-q", "-m", "pristine source"], cwd=tmp)
     tmp.rename(tree)
+
+
+def _sync_tree(ksrc: Path, tree: Path, src_id: str, state: Path) -> None:
+    """Bring a tree copied from a directory up to that directory's current
+    content. rsync copies only what changed (by size and mtime), so after
+    `git checkout` of a nearby commit the build is incremental (bisect)."""
+    if state.is_file() and state.read_text() == src_id:
+        return
+    _run(["git", "reset", "-q", "--hard"], cwd=tree)
+    _run(["git", "clean", "-q", "-fdx"], cwd=tree)
+    print(f"kernel: syncing source from {ksrc}", flush=True)
+    _run(["rsync", "-a", "--delete", "--exclude=/.git", f"{ksrc}/",
+          f"{tree}/"])
+    git = ["git", "-c", "user.name=mntbench",
+           "-c", "user.email=mntbench@localhost"]
+    _run(git + ["add", "-f", "-A"], cwd=tree)
+    _run(git + ["commit", "-q", "--allow-empty", "-m", "source"], cwd=tree)
+    (state.parent / "applied-series").unlink(missing_ok=True)
+    state.write_text(src_id)
+
+
+def _work_key(ksrc: Path, src_id: str) -> str:
+    """A tarball gets a work tree per identity; a directory one per path,
+    reused (and synced) across its commits."""
+    if ksrc.is_file():
+        return src_id[:16]
+    return _sha(f"tree:{ksrc.resolve()}".encode())[:16]
+
+
+def has_switch(system_map: Path) -> bool:
+    """Whether the built kernel has the private_mounts parameter, whatever
+    series (or tree) put it there."""
+    return "__param_private_mounts" in system_map.read_text()
 
 
 def _apply_series(tree: Path, series: list[Path], state: Path) -> None:
@@ -250,7 +285,7 @@ def ensure_kernel(ksrc: Path = DEFAULT_KSRC,
     out = root / "out" / key
     if (out / "info.json").is_file():
         return _load(out)
-    work = root / "work" / src_id[:16]
+    work = root / "work" / _work_key(ksrc, src_id)
     work.mkdir(parents=True, exist_ok=True)
     with open(work / "lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -259,6 +294,9 @@ def ensure_kernel(ksrc: Path = DEFAULT_KSRC,
         tree = work / "tree"
         if not tree.is_dir():
             _populate_tree(ksrc.resolve(), tree)
+            (work / "source-id").write_text(src_id)
+        if not ksrc.is_file():
+            _sync_tree(ksrc.resolve(), tree, src_id, work / "source-id")
         _apply_series(tree, series, work / "applied-series")
         build = work / f"build-{frag[:12]}"
         build.mkdir(parents=True, exist_ok=True)
@@ -274,6 +312,7 @@ def ensure_kernel(ksrc: Path = DEFAULT_KSRC,
             "fragment_hash": frag, "release": release,
             "config_hash": _sha((build / ".config").read_bytes()),
             "build_seconds": round(time.monotonic() - t0, 1),
+            "switch": has_switch(build / "System.map"),
         }
         _publish(build, out, info)
     return _load(out)

@@ -23,6 +23,7 @@ MODES = ("longterm-array", "longterm-array-normal", "longterm-serial",
          "detached")
 WORKLOADS = ("open-close", "open-close-shared", "open-read-close", "stat")
 FIXED = "fixed"     # the one mode of a kernel without the switch
+DEFAULT = "default"  # leave the switch alone: the kernel's own default
 
 
 @dataclass
@@ -68,10 +69,10 @@ def _validate(doc: dict, path: Path) -> None:
             raise errors.InputError(f"plan {path}: {key}={v!r} must be > 0")
     for sec in ("load", "teardown", "bystander", "probes"):
         for m in doc.get(sec, {}).get("modes", []):
-            if base_mode(m) not in MODES:
+            if base_mode(m) not in MODES + (DEFAULT,):
                 raise errors.InputError(
                     f"plan {path}: [{sec}] mode {m!r}; allowed: "
-                    f"{', '.join(MODES)}")
+                    f"{', '.join(MODES + (DEFAULT,))}")
     for sec in ("load", "probes"):
         for w in doc.get(sec, {}).get("workloads", []):
             if w not in WORKLOADS:

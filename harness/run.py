@@ -61,7 +61,7 @@ def new_manifest(p: plan.Plan, seed: int, vcpus: int, kernel, accel: str,
         "kernel": {k: info.get(k) for k in (
             "release", "ksrc", "source_id", "series", "series_hash",
             "fragment_hash", "config_hash")},
-        "switch": bool(info.get("series")) if kernel else SWITCH.exists(),
+        "switch": kernel.has_switch if kernel else SWITCH.exists(),
         "plan_name": p.name, "plan_hash": plan.points_hash(points),
         "plan": p.doc, "seed": seed,
         "tools": {"qemu": _version(["qemu-system-x86_64", "--version"]),

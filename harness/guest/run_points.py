@@ -29,8 +29,9 @@ ATTACH_TIMEOUT = 120.0
 
 
 def set_mode(mode: str) -> None:
-    """Select the mode; 'mode#tag' (an A/A copy) selects 'mode'."""
-    if mode != "fixed":
+    """Select the mode; 'mode#tag' (an A/A copy) selects 'mode'; 'fixed'
+    (no switch) and 'default' (the kernel's own default) change nothing."""
+    if mode not in ("fixed", "default"):
         SWITCH.write_text(mode.split("#", 1)[0])
 
 
