@@ -1,0 +1,87 @@
+"""`make bench PROFILE=quick` end to end in the VM, then the gate's
+controls on that set (exit codes asserted, not just printed):
+
+- positive, mechanism: detached vs longterm-array, slow mntputs per
+  open-close op (~1 vs 0): the gate fails (1);
+- positive, teardown: longterm-serial vs longterm-array, umount latency at
+  100 layers: the gate fails (1);
+- negative: stat (no reference on a private mount) detached vs
+  longterm-array passes (0), and so does an A/A pair of the same mode.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+import unittest
+
+from harness import resultset
+from harness.paths import REPO
+from harness.tests import common
+
+
+def gate(*args: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    return subprocess.run(["/usr/bin/python3", "-m", "harness.gate", *args],
+                          capture_output=True, text=True, env=env)
+
+
+class QuickControlsTest(unittest.TestCase):
+    sdir = None
+    seconds = 0.0
+
+    @classmethod
+    def setUpClass(cls):
+        cls.sdir = common.results_dir("quick") / "set"
+        t0 = time.monotonic()
+        p = subprocess.run(["make", "-s", "bench", "PROFILE=quick",
+                            f"OUT={cls.sdir}"], cwd=REPO,
+                           stdin=subprocess.DEVNULL, capture_output=True,
+                           text=True)
+        cls.seconds = time.monotonic() - t0
+        cls.out = p.stdout + p.stderr
+        if p.returncode != 0:
+            raise AssertionError(f"make bench PROFILE=quick: {p.returncode}"
+                                 f"\n{cls.out[-3000:]}")
+        print(f"\nquick set {cls.sdir}: {cls.seconds:.0f} s", flush=True)
+
+    def at(self, mode: str) -> str:
+        return f"{self.sdir}:{mode}"
+
+    def test_set_is_complete_and_valid(self):
+        m = json.loads((self.sdir / "manifest.json").read_text())
+        self.assertEqual(m["status"], "complete")
+        self.assertEqual(m["failed_points"], [])
+        self.assertEqual(resultset.validate(self.sdir), [])
+        for f in ("report.txt", "report.md", "summary.json"):
+            self.assertGreater((self.sdir / f).stat().st_size, 0)
+        # ovlbench read each mode back from /proc/mounts.
+        for mode, seen in m["modes_seen"].items():
+            self.assertEqual(seen, mode.split("#")[0])
+
+    def test_positive_control_mechanism(self):
+        p = gate(self.at("longterm-array"), self.at("detached"),
+                 "--metrics", r"slow_puts_per_op$")
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertIn("REGRESSION", p.stdout)
+
+    def test_positive_control_teardown(self):
+        p = gate(self.at("longterm-array"), self.at("longterm-serial"),
+                 "--metrics", r"^teardown\.l100\.umount_us$")
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+
+    def test_negative_control_stat(self):
+        p = gate(self.at("longterm-array"), self.at("detached"),
+                 "--metrics", r"^stat\.")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+
+    def test_negative_control_a_a(self):
+        p = gate(self.at("longterm-array"), self.at("longterm-array#aa"),
+                 "--metrics", r"^(open-close|stat)\.")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
