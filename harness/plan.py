@@ -112,9 +112,10 @@ def _modes(sec: dict, has_switch: bool) -> list[str]:
     return modes if has_switch or not modes else [FIXED]
 
 
-def expand(plan: Plan, vcpus: int, seed: int,
-           has_switch: bool = True) -> list[dict]:
-    """The ordered list of points for this many vCPUs."""
+def expand(plan: Plan, vcpus: int, seed: int, has_switch: bool = True,
+           probes: bool = True) -> list[dict]:
+    """The ordered list of points for this many vCPUs (without the probe
+    pass where the kernel cannot be traced)."""
     rng = random.Random(seed)
     d = plan.doc
     dur = str(d["duration"])
@@ -169,7 +170,7 @@ def expand(plan: Plan, vcpus: int, seed: int,
             rng.shuffle(block)
             points += block
 
-    pr = plan.section("probes")
+    pr = plan.section("probes") if probes else {}
     block = []
     for w in pr.get("workloads", []):
         for layers in pr.get("layers", [2]):

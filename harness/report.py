@@ -102,6 +102,10 @@ def brief_manifest(rs: resultset.ResultSet) -> list[str]:
 
 def reproduce(rs: resultset.ResultSet) -> str:
     m = rs.manifest
+    if m.get("accel") == "host":
+        return (f"PYTHONPATH=. /usr/bin/python3 -m harness.run --host "
+                f"--profile {m.get('plan_name')} --seed {m.get('seed')} "
+                f"--cpus {m.get('vcpus')}")
     return (f"make bench PROFILE={m.get('plan_name')} "
             f"SEED={m.get('seed')} CPUS={m.get('vcpus')}")
 

@@ -152,14 +152,19 @@ def prepare(args, argv) -> tuple[Path, object, int]:
         ).randrange(1 << 31)
     name = time.strftime("%Y%m%d-%H%M%S") + "-" + socket.gethostname()
     sdir = Path(args.out) if args.out else REPO / "results" / name
-    create_set(sdir, p, seed, vcpus, kernel, accel, has_switch, argv)
+    if args.host and not args.probes:
+        print("run: host mode: no probe pass (the host kernel may refuse "
+              "tracing; add --probes to try)", file=sys.stderr)
+    create_set(sdir, p, seed, vcpus, kernel, accel, has_switch, argv,
+               probes=not args.host or args.probes)
     return sdir, kernel, vcpus
 
 
 def create_set(sdir: Path, p: plan.Plan, seed: int, vcpus: int, kernel,
-               accel: str, has_switch: bool, argv: list[str]) -> None:
+               accel: str, has_switch: bool, argv: list[str],
+               probes: bool = True) -> None:
     """Write the points and the manifest of a new, incomplete set."""
-    points = plan.expand(p, vcpus, seed, has_switch)
+    points = plan.expand(p, vcpus, seed, has_switch, probes)
     if sdir.exists() and any(sdir.iterdir()):
         raise errors.InputError(f"--out {sdir}: exists and is not empty")
     sdir.mkdir(parents=True, exist_ok=True)
@@ -188,6 +193,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--resume", metavar="SET")
     ap.add_argument("--host", action="store_true",
                     help="run on the running kernel, without a VM")
+    ap.add_argument("--probes", action="store_true",
+                    help="with --host: run the probe pass too")
     ap.add_argument("--ksrc", type=Path, default=kbuild.DEFAULT_KSRC)
     ap.add_argument("--patches", default=str(kbuild.DEFAULT_PATCHES))
     ap.add_argument("--accel", choices=["kvm", "tcg"])
