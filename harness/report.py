@@ -5,6 +5,7 @@ floor and a power line per metric."""
 from __future__ import annotations
 
 import sys
+import textwrap
 from pathlib import Path
 
 from harness import resultset, stats
@@ -113,7 +114,10 @@ def reproduce(rs: resultset.ResultSet) -> str:
 def text_report(rs: resultset.ResultSet, summ: dict) -> str:
     out = ["mntbench report", "=" * 15, ""]
     out += brief_manifest(rs)
-    out += ["", "Reproduce with:", f"  {reproduce(rs)}", ""]
+    out += ["", "Reproduce with:"]
+    out += textwrap.wrap(reproduce(rs), WIDTH - 2, initial_indent="  ",
+                         subsequent_indent="    ", break_on_hyphens=False)
+    out.append("")
     for base, cand in _pairs(rs):
         out += [f"{cand} vs {base} (* = Mann-Whitney p < 0.05)", ""]
         out += lkp_table(rs, base, cand)
