@@ -24,6 +24,8 @@ done
 
 # The results share is the only writable host directory; it is mounted at
 # its host path, so commands can use the same paths as on the host.
+# Under /tmp or /run the host path is hidden by the guest's tmpfs: make it.
+mkdir -p "$res" 2>/dev/null
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=262144 results "$res" ||
 	echo "mntbench-init: cannot mount results share at $res" >&2
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import subprocess
+import tempfile
 import unittest
+from pathlib import Path
 
 from harness import errors, vm
 from harness.paths import REPO
@@ -48,6 +50,13 @@ class RunnerTest(unittest.TestCase):
         self.assertEqual(rc, 0)
         self.assertEqual((cfg.results / "x").read_text(), "hi\n")
         self.assertFalse(os.path.exists("/etc/mntbench-ro-check"))
+
+    def test_results_share_under_tmp(self):
+        # The guest's /tmp is a tmpfs: the share's mount point is made.
+        with tempfile.TemporaryDirectory(prefix="mntbench-share-") as d:
+            cfg = vm.VMConfig(kernel=common.kernel(), results=Path(d))
+            self.assertEqual(vm.run(cfg, f"echo hi > {d}/x").rc, 0)
+            self.assertEqual(Path(d, "x").read_text(), "hi\n")
 
     def test_guest_mounts(self):
         cfg = common.vm_config("mounts")
