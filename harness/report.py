@@ -84,7 +84,9 @@ def lkp_table(rs: resultset.ResultSet, base: str, cand: str) -> list[str]:
 def brief_manifest(rs: resultset.ResultSet) -> list[str]:
     m = rs.manifest
     k = m.get("kernel", {})
-    series = ", ".join(k.get("series") or []) or "none (fixed mode)"
+    series = ", ".join(k.get("series") or []) or (
+        "none (switch in the tree)" if m.get("switch")
+        else "none (the kernel's fixed mode)")
     rows = [
         f"set:      {rs.path.name} ({m.get('status')})",
         f"kernel:   {k.get('release')} src {str(k.get('source_id'))[:12]}",
