@@ -42,7 +42,7 @@ git bisect start "$c4" "$c1"
 git bisect run "$here"/harness/ci/bisect-run.sh | tee "$work/bisect.log"
 first=$(sed -n 's/^\([0-9a-f]\{40\}\) is the first bad commit$/\1/p' \
 	"$work/bisect.log")
-git bisect reset -q
+git bisect reset >/dev/null
 if [ "$first" = "$c3" ]; then
 	echo "bisect-demo: OK: the first bad commit is C3 ($c3)"
 else
