@@ -1,0 +1,366 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ovlbench: overlayfs open/close and mount/umount micro-benchmark.
+ * This file parses and checks the options; run.c does the work.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ovlbench.h"
+#include "run.h"
+#include "util.h"
+#include "workload.h"
+
+struct opts opt = {
+	.warmup = 1,
+	.duration = 5,
+	.interval = 1,
+	.read_size = 1,
+	.file_layer = FL_TOP,
+	.out_dirfd = AT_FDCWD,
+};
+
+const char *const file_layer_names[] = {
+	[FL_UPPER] = "upper", [FL_TOP] = "top", [FL_BOTTOM] = "bottom",
+};
+
+const char *const mount_api_names[] = {
+	[API_AUTO] = "auto", [API_NEW] = "new", [API_LEGACY] = "legacy",
+};
+
+enum {
+	OPT_FILE_LAYER = 256, OPT_WARMUP, OPT_READ_SIZE, OPT_OVL_OPT,
+	OPT_MOUNT_API, OPT_CHECK, OPT_TARGET,
+};
+
+static const struct option long_opts[] = {
+	{ "workload",	required_argument, NULL, 'w' },
+	{ "layers",	required_argument, NULL, 'l' },
+	{ "upper",	no_argument,	   NULL, 'u' },
+	{ "file-layer",	required_argument, NULL, OPT_FILE_LAYER },
+	{ "tasks",	required_argument, NULL, 't' },
+	{ "mode",	required_argument, NULL, 'm' },
+	{ "cpus",	required_argument, NULL, 'c' },
+	{ "warmup",	required_argument, NULL, OPT_WARMUP },
+	{ "duration",	required_argument, NULL, 'd' },
+	{ "interval",	required_argument, NULL, 'i' },
+	{ "read-size",	required_argument, NULL, OPT_READ_SIZE },
+	{ "ovl-opt",	required_argument, NULL, OPT_OVL_OPT },
+	{ "mount-api",	required_argument, NULL, OPT_MOUNT_API },
+	{ "check",	no_argument,	   NULL, OPT_CHECK },
+	{ "target",	required_argument, NULL, OPT_TARGET },
+	{ "output",	required_argument, NULL, 'o' },
+	{ "quiet",	no_argument,	   NULL, 'q' },
+	{ "help",	no_argument,	   NULL, 'h' },
+	{ }
+};
+
+static const char help_head[] =
+	"Usage: ovlbench [OPTION]...\n"
+	"Run a workload through an N-layer overlayfs on a private tmpfs\n"
+	"in a private mount namespace; print JSON (mntbench.ovlbench/1).\n"
+	"\n"
+	"  -w, --workload=NAME  workload (default open-close):\n";
+
+static const char help_tail[] =
+	"  -l, --layers=LIST    lower layers, 1..%d, or a list (1,2,5)\n"
+	"                       for one run each; default 2; 1 needs -u\n"
+	"  -u, --upper          add an upper and a work dir\n"
+	"      --file-layer=L   files in upper, top (default) or bottom\n"
+	"                       layer (f0 also in all layers below it)\n"
+	"  -t, --tasks=N        1..%d (default: one per CPU in --cpus)\n"
+	"  -m, --mode=MODE      process (default) or thread\n"
+	"  -c, --cpus=LIST      such as 0-3,6 (default: all online);\n"
+	"                       tasks are pinned to them round-robin\n"
+	"      --warmup=S       seconds before sampling (default 1)\n"
+	"  -d, --duration=S     seconds sampled (default 5)\n"
+	"  -i, --interval=S     seconds per sample, >= 0.001 (default 1)\n"
+	"      --read-size=B    open-read-close reads B bytes, 1..%d\n"
+	"      --ovl-opt=K[=V]  extra overlay mount option, repeatable\n"
+	"      --mount-api=API  auto (default), new (\"lowerdir+\") or\n"
+	"                       legacy (mount(2), lowerdir=a:b:c)\n"
+	"      --check          mount, print the layer the file is read\n"
+	"                       from (content=NAME), exit; no workload\n"
+	"      --target=PATH    no overlay of our own: tasks use PATH\n"
+	"  -o, --output=FILE    JSON to FILE (via FILE.tmp), not stdout\n"
+	"  -q, --quiet          no summary on stderr\n"
+	"  -h, --help           this help\n"
+	"\n"
+	"Exit status:\n"
+	"   0 success               1 internal error\n"
+	"   2 usage error           3 bad layer count\n"
+	"   4 bad or offline CPU    5 bad duration, interval, warm-up\n"
+	"   6 unknown workload      7 not root\n"
+	"   8 no overlay support    9 mount failure\n"
+	"  10 a task failed mid-run\n"
+	" 128+N signal N (SIGINT 130, SIGTERM 143); no output written\n";
+
+static void print_help(void)
+{
+	fputs(help_head, stdout);
+	workload_help(stdout);
+	printf(help_tail, OVL_MAX_STACK, MAX_TASKS, FILE_SIZE);
+	exit(0);
+}
+
+static const char *opt_name(int c)
+{
+	const struct option *o;
+
+	for (o = long_opts; o->name; o++)
+		if (o->val == c)
+			return o->name;
+	return "?";
+}
+
+/* Die with "--name=value: why", unless value is 0 or more digits */
+static unsigned long parse_uint(int c, const char *s, unsigned long min,
+				unsigned long max, int code)
+{
+	unsigned long v;
+	char *end;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (*s < '0' || *s > '9' || *end || errno || v < min || v > max)
+		die(code, "--%s=%s: must be an integer %lu..%lu", opt_name(c),
+		    s, min, max);
+	return v;
+}
+
+static double parse_seconds(int c, const char *s, double min, bool incl)
+{
+	double v;
+	char *end;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || *end || errno || !(v >= min) || (!incl && v == min) ||
+	    v > 1e6)
+		die(EXIT_TIME, "--%s=%s: must be a number of seconds %s %g",
+		    opt_name(c), s, incl ? ">=" : ">", min);
+	return v;
+}
+
+static int parse_choice(int c, const char *s, const char *const *names,
+			unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(s, names[i]))
+			return i;
+	fprintf(stderr, "ovlbench: --%s=%s: must be one of", opt_name(c), s);
+	for (i = 0; i < n; i++)
+		fprintf(stderr, "%s %s", i ? "," : "", names[i]);
+	fputc('\n', stderr);
+	exit(EXIT_USAGE);
+}
+
+static void parse_layers(const char *s)
+{
+	const char *p = s;
+	char *end;
+	long v;
+
+	opt.nruns = 0;
+	opt.layers_set = true;
+	do {
+		errno = 0;
+		v = strtol(p, &end, 10);
+		if (*p < '0' || *p > '9' || end == p || errno ||
+		    v < 1 || v > OVL_MAX_STACK || opt.nruns == MAX_RUNS ||
+		    (*end && *end != ','))
+			die(EXIT_LAYERS,
+			    "--layers=%s: must be layer counts 1..%d, up to %d of them separated by commas",
+			    s, OVL_MAX_STACK, MAX_RUNS);
+		opt.layers[opt.nruns++] = v;
+		p = end + 1;
+	} while (*end);
+}
+
+static void parse_cpus(const char *s)
+{
+	int online[MAX_CPUS], n, i, j;
+	char *list;
+
+	n = parse_cpu_list(s, opt.cpus, MAX_CPUS);
+	if (n <= 0)
+		die(EXIT_CPU,
+		    "--cpus=%s: must be a list of distinct CPUs such as 0-3,6",
+		    s);
+	opt.ncpus = n;
+	n = online_cpus(online, MAX_CPUS);
+	for (i = 0; i < (int)opt.ncpus; i++) {
+		for (j = 0; j < n && online[j] != opt.cpus[i]; j++)
+			;
+		if (j == n) {
+			list = format_cpu_list(online, n);
+			die(EXIT_CPU, "--cpus=%s: CPU %d is not online (online: %s)",
+			    s, opt.cpus[i], list);
+		}
+	}
+}
+
+static void parse_output(const char *s)
+{
+	char *dir = xstrdup(s), *slash = strrchr(dir, '/');
+
+	opt.output = s;
+	opt.out_base = slash ? s + (slash - dir) + 1 : s;
+	if (!*opt.out_base || strlen(opt.out_base) > NAME_MAX - 4)
+		die(EXIT_USAGE, "--output=%s: must name a file", s);
+	if (slash) {
+		*slash = '\0';
+		opt.out_dirfd = open(*dir ? dir : "/", O_PATH | O_DIRECTORY |
+				     O_CLOEXEC);
+		if (opt.out_dirfd < 0)
+			die(EXIT_USAGE, "--output=%s: directory %s: %s", s,
+			    *dir ? dir : "/", strerror(errno));
+	} else {
+		opt.out_dirfd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	}
+	free(dir);
+}
+
+static void parse_option(int c, const char *arg)
+{
+	switch (c) {
+	case 'w':
+		opt.wl = workload_find(arg);
+		if (!opt.wl) {
+			fprintf(stderr, "ovlbench: --workload=%s: unknown workload; one of: ",
+				arg);
+			workload_names(stderr);
+			fputc('\n', stderr);
+			exit(EXIT_WORKLOAD);
+		}
+		break;
+	case 'l':
+		parse_layers(arg);
+		break;
+	case 'u':
+		opt.upper = true;
+		break;
+	case OPT_FILE_LAYER:
+		opt.file_layer = parse_choice(c, arg, file_layer_names, 3);
+		break;
+	case 't':
+		opt.ntasks = parse_uint(c, arg, 1, MAX_TASKS, EXIT_USAGE);
+		break;
+	case 'm':
+		opt.threads = parse_choice(c, arg, (const char *const[]){
+				"process", "thread" }, 2);
+		break;
+	case 'c':
+		parse_cpus(arg);
+		break;
+	case OPT_WARMUP:
+		opt.warmup = parse_seconds(c, arg, 0, true);
+		break;
+	case 'd':
+		opt.duration = parse_seconds(c, arg, 0, false);
+		break;
+	case 'i':
+		opt.interval = parse_seconds(c, arg, 0.001, true);
+		break;
+	case OPT_READ_SIZE:
+		opt.read_size = parse_uint(c, arg, 1, FILE_SIZE, EXIT_USAGE);
+		break;
+	case OPT_OVL_OPT:
+		if (!*arg || *arg == '=' || opt.novl_opts == MAX_OVL_OPTS)
+			die(EXIT_USAGE,
+			    "--ovl-opt=%s: must be KEY or KEY=VALUE, at most %d times",
+			    arg, MAX_OVL_OPTS);
+		opt.ovl_opts[opt.novl_opts++] = arg;
+		break;
+	case OPT_MOUNT_API:
+		opt.api = parse_choice(c, arg, mount_api_names, 3);
+		break;
+	case OPT_CHECK:
+		opt.check = true;
+		break;
+	case OPT_TARGET:
+		opt.target = realpath(arg, NULL);
+		if (!opt.target)
+			die(EXIT_USAGE, "--target=%s: %s", arg,
+			    strerror(errno));
+		break;
+	case 'o':
+		parse_output(arg);
+		break;
+	case 'q':
+		opt.quiet = true;
+		break;
+	case 'h':
+		print_help();
+	}
+}
+
+/* Combinations of options, once all are known */
+static void check_options(void)
+{
+	unsigned int i;
+
+	if (!opt.wl)
+		opt.wl = workload_find("open-close");
+	if (!opt.nruns)
+		opt.layers[opt.nruns++] = 2;
+	for (i = 0; i < opt.nruns && !opt.upper; i++)
+		if (opt.layers[i] == 1)
+			die(EXIT_LAYERS,
+			    "--layers=1: overlayfs needs at least 2 lower layers without --upper");
+	if (!opt.ncpus)
+		opt.ncpus = online_cpus(opt.cpus, MAX_CPUS);
+	if (!opt.ntasks)
+		opt.ntasks = opt.ncpus < MAX_TASKS ? opt.ncpus : MAX_TASKS;
+	if (opt.interval > opt.duration)
+		die(EXIT_TIME, "--interval=%g: must not exceed --duration=%g",
+		    opt.interval, opt.duration);
+	opt.nintervals = opt.duration / opt.interval + 1e-9;
+	if (opt.nintervals > MAX_INTERVALS)
+		die(EXIT_TIME, "--interval=%g: more than %d intervals in --duration=%g",
+		    opt.interval, MAX_INTERVALS, opt.duration);
+	if (opt.file_layer == FL_UPPER && !opt.upper)
+		die(EXIT_USAGE, "--file-layer=upper: needs --upper");
+	if (opt.ntasks < opt.wl->min_tasks)
+		die(EXIT_USAGE, "--tasks=%u: %s needs at least %u tasks",
+		    opt.ntasks, opt.wl->name, opt.wl->min_tasks);
+	if (opt.target && (opt.wl->flags & (WL_CHURN_ALL | WL_CHURN_ONE)))
+		die(EXIT_USAGE, "--target=%s: %s needs an overlay of its own",
+		    opt.target, opt.wl->name);
+	if (opt.target && (opt.layers_set || opt.upper || opt.check))
+		die(EXIT_USAGE,
+		    "--target=%s: cannot be combined with --layers, --upper or --check",
+		    opt.target);
+}
+
+int main(int argc, char **argv)
+{
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":w:l:ut:m:c:d:i:o:qh", long_opts,
+				NULL)) != -1) {
+		if (c == ':')
+			die(EXIT_USAGE, "%s: needs a value; see --help",
+			    argv[optind - 1]);
+		if (c == '?')
+			die(EXIT_USAGE, "%s: unknown option; see --help",
+			    optopt ? (char[]){ '-', optopt, 0 } :
+			    argv[optind - 1]);
+		parse_option(c, optarg);
+	}
+	if (optind < argc)
+		die(EXIT_USAGE, "%s: unexpected argument; see --help",
+		    argv[optind]);
+	check_options();
+	return run_main();
+}

@@ -1,0 +1,289 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The results: JSON (described in SCHEMA.md) to stdout or to a file that
+ * appears complete or not at all, and a one-paragraph summary.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/utsname.h>
+
+#include "ovlbench.h"
+#include "json.h"
+#include "report.h"
+#include "stats.h"
+#include "tasks.h"
+#include "util.h"
+#include "workload.h"
+
+#define SCHEMA "mntbench.ovlbench/1"
+
+/* The tasks the summary is about: load tasks if any, else churn tasks */
+struct summary {
+	bool churn;
+	unsigned int tasks;
+	unsigned long long ops;
+	double seconds, ops_per_s, per_task;
+};
+
+static void summarize(const struct run *r, struct summary *s)
+{
+	unsigned int i, t;
+
+	memset(s, 0, sizeof(*s));
+	s->churn = !workload_has_load(opt.wl, r->ntasks);
+	for (i = 0; i < r->nintervals; i++)
+		s->seconds += r->intervals[i];
+	for (t = 0; t < r->ntasks; t++) {
+		if (r->tasks[t].churn != s->churn)
+			continue;
+		s->tasks++;
+		for (i = 0; i < r->nintervals; i++)
+			s->ops += r->samples[i * r->ntasks + t];
+	}
+	s->ops_per_s = s->seconds > 0 ? s->ops / s->seconds : 0;
+	s->per_task = s->tasks ? s->ops_per_s / s->tasks : 0;
+}
+
+static void write_params(struct json *j)
+{
+	unsigned int i;
+
+	json_open(j, "params", '{');
+	json_str(j, "workload", opt.wl->name);
+	json_open(j, "layers", '[');
+	for (i = 0; i < opt.nruns && !opt.target; i++)
+		json_uint(j, NULL, opt.layers[i]);
+	json_close(j);
+	json_bool(j, "upper", opt.upper);
+	json_str(j, "file_layer", file_layer_names[opt.file_layer]);
+	json_uint(j, "tasks", opt.ntasks);
+	json_str(j, "mode", opt.threads ? "thread" : "process");
+	json_open(j, "cpus", '[');
+	for (i = 0; i < opt.ncpus; i++)
+		json_uint(j, NULL, opt.cpus[i]);
+	json_close(j);
+	json_double(j, "warmup_s", opt.warmup);
+	json_double(j, "duration_s", opt.duration);
+	json_double(j, "interval_s", opt.interval);
+	json_uint(j, "intervals", opt.nintervals);
+	json_uint(j, "read_size", opt.read_size);
+	json_open(j, "ovl_opts", '[');
+	for (i = 0; i < opt.novl_opts; i++)
+		json_str(j, NULL, opt.ovl_opts[i]);
+	json_close(j);
+	json_str(j, "mount_api", mount_api_names[opt.api]);
+	json_str(j, "target", opt.target);
+	json_str(j, "output", opt.output);
+	json_close(j);
+}
+
+static void write_stats(struct json *j, const char *key, const struct run *r,
+			int which)
+{
+	struct lat_stats s;
+	unsigned int t;
+	unsigned long i;
+
+	lat_stats(r, which, &s);
+	json_open(j, key, '{');
+	json_uint(j, "count", s.count);
+	if (s.count) {
+		json_uint(j, "min", s.min);
+		json_uint(j, "median", s.median);
+		json_uint(j, "p90", s.p90);
+		json_uint(j, "p99", s.p99);
+		json_uint(j, "max", s.max);
+		json_double(j, "mean", s.mean);
+	} else {
+		json_null(j, "min");
+		json_null(j, "median");
+		json_null(j, "p90");
+		json_null(j, "p99");
+		json_null(j, "max");
+		json_null(j, "mean");
+	}
+	json_open(j, "raw", '[');
+	for (t = 0; t < r->ntasks; t++) {
+		json_open(j, NULL, '[');
+		for (i = 0; i < r->nlat[t]; i++)
+			json_uint(j, NULL, r->lat[t][2 * i + which]);
+		json_close(j);
+	}
+	json_close(j);
+	json_close(j);
+}
+
+static void write_run(struct json *j, const struct run *r)
+{
+	struct summary s;
+	unsigned long long total;
+	unsigned int i, t;
+
+	summarize(r, &s);
+	json_open(j, NULL, '{');
+	if (opt.target)
+		json_null(j, "layers");
+	else
+		json_uint(j, "layers", r->nlayers);
+	json_str(j, "overlay_mode", r->mode);
+	json_str(j, "mount_api", r->api);
+	json_open(j, "task_cpus", '[');
+	for (t = 0; t < r->ntasks; t++)
+		json_uint(j, NULL, r->tasks[t].cpu);
+	json_close(j);
+	json_open(j, "task_roles", '[');
+	for (t = 0; t < r->ntasks; t++)
+		json_str(j, NULL, r->tasks[t].churn ? "churn" : "load");
+	json_close(j);
+	json_double(j, "interval_s", r->nintervals ?
+		    s.seconds / r->nintervals : 0);
+	json_open(j, "intervals_s", '[');
+	for (i = 0; i < r->nintervals; i++)
+		json_double(j, NULL, r->intervals[i]);
+	json_close(j);
+	json_open(j, "samples", '[');
+	for (i = 0; i < r->nintervals; i++) {
+		json_open(j, NULL, '[');
+		for (t = 0; t < r->ntasks; t++)
+			json_uint(j, NULL, r->samples[i * r->ntasks + t]);
+		json_close(j);
+	}
+	json_close(j);
+	json_open(j, "task_totals", '[');
+	for (t = 0; t < r->ntasks; t++) {
+		for (total = 0, i = 0; i < r->nintervals; i++)
+			total += r->samples[i * r->ntasks + t];
+		json_uint(j, NULL, total);
+	}
+	json_close(j);
+	json_open(j, "summary", '{');
+	json_str(j, "role", s.churn ? "churn" : "load");
+	json_uint(j, "tasks", s.tasks);
+	json_uint(j, "total_ops", s.ops);
+	json_double(j, "seconds", s.seconds);
+	json_double(j, "ops_per_s", s.ops_per_s);
+	json_double(j, "ops_per_s_per_task", s.per_task);
+	json_close(j);
+	if (opt.wl->flags & (WL_CHURN_ALL | WL_CHURN_ONE)) {
+		json_open(j, "latency", '{');
+		json_uint(j, "dropped", r->dropped);
+		write_stats(j, "mount_ns", r, LAT_MOUNT);
+		write_stats(j, "umount_ns", r, LAT_UMOUNT);
+		json_close(j);
+	} else {
+		json_null(j, "latency");
+	}
+	json_close(j);
+}
+
+static void write_json(FILE *f, struct run *runs, unsigned int nruns)
+{
+	struct json j = { .f = f };
+	struct utsname u;
+	unsigned int i;
+
+	uname(&u);
+	json_open(&j, NULL, '{');
+	json_str(&j, "schema", SCHEMA);
+	json_open(&j, "kernel", '{');
+	json_str(&j, "release", u.release);
+	json_str(&j, "version", u.version);
+	json_str(&j, "machine", u.machine);
+	json_close(&j);
+	json_str(&j, "overlay_mode", runs[0].mode);
+	json_str(&j, "mount_api", runs[0].api);
+	write_params(&j);
+	json_open(&j, "runs", '[');
+	for (i = 0; i < nruns; i++)
+		write_run(&j, &runs[i]);
+	json_close(&j);
+	json_close(&j);
+}
+
+/* To stdout, or to FILE.tmp renamed to FILE unless a signal came */
+void report_write(struct run *runs, unsigned int nruns)
+{
+	char tmp[NAME_MAX + 1];
+	FILE *f;
+	int fd;
+
+	if (!opt.output) {
+		write_json(stdout, runs, nruns);
+		if (fflush(stdout))
+			die(EXIT_INTERNAL, "writing stdout: %s",
+			    strerror(errno));
+		return;
+	}
+	snprintf(tmp, sizeof(tmp), "%s.tmp", opt.out_base);
+	fd = openat(opt.out_dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC |
+		    O_CLOEXEC, 0644);
+	f = fd < 0 ? NULL : fdopen(fd, "w");
+	if (!f)
+		die(EXIT_INTERNAL, "%s.tmp: %s", opt.output, strerror(errno));
+	write_json(f, runs, nruns);
+	if (ferror(f) | fclose(f)) {
+		unlinkat(opt.out_dirfd, tmp, 0);
+		die(EXIT_INTERNAL, "writing %s.tmp: %s", opt.output,
+		    strerror(errno));
+	}
+	if (got_signal) {
+		unlinkat(opt.out_dirfd, tmp, 0);
+		return;
+	}
+	if (renameat(opt.out_dirfd, tmp, opt.out_dirfd, opt.out_base))
+		die(EXIT_INTERNAL, "rename %s.tmp to %s: %s", opt.output,
+		    opt.output, strerror(errno));
+}
+
+static void print_run(FILE *f, const struct run *r, const char *op)
+{
+	struct lat_stats m, u;
+	struct summary s;
+
+	summarize(r, &s);
+	if (opt.target)
+		fprintf(f, " %s:", opt.target);
+	else
+		fprintf(f, " %u layer%s:", r->nlayers,
+			r->nlayers > 1 ? "s" : "");
+	fprintf(f, " %.0f %s/s, %.0f per %s task (%u x %.3f s)",
+		s.ops_per_s, s.churn ? "mount+umount" : op, s.per_task,
+		s.churn ? "churn" : "load", r->nintervals,
+		r->nintervals ? s.seconds / r->nintervals : 0);
+	if (opt.wl->flags & (WL_CHURN_ALL | WL_CHURN_ONE)) {
+		lat_stats(r, LAT_MOUNT, &m);
+		lat_stats(r, LAT_UMOUNT, &u);
+		fprintf(f, "; mount median %.1f us, p99 %.1f us; umount median %.1f us, p99 %.1f us",
+			m.median / 1e3, m.p99 / 1e3, u.median / 1e3,
+			u.p99 / 1e3);
+	}
+	fputc('.', f);
+}
+
+void report_summary(FILE *f, struct run *runs, unsigned int nruns)
+{
+	const char *op = opt.wl->flags & WL_CHURN_ONE ? "open-close" :
+			 opt.wl->name;
+	struct utsname u;
+	unsigned int i;
+	char *cpus = format_cpu_list(opt.cpus, opt.ncpus);
+
+	uname(&u);
+	fprintf(f, "ovlbench: %s, %u %s on CPUs %s, ", opt.wl->name,
+		opt.ntasks, opt.threads ? "threads" : "processes", cpus);
+	if (!opt.target && workload_has_load(opt.wl, opt.ntasks))
+		fprintf(f, "files on the %s layer, ",
+			file_layer_names[opt.file_layer]);
+	fprintf(f, "overlay mode %s, %s mount API, Linux %s.", runs[0].mode,
+		runs[0].api, u.release);
+	for (i = 0; i < nruns; i++)
+		print_run(f, &runs[i], op);
+	fputc('\n', f);
+	free(cpus);
+}

@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The work, once the options are known: check the system, build the
+ * scratch tree, then for each layer count mount the overlay, run the
+ * tasks, sample them and unmount; finally write the JSON and a summary.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+
+#include "ovlbench.h"
+#include "layers.h"
+#include "mountapi.h"
+#include "report.h"
+#include "run.h"
+#include "sample.h"
+#include "tasks.h"
+#include "util.h"
+#include "workload.h"
+
+static bool has_overlay(const char *path)
+{
+	char line[256];
+	bool found = false;
+	FILE *f = fopen(path, "re");
+
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = !strcmp(line, "nodev\toverlay\n") ||
+			!strcmp(line, "\toverlay\n");
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/* overlay in /proc/filesystems, loading the module if need be */
+static void check_overlay(void)
+{
+	const char *path = getenv("OVLBENCH_PROC_FILESYSTEMS");
+	int status;
+	pid_t pid;
+
+	if (!path)
+		path = "/proc/filesystems";
+	if (has_overlay(path))
+		return;
+	pid = fork();
+	if (!pid) {
+		int null = open("/dev/null", O_RDWR);
+
+		dup2(null, 1);
+		dup2(null, 2);
+		execlp("modprobe", "modprobe", "overlay", NULL);
+		_exit(127);
+	}
+	if (pid > 0)
+		waitpid(pid, &status, 0);
+	if (!has_overlay(path))
+		die(EXIT_NOOVL,
+		    "overlay: not in %s and modprobe overlay did not add it; this kernel needs CONFIG_OVERLAY_FS",
+		    path);
+}
+
+/* --check: which layer does task 0's file come from? */
+static void check_read(struct run *r)
+{
+	const char *want = layer_name(r->nlayers);
+	char buf[64] = "";
+	ssize_t n;
+	int fd;
+
+	fd = open("m/f0", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		die(EXIT_MOUNT, "open %s/m/f0: %s", scratch_root(),
+		    strerror(errno));
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	printf("layers=%u file_layer=%s mount_api=%s overlay_mode=%s content=%s\n",
+	       r->nlayers, file_layer_names[opt.file_layer], r->api, r->mode,
+	       buf);
+	fflush(stdout);
+	if (strcmp(buf, want))
+		die(EXIT_INTERNAL, "check: read \"%s\" through the overlay, expected \"%s\"",
+		    buf, want);
+}
+
+static void setup_tasks(struct run *r)
+{
+	bool shared = opt.wl->flags & WL_SHARED_FILE;
+	unsigned int i;
+	char *path;
+
+	r->tasks = xcalloc(r->ntasks, sizeof(*r->tasks));
+	for (i = 0; i < r->ntasks; i++) {
+		struct task *t = &r->tasks[i];
+
+		t->id = i;
+		t->cpu = opt.cpus[i % opt.ncpus];
+		t->churn = workload_churns(opt.wl, i);
+		t->run = opt.wl->run;
+		t->read_size = opt.read_size;
+		if (t->churn) {
+			if (asprintf(&path, "c/%u", i) < 0)
+				die(EXIT_INTERNAL, "out of memory");
+			ovl_req_init(&t->req, r->nlayers,
+				     opt.upper ? (int)i + 1 : -1, path);
+			free(path);
+			t->path = t->req.target;
+		} else if (opt.target) {
+			t->path = opt.target;
+		} else {
+			if (asprintf(&path, "%s/m/f%u", scratch_root(),
+				     shared ? 0 : i) < 0)
+				die(EXIT_INTERNAL, "out of memory");
+			t->path = path;
+		}
+	}
+}
+
+static void check_signal(void)
+{
+	if (got_signal)
+		die(EXIT_SIGNAL + got_signal,
+		    "interrupted by signal %d (%s); no output written",
+		    got_signal, strsignal(got_signal));
+}
+
+static void run_one(struct run *r, unsigned int nlayers)
+{
+	struct ovl_req req;
+	bool mounted = false;
+	char err[1024];
+	int status;
+
+	r->nlayers = nlayers;
+	r->ntasks = opt.ntasks;
+	if (opt.target) {
+		r->mode = ovl_mode(opt.target);
+		r->api = "none";
+	} else {
+		files_place(nlayers, opt.ntasks);
+		ovl_req_init(&req, nlayers, opt.upper ? 0 : -1, "m");
+		if (ovl_mount(&req, err, sizeof(err)))
+			die(EXIT_MOUNT, "mounting a %u-layer overlay on %s/m: %s",
+			    nlayers, scratch_root(), err);
+		ovl_req_free(&req);
+		mounted = true;
+		r->mode = ovl_mode("m");
+		r->api = ovl_api_name();
+	}
+	if (opt.check)
+		check_read(r);
+	if (mounted && (opt.check || !workload_has_load(opt.wl, r->ntasks))) {
+		if (umount2("m", 0))
+			die(EXIT_MOUNT, "umount %s/m: %s", scratch_root(),
+			    strerror(errno));
+		mounted = false;
+	}
+	check_signal();
+	if (opt.check)
+		goto out;
+
+	setup_tasks(r);
+	tasks_start(r);
+	status = sample_run(r);
+	tasks_stop(r, status != RUN_OK);
+	if (status == RUN_FAILED)
+		die(EXIT_TASK, "%s; all tasks stopped, no output written",
+		    r->failure);
+	check_signal();
+	tasks_collect(r);
+	if (mounted && umount2("m", 0))
+		die(EXIT_MOUNT, "umount %s/m: %s", scratch_root(),
+		    strerror(errno));
+out:
+	if (!opt.target)
+		files_remove(nlayers, opt.ntasks);
+}
+
+int run_main(void)
+{
+	struct run *runs = xcalloc(opt.nruns, sizeof(*runs));
+	unsigned int i, max = 0;
+
+	signals_init();
+	if (!opt.target) {
+		if (geteuid())
+			die(EXIT_ROOT, "must run as root to mount (euid %u); or use --target",
+			    geteuid());
+		check_overlay();
+		scratch_setup();
+		for (i = 0; i < opt.nruns; i++)
+			max = opt.layers[i] > max ? opt.layers[i] : max;
+		layers_create(max, opt.ntasks + 1);
+	}
+	for (i = 0; i < opt.nruns; i++)
+		run_one(&runs[i], opt.target ? 0 : opt.layers[i]);
+	scratch_cleanup();
+	if (opt.check)
+		return 0;
+	report_write(runs, opt.nruns);
+	check_signal();
+	if (!opt.quiet)
+		report_summary(stderr, runs, opt.nruns);
+	return 0;
+}

@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The parent's side of a run: wait for every task at the barrier, start
+ * them, discard the warm-up, then read all counters once per interval.
+ * The parent sleeps in between; a signal or a task failure wakes it.
+ */
+#define _GNU_SOURCE
+#include <limits.h>
+#include <stdlib.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ovlbench.h"
+#include "sample.h"
+#include "tasks.h"
+#include "util.h"
+
+static int check(struct run *r)
+{
+	if (got_signal)
+		return RUN_SIGNAL;
+	return tasks_poll(r) < 0 ? RUN_OK : RUN_FAILED;
+}
+
+static int wait_until(struct run *r, uint64_t deadline)
+{
+	int ret;
+
+	while ((ret = check(r)) == RUN_OK && sleep_until_ns(deadline))
+		;
+	return ret;
+}
+
+static int wait_ready(struct run *r)
+{
+	int ret;
+
+	while ((ret = check(r)) == RUN_OK &&
+	       __atomic_load_n(&r->ctl->ready, __ATOMIC_SEQ_CST) < r->ntasks)
+		sleep_until_ns(now_ns() + 1000000);
+	return ret;
+}
+
+static void read_counts(struct run *r, unsigned long *out)
+{
+	unsigned int i;
+
+	for (i = 0; i < r->ntasks; i++)
+		out[i] = READ_ONCE(r->tasks[i].slot->count);
+}
+
+/* Returns RUN_OK, RUN_FAILED (r->failure says why) or RUN_SIGNAL */
+int sample_run(struct run *r)
+{
+	unsigned long *prev = xcalloc(r->ntasks, sizeof(*prev));
+	unsigned long *cur = xcalloc(r->ntasks, sizeof(*cur));
+	uint64_t step = opt.interval * 1e9, start, last, now;
+	unsigned int i, t;
+	int ret;
+
+	r->nintervals = opt.nintervals;
+	r->samples = xcalloc(r->nintervals * r->ntasks, sizeof(*r->samples));
+	r->intervals = xcalloc(r->nintervals, sizeof(*r->intervals));
+
+	ret = wait_ready(r);
+	if (ret)
+		goto out;
+	__atomic_store_n(&r->ctl->go, 1, __ATOMIC_RELEASE);
+	syscall(SYS_futex, &r->ctl->go, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+	ret = wait_until(r, now_ns() + (uint64_t)(opt.warmup * 1e9));
+	if (ret)
+		goto out;
+
+	last = start = now_ns();
+	read_counts(r, prev);
+	WRITE_ONCE(r->ctl->measuring, 1);
+	for (i = 0; i < r->nintervals; i++) {
+		ret = wait_until(r, start + (i + 1) * step);
+		if (ret)
+			goto out;
+		now = now_ns();
+		read_counts(r, cur);
+		for (t = 0; t < r->ntasks; t++) {
+			r->samples[i * r->ntasks + t] = cur[t] - prev[t];
+			prev[t] = cur[t];
+		}
+		r->intervals[i] = (now - last) / 1e9;
+		last = now;
+	}
+	WRITE_ONCE(r->ctl->measuring, 0);
+out:
+	free(prev);
+	free(cur);
+	return ret;
+}

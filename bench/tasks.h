@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef TASKS_H
+#define TASKS_H
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "mountapi.h"
+#include "util.h"
+
+#define CACHELINE	128	/* two lines: no adjacent-line prefetch */
+
+/* Shared by the parent and the tasks, in MAP_SHARED memory */
+struct ctl {
+	/* Written by the parent, read by the tasks in their loops */
+	unsigned int go;		/* start barrier (futex) */
+	unsigned int stop;
+	unsigned int measuring;		/* record latencies */
+	/* Written by the tasks at start and on failure */
+	unsigned int ready __aligned(CACHELINE);
+	int failed;			/* first task to fail, + 1 */
+	pid_t parent;
+};
+
+/* One per task, each on its own cache lines, written by its task only */
+struct slot {
+	unsigned long count;		/* ops done, stored relaxed */
+	unsigned long nlat;		/* latencies recorded */
+	unsigned long dropped;		/* latencies that did not fit */
+	const char *what;		/* the operation that failed */
+	int err;			/* its errno */
+} __aligned(CACHELINE);
+
+struct task {
+	unsigned int id;
+	int cpu;
+	bool churn;
+	const char *path;		/* file, or churn mount point */
+	unsigned int read_size;
+	struct ovl_req req;		/* churn tasks' overlay */
+	struct ctl *ctl;
+	struct slot *slot;
+	uint64_t *lat;			/* mount, umount ns pairs */
+	unsigned long lat_cap;
+	int (*run)(struct task *t);
+	pid_t pid;
+	pthread_t thread;
+	bool reaped;
+};
+
+/* One run of the workload, on an overlay of nlayers */
+struct run {
+	unsigned int nlayers;		/* 0 with --target */
+	unsigned int ntasks;
+	char *mode;			/* private_mounts= of the overlay */
+	const char *api;
+	struct task *tasks;
+	struct ctl *ctl;
+	void *shm;
+	size_t shmlen;
+	/* Results */
+	unsigned int nintervals;
+	unsigned long *samples;		/* [interval * ntasks + task] */
+	double *intervals;		/* measured lengths, s */
+	uint64_t **lat;			/* per task: copied out pairs */
+	unsigned long *nlat;
+	unsigned long dropped;
+	char failure[512];
+};
+
+extern volatile sig_atomic_t got_signal;
+
+void signals_init(void);
+void tasks_start(struct run *r);
+int tasks_poll(struct run *r);
+void tasks_stop(struct run *r, bool kill_them);
+void tasks_collect(struct run *r);
+
+static inline bool task_running(const struct task *t)
+{
+	return !READ_ONCE(t->ctl->stop);
+}
+
+static inline void task_count(struct task *t, unsigned long n)
+{
+	WRITE_ONCE(t->slot->count, n);
+}
+
+int task_fail(struct task *t, const char *what, int err);
+
+#endif

@@ -1,0 +1,415 @@
+"""Tests of bench/ovlbench; run as root by `make -C bench test`.
+
+Every test checks that the host's mount table is the same afterwards and
+that no /tmp/ovlbench.* scratch directory is left behind.  No test
+compares a measured time or rate with a fixed number.
+"""
+
+import glob
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import validate  # noqa: E402
+
+BENCH = Path(__file__).resolve().parent.parent
+OVLBENCH = str(BENCH / "ovlbench")
+FAST = ["--warmup", "0", "--duration", "1", "--interval", "0.5"]
+WORKLOADS = ["open-close", "open-close-shared", "open-read-close", "stat",
+             "teardown", "bystander"]
+
+
+def mountinfo(pid="self"):
+    with open(f"/proc/{pid}/mountinfo") as f:
+        return f.read().splitlines()
+
+
+def scratch_dirs():
+    return set(glob.glob("/tmp/ovlbench.*"))
+
+
+def run(*args, env=None, timeout=120, prefix=()):
+    return subprocess.run([*prefix, OVLBENCH, *args], capture_output=True,
+                          text=True, env=env, timeout=timeout)
+
+
+def poll(cond, what, timeout=20):
+    """Wait for cond() to be true; a generous bound, not a measurement."""
+    deadline = time.monotonic() + timeout
+    while not cond():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+def overlay_of(pid):
+    """The mount point of ovlbench's overlay in pid's namespace, or None."""
+    try:
+        lines = mountinfo(pid)
+    except OSError:
+        return None
+    for line in lines:
+        fields = line.split()
+        sep = fields.index("-")
+        if (fields[sep + 1] == "overlay"
+                and fields[4].startswith("/tmp/ovlbench.")
+                and fields[4].endswith("/m")):
+            return fields[4]
+    return None
+
+
+def children(pid):
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as f:
+            return [int(c) for c in f.read().split()]
+    except OSError:
+        return []
+
+
+def alive(pid):
+    """Running, not a zombie waiting for a slow init to reap it."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def online_cpus():
+    with open("/sys/devices/system/cpu/online") as f:
+        cpus = []
+        for part in f.read().strip().split(","):
+            a, _, b = part.partition("-")
+            cpus += range(int(a), int(b or a) + 1)
+        return cpus
+
+
+@unittest.skipUnless(os.geteuid() == 0, "ovlbench mounts: run as root")
+class Base(unittest.TestCase):
+    def setUp(self):
+        self.mounts = mountinfo()
+        self.dirs = scratch_dirs()
+
+    def tearDown(self):
+        self.assertEqual(mountinfo(), self.mounts,
+                         "host mount table changed")
+        self.assertEqual(scratch_dirs(), self.dirs,
+                         "scratch directory left in /tmp")
+
+    def start(self, *args):
+        """Start ovlbench in its own process group, wait for its overlay."""
+        proc = subprocess.Popen([OVLBENCH, *args], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True,
+                                start_new_session=True)
+        self.addCleanup(self.reap, proc)
+        poll(lambda: overlay_of(proc.pid) or proc.poll() is not None,
+             "the overlay")
+        if proc.poll() is not None:
+            self.fail(f"ovlbench exited {proc.returncode}: "
+                      f"{proc.stderr.read()}")
+        return proc
+
+    @staticmethod
+    def reap(proc):
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+
+    def assert_valid(self, doc):
+        self.assertEqual(validate.errors(doc), [])
+
+
+class TestLayers(Base):
+    """1, 2 and 500 layers; the file is read from the layer asked for."""
+
+    def check(self, layers, file_layer, *args):
+        res = run("--check", "--layers", ",".join(map(str, layers)),
+                  "--file-layer", file_layer, *args)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        lines = res.stdout.splitlines()
+        self.assertEqual(len(lines), len(layers))
+        for n, line in zip(layers, lines):
+            fields = dict(f.split("=", 1) for f in line.split())
+            want = {"upper": "upper", "top": "lower0",
+                    "bottom": f"lower{n - 1}"}[file_layer]
+            self.assertEqual(fields["layers"], str(n))
+            self.assertEqual(fields["content"], want, line)
+            self.assertTrue(fields["overlay_mode"], line)
+
+    def test_with_upper(self):
+        for file_layer in ("upper", "top", "bottom"):
+            with self.subTest(file_layer=file_layer):
+                self.check([1, 2, 500], file_layer, "--upper")
+
+    def test_lower_only(self):
+        for file_layer in ("top", "bottom"):
+            with self.subTest(file_layer=file_layer):
+                self.check([2, 500], file_layer)
+
+    def test_legacy_mount_api(self):
+        self.check([2, 500], "bottom", "--mount-api", "legacy")
+        self.check([1, 500], "upper", "--upper", "--mount-api", "legacy")
+
+    def test_overlay_mode_is_read_back(self):
+        res = run("--check")
+        mode = res.stdout.split("overlay_mode=")[1].split()[0]
+        sysfs = "/sys/module/overlay/parameters/private_mounts"
+        if os.path.exists(sysfs):
+            self.assertIn(mode, ["longterm-array", "longterm-array-normal",
+                                 "longterm-serial", "detached"])
+        else:
+            self.assertEqual(mode, "unpatched")
+
+
+class TestWorkloads(Base):
+    """Each workload briefly, in both modes; the JSON is valid."""
+
+    def bench(self, *args):
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "out.json")
+            res = run(*FAST, "--output", out, *args)
+            self.assertEqual(res.returncode, 0, res.stderr)
+            self.assertEqual(os.listdir(tmp), ["out.json"])
+            with open(out) as f:
+                doc = json.load(f)
+        self.assertEqual(res.stdout, "")
+        summary = res.stderr.strip()
+        self.assertTrue(summary.startswith("ovlbench: "), summary)
+        self.assertNotIn("\n", summary)
+        self.assert_valid(doc)
+        return doc
+
+    def assert_counts_positive(self, doc):
+        for run_ in doc["runs"]:
+            for row in run_["samples"]:
+                self.assertTrue(all(n > 0 for n in row), row)
+            self.assertGreater(run_["summary"]["ops_per_s"], 0)
+
+    def test_workloads(self):
+        for workload in WORKLOADS:
+            for mode in ("process", "thread"):
+                with self.subTest(workload=workload, mode=mode):
+                    doc = self.bench("--workload", workload, "--mode", mode,
+                                     "--tasks", "2")
+                    self.assertEqual(doc["params"]["workload"], workload)
+                    self.assertEqual(doc["params"]["mode"], mode)
+                    self.assert_counts_positive(doc)
+                    lat = doc["runs"][0]["latency"]
+                    if workload in ("teardown", "bystander"):
+                        self.assertGreater(lat["mount_ns"]["count"], 0)
+                        self.assertGreater(lat["umount_ns"]["count"], 0)
+                    else:
+                        self.assertIsNone(lat)
+
+    def test_every_task_file_in_every_file_layer(self):
+        for file_layer in ("upper", "top", "bottom"):
+            with self.subTest(file_layer=file_layer):
+                doc = self.bench("--workload", "open-read-close",
+                                 "--read-size", "4096", "--tasks", "3",
+                                 "--layers", "1,3", "--upper",
+                                 "--file-layer", file_layer)
+                self.assert_counts_positive(doc)
+
+    def test_teardown_sweep(self):
+        doc = self.bench("--workload", "teardown", "--layers", "1,2,5",
+                         "--upper", "--tasks", "1")
+        self.assertEqual([r["layers"] for r in doc["runs"]], [1, 2, 5])
+        for run_ in doc["runs"]:
+            raw = run_["latency"]["umount_ns"]["raw"]
+            # The iteration in flight when the window closes is timed
+            # (a 500-layer umount may outlast the window) but falls
+            # after the last sample, so it is not in the totals.
+            self.assertIn(len(raw[0]) - run_["task_totals"][0], (0, 1))
+
+    def test_teardown_longer_than_window_is_timed(self):
+        doc = self.bench("--workload", "teardown", "--layers", "50",
+                         "--upper", "--tasks", "1", "--warmup", "0",
+                         "--duration", "0.001", "--interval", "0.001")
+        raw = doc["runs"][0]["latency"]["umount_ns"]["raw"]
+        self.assertGreaterEqual(len(raw[0]), 1)
+
+    def test_bystander_roles(self):
+        doc = self.bench("--workload", "bystander", "--tasks", "3",
+                         "--upper", "--file-layer", "upper")
+        run_ = doc["runs"][0]
+        self.assertEqual(run_["task_roles"], ["churn", "load", "load"])
+        self.assertEqual(run_["summary"]["role"], "load")
+        self.assertEqual(run_["summary"]["tasks"], 2)
+        self.assert_counts_positive(doc)
+
+    def test_pinning_round_robin(self):
+        cpus = online_cpus()
+        doc = self.bench("--cpus", str(cpus[0]), "--tasks", "2",
+                         "--workload", "stat")
+        self.assertEqual(doc["runs"][0]["task_cpus"], [cpus[0]] * 2)
+        doc = self.bench("--workload", "stat")
+        self.assertEqual(doc["params"]["tasks"], len(cpus))
+        self.assertEqual(doc["runs"][0]["task_cpus"], cpus)
+
+    def test_stdout_and_target(self):
+        res = run(*FAST, "--target", "/proc/self/exe", "--tasks", "1",
+                  "--quiet")
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertEqual(res.stderr, "")
+        doc = json.loads(res.stdout)
+        self.assert_valid(doc)
+        self.assertEqual(doc["overlay_mode"], "not-overlay")
+        self.assertIsNone(doc["runs"][0]["layers"])
+
+    def test_validator_catches_bad_totals(self):
+        doc = self.bench("--workload", "stat", "--tasks", "1")
+        doc["runs"][0]["task_totals"][0] += 1
+        self.assertTrue(validate.errors(doc))
+        del doc["runs"][0]["samples"]
+        self.assertTrue(validate.errors(doc))
+
+
+class TestCleanup(Base):
+    """Nothing leaks onto the host, however ovlbench ends."""
+
+    def test_mounts_invisible_while_running(self):
+        proc = self.start("--duration", "30")
+        self.assertEqual(mountinfo(), self.mounts)
+        self.assertNotEqual(mountinfo(proc.pid), self.mounts)
+        os.kill(proc.pid, signal.SIGTERM)
+        proc.communicate()
+
+    def sigkill(self, whole_group):
+        proc = self.start("--duration", "30", "--mode", "process",
+                          "--tasks", "2")
+        scratch = os.path.dirname(overlay_of(proc.pid))
+        poll(lambda: len(children(proc.pid)) == 2, "the tasks")
+        tasks = children(proc.pid)
+        if whole_group:
+            os.killpg(proc.pid, signal.SIGKILL)
+        else:
+            os.kill(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        self.assertEqual(proc.returncode, -signal.SIGKILL)
+        poll(lambda: not any(map(alive, tasks)), "the tasks to die")
+        self.assertEqual(mountinfo(), self.mounts)
+        # SIGKILL leaves the empty mount point directory; nothing else
+        self.assertEqual(os.listdir(scratch), [])
+        os.rmdir(scratch)
+
+    def test_sigkill_process_group(self):
+        self.sigkill(whole_group=True)
+
+    def test_sigkill_parent_only(self):
+        self.sigkill(whole_group=False)
+
+    def test_sigterm_sigint_write_nothing(self):
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            for mode in ("process", "thread"):
+                with self.subTest(sig=sig.name, mode=mode), \
+                        tempfile.TemporaryDirectory() as tmp:
+                    out = os.path.join(tmp, "out.json")
+                    proc = self.start("--duration", "30", "--mode", mode,
+                                      "--output", out)
+                    os.kill(proc.pid, sig)
+                    _, err = proc.communicate()
+                    self.assertEqual(proc.returncode, 128 + sig, err)
+                    self.assertIn("no output written", err)
+                    self.assertEqual(os.listdir(tmp), [])
+
+
+class TestErrors(Base):
+    """Each bad input: one line naming the value, and its exit status."""
+
+    def expect(self, args, code, value, **kw):
+        res = run(*args, **kw)
+        self.assertEqual(res.returncode, code, res.stderr)
+        self.assertEqual(res.stdout, "")
+        lines = res.stderr.splitlines()
+        self.assertEqual(len(lines), 1, res.stderr)
+        self.assertTrue(lines[0].startswith("ovlbench: "), lines[0])
+        self.assertIn(value, lines[0])
+        return lines[0]
+
+    def test_bad_inputs(self):
+        offline = max(online_cpus()) + 1
+        cases = [
+            (["--bogus"], 2, "--bogus"),
+            (["-x"], 2, "-x"),
+            (["--layers"], 2, "--layers"),
+            (["stray"], 2, "stray"),
+            (["--tasks", "0"], 2, "--tasks=0"),
+            (["--tasks", "1025"], 2, "1..1024"),
+            (["--mode", "fork"], 2, "--mode=fork"),
+            (["--file-layer", "middle"], 2, "middle"),
+            (["--file-layer", "upper"], 2, "--upper"),
+            (["--workload", "bystander", "--tasks", "1"], 2, "--tasks=1"),
+            (["--read-size", "4097"], 2, "--read-size=4097"),
+            (["--mount-api", "old"], 2, "--mount-api=old"),
+            (["--output", "/nonexistent/x.json"], 2, "/nonexistent"),
+            (["--target", "/nonexistent"], 2, "/nonexistent"),
+            (["--target", "/etc/hostname", "--workload", "teardown"], 2,
+             "teardown"),
+            (["--layers", "0"], 3, "--layers=0"),
+            (["--layers", "501"], 3, "--layers=501"),
+            (["--layers", "2,x"], 3, "--layers=2,x"),
+            (["--layers", "1"], 3, "--upper"),
+            (["--cpus", str(offline)], 4, f"CPU {offline} is not online"),
+            (["--cpus", "0-"], 4, "--cpus=0-"),
+            (["--cpus", "0,0"], 4, "--cpus=0,0"),
+            (["--duration", "0"], 5, "--duration=0"),
+            (["--duration", "nan"], 5, "--duration=nan"),
+            (["--interval", "-1"], 5, "--interval=-1"),
+            (["--warmup", "-0.5"], 5, "--warmup=-0.5"),
+            (["--duration", "1", "--interval", "2"], 5, "--interval=2"),
+            (["--workload", "nope"], 6, "--workload=nope"),
+            (["--ovl-opt", "nosuchopt"], 9, "nosuchopt"),
+            (["--mount-api", "legacy", "--layers", "500", "--ovl-opt",
+              "x=" + "y" * 2000], 9, "more than one page"),
+        ]
+        for args, code, value in cases:
+            with self.subTest(args=args):
+                self.expect(args, code, value)
+
+    def test_not_root(self):
+        line = self.expect([], 7, "root", prefix=(
+            "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"))
+        self.assertIn("65534", line)
+
+    def test_no_overlay(self):
+        with tempfile.NamedTemporaryFile("w") as fake:
+            fake.write("nodev\ttmpfs\n\text4\n")
+            fake.flush()
+            env = dict(os.environ, OVLBENCH_PROC_FILESYSTEMS=fake.name)
+            self.expect([], 8, "overlay", env=env)
+
+    def test_task_killed(self):
+        proc = self.start("--duration", "30", "--mode", "process",
+                          "--tasks", "2")
+        poll(lambda: len(children(proc.pid)) == 2, "the tasks")
+        victim = children(proc.pid)[1]
+        os.kill(victim, signal.SIGKILL)
+        _, err = proc.communicate()
+        self.assertEqual(proc.returncode, 10, err)
+        self.assertIn("task 1", err)
+        self.assertIn("signal 9", err)
+
+    def test_task_error(self):
+        for mode in ("thread", "process"):
+            with self.subTest(mode=mode):
+                proc = self.start("--duration", "30", "--mode", mode,
+                                  "--tasks", "2", "--upper",
+                                  "--file-layer", "upper")
+                mnt = overlay_of(proc.pid)
+                # Through the overlay: leaves a whiteout, open gets ENOENT
+                os.unlink(f"/proc/{proc.pid}/root{mnt}/f1")
+                _, err = proc.communicate()
+                self.assertEqual(proc.returncode, 10, err)
+                self.assertIn("task 1", err)
+                self.assertIn("No such file or directory", err)
+
+
+if __name__ == "__main__":
+    unittest.main()

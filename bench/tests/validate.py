@@ -1,0 +1,183 @@
+#!/usr/bin/python3
+"""Check ovlbench JSON against bench/schema.json, then for consistency.
+
+Usage: validate.py FILE...   (exit 0 if all are valid, 1 if not)
+
+Standard library only: the schema check interprets the subset of JSON
+Schema draft-07 that schema.json uses ($ref to #/definitions, type,
+const, enum, required, properties, additionalProperties, items, minItems,
+minLength, minimum, maximum, exclusiveMinimum).  If the jsonschema
+package is installed (Debian: python3-jsonschema) it checks as well.
+"""
+
+import json
+import sys
+from pathlib import Path
+
+SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema.json"
+
+TYPES = {
+    "object": lambda v: isinstance(v, dict),
+    "array": lambda v: isinstance(v, list),
+    "string": lambda v: isinstance(v, str),
+    "boolean": lambda v: isinstance(v, bool),
+    "null": lambda v: v is None,
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "number": lambda v: (isinstance(v, (int, float))
+                         and not isinstance(v, bool)),
+}
+
+KNOWN = {"$schema", "$id", "title", "description", "definitions", "$ref",
+         "type", "const", "enum", "required", "properties",
+         "additionalProperties", "items", "minItems", "minLength",
+         "minimum", "maximum", "exclusiveMinimum"}
+
+
+def load_schema():
+    with open(SCHEMA_PATH) as f:
+        return json.load(f)
+
+
+def _check(value, schema, root, path, errors):
+    unknown = set(schema) - KNOWN
+    if unknown:
+        raise ValueError(f"validate.py does not know {sorted(unknown)}")
+    if "$ref" in schema:
+        name = schema["$ref"].removeprefix("#/definitions/")
+        _check(value, root["definitions"][name], root, path, errors)
+    types = schema.get("type")
+    if types is not None:
+        types = [types] if isinstance(types, str) else types
+        if not any(TYPES[t](value) for t in types):
+            errors.append(f"{path}: {value!r:.60} is not {'/'.join(types)}")
+            return
+    if "const" in schema and value != schema["const"]:
+        errors.append(f"{path}: {value!r} is not {schema['const']!r}")
+    if "enum" in schema and value not in schema["enum"]:
+        errors.append(f"{path}: {value!r} not in {schema['enum']}")
+    if TYPES["number"](value):
+        if "minimum" in schema and value < schema["minimum"]:
+            errors.append(f"{path}: {value} < {schema['minimum']}")
+        if "maximum" in schema and value > schema["maximum"]:
+            errors.append(f"{path}: {value} > {schema['maximum']}")
+        if ("exclusiveMinimum" in schema
+                and value <= schema["exclusiveMinimum"]):
+            errors.append(f"{path}: {value} <= {schema['exclusiveMinimum']}")
+    if isinstance(value, str) and len(value) < schema.get("minLength", 0):
+        errors.append(f"{path}: string shorter than {schema['minLength']}")
+    if isinstance(value, dict):
+        for key in schema.get("required", []):
+            if key not in value:
+                errors.append(f"{path}: missing {key!r}")
+        props = schema.get("properties", {})
+        extra = schema.get("additionalProperties", True)
+        for key, sub in value.items():
+            if key in props:
+                _check(sub, props[key], root, f"{path}.{key}", errors)
+            elif extra is False:
+                errors.append(f"{path}: unexpected {key!r}")
+            elif isinstance(extra, dict):
+                _check(sub, extra, root, f"{path}.{key}", errors)
+    if isinstance(value, list):
+        if len(value) < schema.get("minItems", 0):
+            errors.append(f"{path}: fewer than {schema['minItems']} items")
+        if "items" in schema:
+            for i, item in enumerate(value):
+                _check(item, schema["items"], root, f"{path}[{i}]", errors)
+
+
+def schema_errors(doc, schema=None):
+    """Where doc breaks schema.json, as a list of messages."""
+    schema = schema or load_schema()
+    errors = []
+    _check(doc, schema, schema, "$", errors)
+    try:
+        import jsonschema
+    except ImportError:
+        return errors
+    validator = jsonschema.Draft7Validator(schema)
+    errors += [f"jsonschema: {e.message}" for e in validator.iter_errors(doc)]
+    return errors
+
+
+def consistency_errors(doc):
+    """What the schema cannot say: shapes agree, totals add up."""
+    errors = []
+    params = doc["params"]
+    ntasks, nint = params["tasks"], params["intervals"]
+    if not params["target"] and len(doc["runs"]) != len(params["layers"]):
+        errors.append("one run per --layers entry expected")
+    for n, run in enumerate(doc["runs"]):
+        where = f"runs[{n}]"
+        if not params["target"] and run["layers"] != params["layers"][n]:
+            errors.append(f"{where}: layers differ from params")
+        for key in ("task_cpus", "task_roles", "task_totals"):
+            if len(run[key]) != ntasks:
+                errors.append(f"{where}.{key}: not one per task")
+        if len(run["samples"]) != nint or len(run["intervals_s"]) != nint:
+            errors.append(f"{where}: not {nint} intervals")
+        for i, row in enumerate(run["samples"]):
+            if len(row) != ntasks:
+                errors.append(f"{where}.samples[{i}]: not one per task")
+        for t in range(min(ntasks, len(run["task_totals"]))):
+            total = sum(row[t] for row in run["samples"] if t < len(row))
+            if total != run["task_totals"][t]:
+                errors.append(f"{where}: task {t} samples sum to {total},"
+                              f" task_totals says {run['task_totals'][t]}")
+        summ = run["summary"]
+        tasks = [t for t, r in enumerate(run["task_roles"])
+                 if r == summ["role"]]
+        if summ["tasks"] != len(tasks):
+            errors.append(f"{where}.summary.tasks: not {len(tasks)}")
+        total = sum(run["task_totals"][t] for t in tasks
+                    if t < len(run["task_totals"]))
+        if summ["total_ops"] != total:
+            errors.append(f"{where}.summary.total_ops: {summ['total_ops']}"
+                          f" but its tasks' totals sum to {total}")
+        lat = run["latency"]
+        if (lat is None) != ("churn" not in run["task_roles"]):
+            errors.append(f"{where}.latency: null iff no churn task")
+        for key in ("mount_ns", "umount_ns") if lat else ():
+            st = lat[key]
+            raw = st["raw"]
+            if len(raw) != ntasks:
+                errors.append(f"{where}.latency.{key}.raw: not per task")
+            for t, vals in enumerate(raw):
+                if vals and run["task_roles"][t] != "churn":
+                    errors.append(f"{where}.latency.{key}: task {t} is "
+                                  "not a churn task but has latencies")
+            values = sorted(v for vals in raw for v in vals)
+            if st["count"] != len(values):
+                errors.append(f"{where}.latency.{key}.count: not the "
+                              "number of raw values")
+            if values and [st["min"], st["max"]] != [values[0], values[-1]]:
+                errors.append(f"{where}.latency.{key}: min/max not raw's")
+            order = [st[k] for k in ("min", "median", "p90", "p99", "max")]
+            if values and order != sorted(order):
+                errors.append(f"{where}.latency.{key}: percentiles out of"
+                              " order")
+    return errors
+
+
+def errors(doc):
+    errs = schema_errors(doc)
+    return errs or consistency_errors(doc)
+
+
+def main(argv):
+    if len(argv) < 2:
+        print(__doc__.strip(), file=sys.stderr)
+        return 2
+    status = 0
+    for name in argv[1:]:
+        with open(name) as f:
+            errs = errors(json.load(f))
+        for e in errs:
+            print(f"{name}: {e}")
+        print(f"{name}: {'invalid' if errs else 'ok'}")
+        status |= bool(errs)
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * open-close: each task opens and closes its own file through the
+ * overlay, like will-it-scale's open1 (read-only here: the file may be
+ * on a lower layer, and a write open would copy it up).
+ * open-close-shared: the same, all tasks on one file.
+ */
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "tasks.h"
+#include "workload.h"
+
+int open_close_loop(struct task *t)
+{
+	const char *path = t->path;
+	unsigned long n = 0;
+	int fd;
+
+	while (task_running(t)) {
+		fd = open(path, O_RDONLY);
+		if (fd < 0)
+			return task_fail(t, "open", errno);
+		close(fd);
+		task_count(t, ++n);
+	}
+	return 0;
+}
+
+const struct workload wl_open_close = {
+	.name = "open-close",
+	.desc = "open and close a file per task (will-it-scale open1)",
+	.run = open_close_loop,
+};
+
+const struct workload wl_open_close_shared = {
+	.name = "open-close-shared",
+	.desc = "open and close one file shared by all tasks",
+	.flags = WL_SHARED_FILE,
+	.run = open_close_loop,
+};

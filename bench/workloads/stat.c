@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * stat: stat() each task's file.  A negative control: path lookup only,
+ * no file is opened, so no private layer mount is taken or put.
+ */
+#include <sys/stat.h>
+
+#include "tasks.h"
+#include "workload.h"
+
+static int stat_loop(struct task *t)
+{
+	const char *path = t->path;
+	unsigned long n = 0;
+	struct stat st;
+
+	while (task_running(t)) {
+		if (stat(path, &st))
+			return task_fail(t, "stat", errno);
+		task_count(t, ++n);
+	}
+	return 0;
+}
+
+const struct workload wl_stat = {
+	.name = "stat",
+	.desc = "stat() a file per task (negative control)",
+	.run = stat_loop,
+};
