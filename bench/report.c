@@ -27,7 +27,7 @@
 struct summary {
 	bool churn;
 	unsigned int tasks;
-	unsigned long long ops;
+	unsigned long long ops, lifetime_ops;
 	double seconds, ops_per_s, per_task;
 };
 
@@ -43,6 +43,7 @@ static void summarize(const struct run *r, struct summary *s)
 		if (r->tasks[t].churn != s->churn)
 			continue;
 		s->tasks++;
+		s->lifetime_ops += r->lifetime_ops[t];
 		for (i = 0; i < r->nintervals; i++)
 			s->ops += r->samples[i * r->ntasks + t];
 	}
@@ -166,6 +167,7 @@ static void write_run(struct json *j, const struct run *r)
 	json_str(j, "role", s.churn ? "churn" : "load");
 	json_uint(j, "tasks", s.tasks);
 	json_uint(j, "total_ops", s.ops);
+	json_uint(j, "lifetime_ops", s.lifetime_ops);
 	json_double(j, "seconds", s.seconds);
 	json_double(j, "ops_per_s", s.ops_per_s);
 	json_double(j, "ops_per_s_per_task", s.per_task);

@@ -240,12 +240,14 @@ void tasks_collect(struct run *r)
 
 	r->lat = xcalloc(r->ntasks, sizeof(*r->lat));
 	r->nlat = xcalloc(r->ntasks, sizeof(*r->nlat));
+	r->lifetime_ops = xcalloc(r->ntasks, sizeof(*r->lifetime_ops));
 	for (i = 0; i < r->ntasks; i++) {
 		struct task *t = &r->tasks[i];
 		size_t len = t->slot->nlat * 2 * sizeof(uint64_t);
 
 		r->nlat[i] = t->slot->nlat;
 		r->dropped += t->slot->dropped;
+		r->lifetime_ops[i] = t->slot->count;
 		r->lat[i] = xcalloc(1, len);
 		if (len)
 			memcpy(r->lat[i], t->lat, len);

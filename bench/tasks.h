@@ -69,6 +69,9 @@ struct run {
 	uint64_t **lat;			/* per task: copied out pairs */
 	unsigned long *nlat;
 	unsigned long dropped;
+	/* Per task, every op of the run, warm-up and tail included: what
+	 * a probe attached for the whole run sees */
+	unsigned long *lifetime_ops;
 	char failure[512];
 };
 
