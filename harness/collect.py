@@ -78,12 +78,14 @@ def _probe(c: Collector, p: dict, doc: dict, probe: dict | None) -> None:
     if probe is None:
         return
     from harness import probes  # the mntlock output format lives there
-    ops = _run(doc)["summary"]["total_ops"]
+    s = _run(doc)["summary"]
+    # The probe saw the whole run: divide by every op, not the window's.
+    ops = s.get("lifetime_ops", s["total_ops"])
     base = f"probe.{p['workload']}.l{p['layers']}.c{p['cpus']}"
     for q, (value, unit, direction, label) in probes.per_op(
             probe, ops).items():
         c.add(f"{base}.{q}", p["mode"], [value], unit, direction, label,
-              exact=q.endswith("_per_op") and "wait" not in q)
+              exact=q.endswith("puts_per_op"))
 
 
 HANDLERS = {"load": _load, "teardown": _teardown, "bystander": _bystander,

@@ -15,7 +15,6 @@ SET_DIR/failed/<id>.txt and the run goes on.
 from __future__ import annotations
 
 import json
-import signal
 import subprocess
 import sys
 import time
@@ -25,7 +24,6 @@ REPO = Path(__file__).resolve().parents[2]
 OVLBENCH = REPO / "bench" / "ovlbench"
 MNTLOCK = REPO / "bpf" / "mntlock"
 SWITCH = Path("/sys/module/overlay/parameters/private_mounts")
-ATTACH_TIMEOUT = 120.0
 
 
 def set_mode(mode: str) -> None:
@@ -35,54 +33,22 @@ def set_mode(mode: str) -> None:
         SWITCH.write_text(mode.split("#", 1)[0])
 
 
-def start_probe(out: Path) -> subprocess.Popen:
-    """Start mntlock and wait until its probes are attached."""
-    proc = subprocess.Popen([str(MNTLOCK), "--comm", "ovlbench",
-                             "--output", str(out)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            text=True)
-    deadline = time.monotonic() + ATTACH_TIMEOUT
-    for line in proc.stderr:
-        if "attached" in line:
-            return proc
-        sys.stderr.write(line)
-        if time.monotonic() > deadline:
-            break
-    proc.kill()
-    proc.wait()
-    raise RuntimeError("mntlock did not attach")
-
-
-def stop_probe(proc: subprocess.Popen) -> int:
-    proc.send_signal(signal.SIGINT)
-    try:
-        proc.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-    return proc.returncode
-
-
 def run_point(p: dict, sdir: Path) -> str | None:
     """Run one point; None on success, else why it failed."""
     set_mode(p["mode"])
     raw = sdir / "raw" / f"{p['id']}.json"
     argv = [str(OVLBENCH), *p["args"], "--quiet", "--output", str(raw)]
-    probe = None
     if p["probe"]:
-        probe = start_probe(sdir / "probes" / f"{p['id']}.json")
-    try:
-        res = subprocess.run(argv, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.PIPE, text=True)
-    finally:
-        if probe is not None:
-            prc = stop_probe(probe)
+        # mntlock attaches first, then starts ovlbench, and reports when
+        # it exits; only tasks named ovlbench are counted.
+        argv = [str(MNTLOCK), "--comm", "ovlbench", "--output",
+                str(sdir / "probes" / f"{p['id']}.json"), "--", *argv]
+    res = subprocess.run(argv, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, text=True)
     if res.returncode != 0:
         raw.unlink(missing_ok=True)
-        return f"ovlbench exit {res.returncode}: {res.stderr.strip()}"
-    if probe is not None and prc != 0:
-        raw.unlink(missing_ok=True)
-        return f"mntlock exit {prc}"
+        return f"{Path(argv[0]).name} exit {res.returncode}: " \
+            f"{res.stderr.strip()}"
     return None
 
 
