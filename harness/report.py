@@ -52,7 +52,24 @@ def _pairs(rs: resultset.ResultSet) -> list[tuple[str, str]]:
     base = BASE_MODE if BASE_MODE in variants else (
         "probe-off" if "probe-off" in variants else variants[0]
         if variants else None)
-    return [(base, v) for v in variants if v != base] if base else []
+    def shared(v: str) -> bool:
+        return any(base in m.variants and v in m.variants
+                   for m in rs.metrics.values())
+    return [(base, v) for v in variants if v != base and shared(v)] \
+        if base else []
+
+
+def overhead_lines(rs: resultset.ResultSet) -> list[str]:
+    """Throughput with the probe attached / without, same boot."""
+    out = []
+    for name, m in sorted(rs.metrics.items()):
+        on, off = m.variants.get("probe-on"), m.variants.get("probe-off")
+        if name.startswith("overhead.") and on and off:
+            c = stats.compare(off, on)
+            out.append(f"  {name.split('.')[1]}: with/without = "
+                       f"{c.ratio:.3f} [{c.lo:.3f}, {c.hi:.3f}], "
+                       f"n={c.n_base}+{c.n_cand}")
+    return out
 
 
 def lkp_table(rs: resultset.ResultSet, base: str, cand: str) -> list[str]:
@@ -124,6 +141,10 @@ def text_report(rs: resultset.ResultSet, summ: dict) -> str:
         out += [f"{cand} vs {base} (* = Mann-Whitney p < 0.05)", ""]
         out += lkp_table(rs, base, cand)
         out.append("")
+    oh = overhead_lines(rs)
+    if oh:
+        out += ["Probe overhead (open-close throughput with mntlock",
+                "attached / without, same boot, 95% CI):", *oh, ""]
     out += ["Noise floor (A/A spread within a mode) and repetitions for",
             f"a {100 * POWER_CHANGE:.0f}% change at 80% power:", ""]
     for name, s in sorted(summ.items()):
