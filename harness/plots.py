@@ -70,6 +70,7 @@ def throughput(rs, out: Path, workload: str = "open-close") -> bool:
         if v in ("longterm-array", "fixed") and xs:
             ax.plot(xs, [meds[0] / xs[0] * x for x in xs], "k:",
                     label="linear scaling")
+    ax.set_xticks(sorted({x for d in data.values() for x in d}))
     ax.set_title(f"{workload} throughput vs CPUs (2 layers)")
     ax.set_xlabel("CPUs (tasks)")
     ax.set_ylabel("total ops/s (median, 95% CI)")
@@ -93,6 +94,7 @@ def ratio(rs, out: Path) -> bool:
         hi.append(c.hi - c.ratio)
     ax.errorbar(xs, r, yerr=[lo, hi], marker="o", capsize=3)
     ax.axhline(1.0, color="k", lw=0.8)
+    ax.set_xticks(xs)
     ax.set_title("detached / longterm-array open-close throughput")
     ax.set_xlabel("CPUs (tasks)")
     ax.set_ylabel("ratio of medians (95% bootstrap CI)")
