@@ -76,6 +76,7 @@ int sample_run(struct run *r)
 	last = start = now_ns();
 	read_counts(r, prev);
 	WRITE_ONCE(r->ctl->measuring, 1);
+	WRITE_ONCE(r->ctl->window_opened, 1);
 	for (i = 0; i < r->nintervals; i++) {
 		ret = wait_until(r, start + (i + 1) * step);
 		if (ret)

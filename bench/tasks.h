@@ -20,6 +20,7 @@ struct ctl {
 	unsigned int go;		/* start barrier (futex) */
 	unsigned int stop;
 	unsigned int measuring;		/* record latencies */
+	unsigned int window_opened;	/* measuring was set once */
 	/* Written by the tasks at start and on failure */
 	unsigned int ready __aligned(CACHELINE);
 	int failed;			/* first task to fail, + 1 */

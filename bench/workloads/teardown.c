@@ -19,9 +19,10 @@ int churn_loop(struct task *t)
 		/*
 		 * An iteration counts if any of it fell in the measured
 		 * window: one umount of 500 layers with a grace period each
-		 * can outlast the whole window.
+		 * can outlast the whole window, or span it from the warm-up.
 		 */
-		bool began_measured = READ_ONCE(t->ctl->measuring);
+		bool began_before_close = READ_ONCE(t->ctl->measuring) ||
+					  !READ_ONCE(t->ctl->window_opened);
 
 		a = now_ns();
 		err = ovl_mount(&t->req, NULL, 0);
@@ -31,7 +32,7 @@ int churn_loop(struct task *t)
 		if (umount2(t->path, 0))
 			return task_fail(t, "umount", errno);
 		c = now_ns();
-		if (began_measured || READ_ONCE(t->ctl->measuring)) {
+		if (began_before_close && READ_ONCE(t->ctl->window_opened)) {
 			if (nlat < t->lat_cap) {
 				t->lat[2 * nlat] = b - a;
 				t->lat[2 * nlat + 1] = c - b;
