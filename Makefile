@@ -25,8 +25,11 @@ export PYTHONPATH := $(CURDIR)
 
 .PHONY: all deps kernel vm bench gate ab report test clean
 
-all: deps
+# The generator, and the eBPF tool (vmlinux.h comes from the built
+# kernel's BTF, so the kernel is built first).
+all: deps kernel
 	$(MAKE) -C bench
+	$(MAKE) -C bpf VMLINUX="$$($(PY) -m harness.kbuild $(KARGS) --print-dir)/vmlinux"
 
 deps:
 	@tools/deps.sh
@@ -39,7 +42,7 @@ vm: kernel
 		--timeout $(TIMEOUT) --results '$(RESULTS)' -- '$(CMD)'
 
 # Build, boot, run the plan; leaves results/<timestamp>-<host>/.
-bench: all kernel
+bench: all
 	$(PY) -m harness.run $(RUNARGS)
 
 # Compare two result sets (BASE=dir[:mode] CAND=dir[:mode]); exit 0/1/2/125.
@@ -62,10 +65,14 @@ ab: all
 report: deps
 	$(PY) -m harness.report '$(SET)'
 
-test: all kernel
-	$(PY) -m unittest discover -s harness/tests -t . -v
+# Host tests of the generator, then the guest tests (kernel, runner,
+# probes, harness end to end with the gate's controls).
+test: all
 	$(MAKE) -C bench test
+	$(PY) -m unittest discover -s harness/tests -t . -v
+	$(PY) -m unittest discover -s bpf/tests -t . -v
 
 clean:
 	$(MAKE) -C bench clean
+	$(MAKE) -C bpf clean
 	rm -rf results/vm

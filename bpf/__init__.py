@@ -1,0 +1,1 @@
+"""Makes bpf/tests importable for unittest discovery (-t .)."""

@@ -1,0 +1,629 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mntlock - count mntput() fast and slow paths (all mounts and overlay
+ * private layer mounts), time mount_lock waits and overlay teardown grace
+ * periods, over an interval, per CPU and in total; print JSON.
+ *
+ * libbpf CO-RE, in the shape of libbpf-tools: mntlock.bpf.c is the kernel
+ * side, this file parses options and runs the interval, probes.c picks
+ * fentry or kprobe per probe, report.c writes the JSON (SCHEMA.md).
+ */
+#define _GNU_SOURCE	/* asprintf */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <dirent.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <bpf/libbpf.h>
+#include <bpf/btf.h>
+#include "mntlock.skel.h"
+#include "ksyms.h"
+#include "probes.h"
+#include "report.h"
+
+#define KERNEL_BTF	"/sys/kernel/btf/vmlinux"
+
+static const char usage_text[] =
+"Usage: mntlock [OPTION]... [-- COMMAND [ARG]...]\n"
+"Count mntput() fast/slow paths (all mounts, and overlay private layer\n"
+"mounts), time mount_lock waits in the qspinlock slowpath, and time\n"
+"overlay teardown (ovl_free_fs, kern_unmount*, RCU grace periods) per\n"
+"umount, per CPU and in total.  Prints JSON, schema mntbench.mntlock/1.\n"
+"The interval starts once all probes are attached; it ends after\n"
+"--duration, at SIGINT/SIGTERM, or when COMMAND (started after attach)\n"
+"exits, whichever comes first.\n"
+"\n"
+"  -d, --duration=S     stop after S seconds (0: attach, report, exit)\n"
+"  -p, --pid=PID        count only events of process PID (its threads)\n"
+"  -c, --comm=NAME      count only events of tasks named NAME (<= 15 chars)\n"
+"  -o, --output=FILE    write JSON to FILE (via FILE.tmp and rename)\n"
+"  -l, --list           print the probe table (attach type, required,\n"
+"                       status, hits) instead of JSON on stdout\n"
+"      --kprobe         kprobes everywhere, even where fentry works\n"
+"  -L, --latency        time mntput() too (fexit: about doubles the cost\n"
+"                       on the hottest probe), log2 histograms fast/slow\n"
+"      --no-lock        no qspinlock slowpath / contention probes\n"
+"      --no-teardown    no teardown and umount probes\n"
+"      --btf=FILE       kernel BTF for CO-RE (default " KERNEL_BTF ")\n"
+"  -q, --quiet          no \"counting\" line on stderr once attached\n"
+"  -v, --verbose        libbpf messages on stderr\n"
+"  -h, --help           this help\n"
+"Testing and debugging:\n"
+"      --mntput-func=F  probe F instead of mntput (a missing F shows the\n"
+"                       required-probe failure)\n"
+"      --lock-func=F    qspinlock slowpath function (default\n"
+"                       queued_spin_lock_slowpath)\n"
+"\n"
+"Overlay layer mounts are those of the overlays mounted in any task's\n"
+"mount namespace at start (read through ovl_show_options()) and those\n"
+"clone_private_mount() makes while mntlock runs.\n"
+"\n"
+"Exit status:\n"
+"  0 success          1 error (BPF load, maps, output)   2 usage error\n"
+"  3 a required probe (mntput, its exit, the lock slowpath) is missing\n"
+"    or failed to attach    4 no kernel BTF (CONFIG_DEBUG_INFO_BTF=y)\n"
+"  5 COMMAND failed or was killed (the JSON is still written)\n";
+
+enum {
+	OPT_KPROBE = 256,
+	OPT_NO_LOCK,
+	OPT_NO_TEARDOWN,
+	OPT_BTF,
+	OPT_MNTPUT_FUNC,
+	OPT_LOCK_FUNC,
+};
+
+static const struct option long_opts[] = {
+	{ "duration", required_argument, NULL, 'd' },
+	{ "pid", required_argument, NULL, 'p' },
+	{ "comm", required_argument, NULL, 'c' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "list", no_argument, NULL, 'l' },
+	{ "kprobe", no_argument, NULL, OPT_KPROBE },
+	{ "latency", no_argument, NULL, 'L' },
+	{ "no-lock", no_argument, NULL, OPT_NO_LOCK },
+	{ "no-teardown", no_argument, NULL, OPT_NO_TEARDOWN },
+	{ "btf", required_argument, NULL, OPT_BTF },
+	{ "mntput-func", required_argument, NULL, OPT_MNTPUT_FUNC },
+	{ "lock-func", required_argument, NULL, OPT_LOCK_FUNC },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct opts {
+	double duration;	/* < 0: none */
+	long pid;
+	const char *comm;
+	const char *output;
+	bool list;
+	bool verbose;
+	bool quiet;
+	bool force_kprobe;
+	bool latency;
+	bool no_lock;
+	bool no_teardown;
+	const char *btf;
+	const char *mntput_func;
+	const char *lock_func;
+	char **argv;
+};
+
+/*
+ * libbpf talks a lot when a load fails; keep its last words and show
+ * them only if mntlock gives up (or always with -v).
+ */
+static char libbpf_log[8192];
+static size_t libbpf_log_len;
+static bool verbose;
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt,
+			va_list ap)
+{
+	char buf[1024];
+	int n;
+
+	if (verbose)
+		return vfprintf(stderr, fmt, ap);
+	if (level == LIBBPF_DEBUG)
+		return 0;
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	if (n < 0)
+		return n;
+	if ((size_t)n >= sizeof(buf))
+		n = sizeof(buf) - 1;
+	if (libbpf_log_len + n >= sizeof(libbpf_log))
+		libbpf_log_len = 0;
+	memcpy(libbpf_log + libbpf_log_len, buf, n);
+	libbpf_log_len += n;
+	libbpf_log[libbpf_log_len] = 0;
+	return n;
+}
+
+static void dump_libbpf_log(void)
+{
+	if (libbpf_log_len)
+		fprintf(stderr, "mntlock: libbpf said:\n%s", libbpf_log);
+}
+
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("mntlock: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\nTry 'mntlock --help'.\n", stderr);
+	return EX_USAGE;
+}
+
+static int parse_opts(int argc, char **argv, struct opts *o)
+{
+	char *end;
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->duration = -1;
+	/* '+': stop at the first non-option, COMMAND's own options */
+	while ((c = getopt_long(argc, argv, "+d:p:c:o:lLqvh", long_opts,
+				NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			errno = 0;
+			o->duration = strtod(optarg, &end);
+			if (errno || end == optarg || *end ||
+			    !isfinite(o->duration) || o->duration < 0)
+				return usage_error("--duration=%s: expected seconds >= 0",
+						   optarg);
+			break;
+		case 'p':
+			errno = 0;
+			o->pid = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || o->pid <= 0 ||
+			    o->pid > 0x3fffffff)
+				return usage_error("--pid=%s: expected a process id",
+						   optarg);
+			break;
+		case 'c':
+			if (!*optarg || strlen(optarg) >= MNTLOCK_COMM_LEN)
+				return usage_error("--comm=%s: 1 to %d characters (the kernel's TASK_COMM_LEN)",
+						   optarg,
+						   MNTLOCK_COMM_LEN - 1);
+			o->comm = optarg;
+			break;
+		case 'o':
+			o->output = optarg;
+			break;
+		case 'l':
+			o->list = true;
+			break;
+		case 'q':
+			o->quiet = true;
+			break;
+		case 'v':
+			o->verbose = true;
+			break;
+		case OPT_KPROBE:
+			o->force_kprobe = true;
+			break;
+		case 'L':
+			o->latency = true;
+			break;
+		case OPT_NO_LOCK:
+			o->no_lock = true;
+			break;
+		case OPT_NO_TEARDOWN:
+			o->no_teardown = true;
+			break;
+		case OPT_BTF:
+			o->btf = optarg;
+			break;
+		case OPT_MNTPUT_FUNC:
+			o->mntput_func = optarg;
+			break;
+		case OPT_LOCK_FUNC:
+			o->lock_func = optarg;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			exit(EX_OK);
+		default:
+			return usage_error("bad option");
+		}
+	}
+	if (optind < argc)
+		o->argv = &argv[optind];
+	return EX_OK;
+}
+
+static __u64 mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* Address of mount_lock.lock's qspinlock, or 0 and why not */
+static void resolve_mount_lock(const struct btf *btf, struct run_info *ri,
+			       const char **why)
+{
+	struct ksym k = { .name = "mount_lock" };
+	static char buf[160];
+	long off;
+	int err;
+
+	err = ksyms_lookup("/proc/kallsyms", &k, 1);
+	off = btf_seqlock_spin_offset(btf);
+	ri->mount_lock_sym = k.addr;
+	ri->mount_lock_off = off;
+	if (err) {
+		snprintf(buf, sizeof(buf), "cannot read /proc/kallsyms: %s",
+			 strerror(-err));
+		*why = buf;
+	} else if (!k.count) {
+		*why = "symbol mount_lock is not in /proc/kallsyms";
+	} else if (!k.addr) {
+		*why = "/proc/kallsyms hides the address of mount_lock (kernel.kptr_restrict; needs root with CAP_SYSLOG)";
+	} else if (off < 0) {
+		*why = "no seqlock_t.lock.rlock.raw_lock in the kernel BTF";
+	} else {
+		ri->mount_lock_addr = k.addr + off;
+		*why = NULL;
+	}
+}
+
+static int open_and_load(struct mntlock_bpf **skelp, const struct opts *o,
+			 const struct run_info *ri, bool *fallback)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = o->btf);
+	struct mntlock_bpf *skel;
+	int err;
+
+	for (;;) {
+		skel = mntlock_bpf__open_opts(&oo);
+		if (!skel) {
+			err = -errno;
+			fprintf(stderr, "mntlock: cannot open the BPF object: %s\n",
+				strerror(-err));
+			return err;
+		}
+		skel->rodata->mount_lock_addr = ri->mount_lock_addr;
+		skel->rodata->targ_tgid = o->pid;
+		skel->rodata->latency = o->latency;
+		if (o->comm) {
+			skel->rodata->filter_comm = true;
+			/* parse_opts() checked: shorter than the array */
+			memcpy((char *)skel->rodata->targ_comm, o->comm,
+			       strlen(o->comm));
+		}
+		err = probes_configure(skel, *fallback);
+		if (!err)
+			err = mntlock_bpf__load(skel);
+		if (!err) {
+			*skelp = skel;
+			return 0;
+		}
+		mntlock_bpf__destroy(skel);
+		/*
+		 * fentry needs trampolines (DYNAMIC_FTRACE_WITH_DIRECT_CALLS);
+		 * if any fentry program failed, retry with kprobes only.
+		 */
+		if (*fallback || !probes_any_fentry())
+			break;
+		fprintf(stderr, "mntlock: warning: fentry programs failed to load (%s); retrying with kprobes\n",
+			strerror(-err));
+		*fallback = true;
+		libbpf_log_len = 0;
+	}
+	fprintf(stderr, "mntlock: cannot load the BPF programs: %s%s\n",
+		strerror(-err), err == -EPERM ? " (run as root)" : "");
+	dump_libbpf_log();
+	return err;
+}
+
+/*
+ * Wait for the end of the interval.  SIGINT, SIGTERM and SIGCHLD are
+ * blocked and taken synchronously with sigtimedwait(): no handler races.
+ */
+static const char *wait_interval(const struct opts *o, struct run_info *ri,
+				 const sigset_t *set)
+{
+	__u64 deadline = 0, now;
+	struct timespec ts;
+	siginfo_t si;
+	int sig;
+
+	if (o->duration >= 0)
+		deadline = ri->t0_ns + (__u64)(o->duration * 1e9);
+	for (;;) {
+		if (o->duration >= 0) {
+			now = mono_ns();
+			if (now >= deadline)
+				return "duration";
+			ts.tv_sec = (deadline - now) / 1000000000ULL;
+			ts.tv_nsec = (deadline - now) % 1000000000ULL;
+			sig = sigtimedwait(set, &si, &ts);
+		} else {
+			sig = sigwaitinfo(set, &si);
+		}
+		if (sig < 0) {
+			if (errno == EAGAIN)
+				return "duration";
+			continue;
+		}
+		if (sig == SIGCHLD) {
+			if (ri->cmd_pid > 0 && !ri->cmd_done &&
+			    waitpid(ri->cmd_pid, &ri->cmd_status,
+				    WNOHANG) == ri->cmd_pid) {
+				ri->cmd_done = true;
+				return "command-exit";
+			}
+			continue;
+		}
+		return sig == SIGINT ? "SIGINT" : "SIGTERM";
+	}
+}
+
+/*
+ * Read the mountinfo of one task per mount namespace.  For each overlay
+ * in it the kernel calls ovl_show_options(), whose probe records that
+ * overlay's layer mounts: overlays mounted before mntlock started are
+ * then recognised too.  Returns the number of overlay mounts seen.
+ */
+static long scan_overlays(void)
+{
+	struct ns { dev_t dev; ino_t ino; } *seen = NULL, *n;
+	size_t nseen = 0, cap = 0, len = 0, i;
+	char path[300], *line = NULL;
+	struct dirent *de;
+	struct stat st;
+	long overlays = 0;
+	DIR *d;
+	FILE *f;
+
+	d = opendir("/proc");
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/ns/mnt", de->d_name);
+		if (stat(path, &st))
+			continue;
+		for (i = 0; i < nseen; i++)
+			if (seen[i].dev == st.st_dev && seen[i].ino == st.st_ino)
+				break;
+		if (i < nseen)
+			continue;
+		if (nseen == cap) {
+			cap = cap ? 2 * cap : 16;
+			n = realloc(seen, cap * sizeof(*seen));
+			if (!n)
+				break;
+			seen = n;
+		}
+		seen[nseen].dev = st.st_dev;
+		seen[nseen++].ino = st.st_ino;
+		snprintf(path, sizeof(path), "/proc/%s/mountinfo", de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		while (getline(&line, &len, f) > 0)
+			if (strstr(line, " - overlay "))
+				overlays++;
+		fclose(f);
+	}
+	closedir(d);
+	free(line);
+	free(seen);
+	return overlays;
+}
+
+/* One line once everything is attached: scripts can wait for it */
+static void announce(const struct opts *o)
+{
+	int i, n[4] = { 0 };
+
+	for (i = 0; i < NR_PROGS; i++)
+		if (probes[i].status == PS_ATTACHED)
+			n[probes[i].mode]++;
+	fprintf(stderr, "mntlock: %d probes attached (%d fentry/fexit, %d kprobe, %d tracepoint); counting",
+		n[AM_FENTRY] + n[AM_KPROBE] + n[AM_TP], n[AM_FENTRY],
+		n[AM_KPROBE], n[AM_TP]);
+	if (o->argv)
+		fprintf(stderr, " until %s exits", o->argv[0]);
+	else if (o->duration >= 0)
+		fprintf(stderr, " for %g s", o->duration);
+	else
+		fprintf(stderr, " until SIGINT/SIGTERM");
+	fprintf(stderr, "\n");
+}
+
+static pid_t start_command(char **argv, const sigset_t *old)
+{
+	pid_t pid = fork();
+
+	if (pid)
+		return pid;
+	sigprocmask(SIG_SETMASK, old, NULL);
+	execvp(argv[0], argv);
+	fprintf(stderr, "mntlock: cannot run %s: %s\n", argv[0],
+		strerror(errno));
+	_exit(127);
+}
+
+/* The command outlived the interval: ask it to stop, then reap it */
+static void stop_command(struct run_info *ri, int sig)
+{
+	if (ri->cmd_pid <= 0 || ri->cmd_done)
+		return;
+	kill(ri->cmd_pid, sig);
+	if (waitpid(ri->cmd_pid, &ri->cmd_status, 0) == ri->cmd_pid)
+		ri->cmd_done = true;
+}
+
+static int write_output(const struct opts *o, const struct report *r,
+			const struct run_info *ri)
+{
+	char *tmp;
+	FILE *f;
+	int err;
+
+	if (!o->output) {
+		if (o->list)
+			return 0;
+		err = report_write_json(stdout, r, ri);
+		return fflush(stdout) ? -errno : err;
+	}
+	if (asprintf(&tmp, "%s.tmp", o->output) < 0)
+		return -ENOMEM;
+	f = fopen(tmp, "w");
+	if (!f) {
+		err = -errno;
+		goto out;
+	}
+	err = report_write_json(f, r, ri);
+	if (fclose(f) && !err)
+		err = -errno;
+	if (!err && rename(tmp, o->output))
+		err = -errno;
+	if (err)
+		unlink(tmp);
+out:
+	if (err)
+		fprintf(stderr, "mntlock: cannot write %s: %s\n", o->output,
+			strerror(-err));
+	free(tmp);
+	return err;
+}
+
+int main(int argc, char **argv)
+{
+	struct run_info ri = { .ended_by = "duration" };
+	struct probe_opts po = { .force_kprobe = false };
+	struct btf *btf = NULL, *kbtf = NULL;
+	struct mntlock_bpf *skel = NULL;
+	struct report rep = { 0 };
+	sigset_t set, old;
+	struct opts o;
+	__u64 t1;
+	int rc, i;
+
+	rc = parse_opts(argc, argv, &o);
+	if (rc)
+		return rc;
+	verbose = o.verbose;
+	libbpf_set_print(libbpf_print);
+
+	ri.btf_path = o.btf ? o.btf : KERNEL_BTF;
+	if (access(ri.btf_path, R_OK)) {
+		fprintf(stderr, "mntlock: no kernel BTF at %s: %s (mntlock needs CONFIG_DEBUG_INFO_BTF=y)\n",
+			ri.btf_path, strerror(errno));
+		return EX_NOBTF;
+	}
+	btf = btf__parse(ri.btf_path, NULL);
+	if (!btf) {
+		fprintf(stderr, "mntlock: no usable BTF in %s: %s\n",
+			ri.btf_path, strerror(errno));
+		return EX_NOBTF;
+	}
+	/* fentry targets always resolve against the running kernel's BTF */
+	if (!o.btf)
+		kbtf = btf;
+	else if (!access(KERNEL_BTF, R_OK))
+		kbtf = btf__parse(KERNEL_BTF, NULL);
+
+	for (i = 0; i < NR_GROUPS; i++)
+		po.want[i] = true;
+	po.want[G_LATENCY] = o.latency;
+	po.want[G_LOCK] = po.want[G_LOCK_PV] = po.want[G_CONT] = !o.no_lock;
+	po.want[G_TEARDOWN] = !o.no_teardown;
+	po.force_kprobe = o.force_kprobe;
+	po.mntput_func = o.mntput_func;
+	po.lock_func = o.lock_func;
+	if (!o.no_lock)
+		resolve_mount_lock(btf, &ri, &po.mount_lock_why);
+	po.mount_lock_addr = ri.mount_lock_addr;
+
+	rc = probes_plan(&po, kbtf);
+	if (rc)
+		goto out;
+	rc = EX_ERROR;
+	if (open_and_load(&skel, &o, &ri, &ri.fentry_fallback))
+		goto out;
+	rc = probes_attach();
+	if (rc)
+		goto out;
+
+	ri.filter_pid = o.pid;
+	ri.filter_comm = o.comm;
+	ri.latency = o.latency;
+	ri.argv = o.argv;
+	ri.requested_s = o.duration;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &set, &old);
+	if (probes[PR_OVL_SHOW].status == PS_ATTACHED) {
+		ri.overlays_at_start = scan_overlays();
+		ri.layers_at_start = skel->bss->layers_scanned;
+	}
+	if (!o.quiet)
+		announce(&o);
+	skel->bss->active = 1;
+	ri.t0_ns = mono_ns();
+	if (o.argv) {
+		ri.cmd_pid = start_command(o.argv, &old);
+		if (ri.cmd_pid < 0) {
+			fprintf(stderr, "mntlock: fork: %s\n", strerror(errno));
+			goto out;
+		}
+	}
+	if (o.duration != 0 || o.argv)
+		ri.ended_by = wait_interval(&o, &ri, &set);
+	skel->bss->active = 0;
+	t1 = mono_ns();
+	probes_detach();
+	ri.duration_s = (t1 - ri.t0_ns) / 1e9;
+	stop_command(&ri, strcmp(ri.ended_by, "SIGINT") ? SIGTERM : SIGINT);
+
+	if (report_collect(&rep, skel)) {
+		fprintf(stderr, "mntlock: cannot read the BPF maps: %s\n",
+			strerror(errno));
+		goto out;
+	}
+	if (probes[PR_MNTPUT].status == PS_ATTACHED &&
+	    !probes[PR_MNTPUT].hits && ri.duration_s > 0.5)
+		fprintf(stderr, "mntlock: warning: probe mntput (%s on %s) attached but never fired\n",
+			probe_type_name(&probes[PR_MNTPUT]),
+			probes[PR_MNTPUT].func);
+	if (o.list)
+		probes_print_table(stdout);
+	if (write_output(&o, &rep, &ri))
+		goto out;
+	rc = EX_OK;
+	/* Only a command that ended on its own: we may have stopped it */
+	if (o.argv && !strcmp(ri.ended_by, "command-exit") &&
+	    (!WIFEXITED(ri.cmd_status) || WEXITSTATUS(ri.cmd_status)))
+		rc = EX_COMMAND;
+out:
+	probes_detach();
+	report_free(&rep);
+	mntlock_bpf__destroy(skel);
+	if (kbtf != btf)
+		btf__free(kbtf);
+	btf__free(btf);
+	return rc;
+}

@@ -1,0 +1,425 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Choose, configure and attach the probes of mntlock.
+ *
+ * A function probe is attached with fentry/fexit where the function has
+ * BTF (cheapest: a direct call from the function's ftrace site), else
+ * with kprobe/kretprobe.  Presence is checked in /proc/kallsyms first: a
+ * function that was inlined into all its callers has no symbol, and one
+ * that was inlined into some callers (mntput_no_expire on this kernel)
+ * would only see the out-of-line calls, which is why mntlock probes
+ * mntput() and reports every probe's hit count.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <bpf/libbpf.h>
+#include <bpf/btf.h>
+#include "mntlock.skel.h"
+#include "ksyms.h"
+#include "probes.h"
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+#define P(id, n, t, g, f, fe, kp) \
+	[id] = { .name = n, .type = t, .group = g, .func = f, \
+		 .fe_prog = fe, .kp_prog = kp }
+
+struct probe probes[NR_PROGS] = {
+	P(PR_MNTPUT, "mntput", PT_ENTRY, G_MNTPUT, "mntput",
+	  "fe_mntput", "kp_mntput"),
+	P(PR_MNTPUT_RET, "mntput-exit", PT_EXIT, G_LATENCY, "mntput",
+	  "fx_mntput", "kr_mntput"),
+	P(PR_LOCK, "lock-slowpath", PT_ENTRY, G_LOCK,
+	  "queued_spin_lock_slowpath", "fe_lock", "kp_lock"),
+	P(PR_LOCK_RET, "lock-slowpath-exit", PT_EXIT, G_LOCK,
+	  "queued_spin_lock_slowpath", "fx_lock", "kr_lock"),
+	P(PR_LOCK_PV, "lock-slowpath-pv", PT_ENTRY, G_LOCK_PV,
+	  "__pv_queued_spin_lock_slowpath", "fe_lock_pv", "kp_lock_pv"),
+	P(PR_LOCK_PV_RET, "lock-slowpath-pv-exit", PT_EXIT, G_LOCK_PV,
+	  "__pv_queued_spin_lock_slowpath", "fx_lock_pv", "kr_lock_pv"),
+	P(PR_CONT_BEGIN, "contention_begin", PT_TP, G_CONT,
+	  "lock/contention_begin", NULL, "tp_cont_begin"),
+	P(PR_CONT_END, "contention_end", PT_TP, G_CONT,
+	  "lock/contention_end", NULL, "tp_cont_end"),
+	P(PR_CLONE_RET, "clone_private_mount-exit", PT_EXIT, G_LAYERS,
+	  "clone_private_mount", "fx_clone", "kr_clone"),
+	P(PR_OVL_SHOW, "ovl_show_options", PT_ENTRY, G_LAYERS,
+	  "ovl_show_options", "fe_ovl_show", "kp_ovl_show"),
+	P(PR_CLEANUP, "cleanup_mnt", PT_ENTRY, G_LAYERS, "cleanup_mnt",
+	  "fe_cleanup", "kp_cleanup"),
+	P(PR_CLEANUP_RET, "cleanup_mnt-exit", PT_EXIT, G_TEARDOWN,
+	  "cleanup_mnt", "fx_cleanup", "kr_cleanup"),
+	P(PR_OVL_FREE, "ovl_free_fs", PT_ENTRY, G_TEARDOWN, "ovl_free_fs",
+	  "fe_ovl_free", "kp_ovl_free"),
+	P(PR_OVL_FREE_RET, "ovl_free_fs-exit", PT_EXIT, G_TEARDOWN,
+	  "ovl_free_fs", "fx_ovl_free", "kr_ovl_free"),
+	P(PR_KUA, "kern_unmount_array", PT_ENTRY, G_TEARDOWN,
+	  "kern_unmount_array", "fe_kua", "kp_kua"),
+	P(PR_KUA_RET, "kern_unmount_array-exit", PT_EXIT, G_TEARDOWN,
+	  "kern_unmount_array", "fx_kua", "kr_kua"),
+	P(PR_KU, "kern_unmount", PT_ENTRY, G_TEARDOWN, "kern_unmount",
+	  "fe_ku", "kp_ku"),
+	P(PR_KU_RET, "kern_unmount-exit", PT_EXIT, G_TEARDOWN,
+	  "kern_unmount", "fx_ku", "kr_ku"),
+	P(PR_SRCU, "synchronize_rcu", PT_ENTRY, G_TEARDOWN,
+	  "synchronize_rcu", "fe_srcu", "kp_srcu"),
+	P(PR_SRCU_RET, "synchronize_rcu-exit", PT_EXIT, G_TEARDOWN,
+	  "synchronize_rcu", "fx_srcu", "kr_srcu"),
+	P(PR_SRCU_EXP, "synchronize_rcu_expedited", PT_ENTRY, G_TEARDOWN,
+	  "synchronize_rcu_expedited", "fe_srcu_exp", "kp_srcu_exp"),
+	P(PR_SRCU_EXP_RET, "synchronize_rcu_expedited-exit", PT_EXIT,
+	  G_TEARDOWN, "synchronize_rcu_expedited", "fx_srcu_exp",
+	  "kr_srcu_exp"),
+	P(PR_UMOUNT_ENTER, "sys_enter_umount", PT_TP, G_TEARDOWN,
+	  "syscalls/sys_enter_umount", NULL, "tp_umount_enter"),
+	P(PR_UMOUNT_EXIT, "sys_exit_umount", PT_TP, G_TEARDOWN,
+	  "syscalls/sys_exit_umount", NULL, "tp_umount_exit"),
+	P(PR_TASK_EXIT, "sched_process_exit", PT_TP, G_TEARDOWN,
+	  "sched/sched_process_exit", NULL, "tp_task_exit"),
+};
+
+/* Kernel config a missing tracepoint points to */
+static const char *tp_config(const char *func)
+{
+	if (!strncmp(func, "syscalls/", 9))
+		return "CONFIG_FTRACE_SYSCALLS=y";
+	if (!strncmp(func, "lock/", 5))
+		return "Linux >= 5.19 (lock contention tracepoints)";
+	return "CONFIG_TRACEPOINTS=y";
+}
+
+/*
+ * Whether a tracepoint exists: 1 yes, 0 no, -1 cannot tell (no tracefs
+ * mounted; libbpf will then fail at attach time with its own reason).
+ */
+static int tp_exists(const char *func)
+{
+	static const char * const roots[] = {
+		"/sys/kernel/tracing", "/sys/kernel/debug/tracing",
+	};
+	char path[256];
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(roots); i++) {
+		snprintf(path, sizeof(path), "%s/events", roots[i]);
+		if (access(path, F_OK))
+			continue;
+		snprintf(path, sizeof(path), "%s/events/%s/id", roots[i],
+			 func);
+		return access(path, F_OK) == 0;
+	}
+	return -1;
+}
+
+static bool is_required(const struct probe_opts *o, enum probe_group g)
+{
+	switch (g) {
+	case G_MNTPUT:
+		return true;
+	case G_LATENCY:
+	case G_LOCK:
+		return o->want[g];
+	default:
+		return false;
+	}
+}
+
+static struct ksym *ksym_of(struct ksym *ks, int n, const char *name)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(ks[i].name, name))
+			return &ks[i];
+	return NULL;
+}
+
+static const char *type_word(const struct probe *p)
+{
+	if (p->type == PT_TP)
+		return "tracepoint";
+	return p->type == PT_ENTRY ? "entry of" : "exit of";
+}
+
+int probes_plan(const struct probe_opts *o, const struct btf *btf)
+{
+	struct ksym ks[NR_PROGS + 2];
+	int i, n = 0, err, rc = EX_OK;
+
+	if (o->mntput_func) {
+		probes[PR_MNTPUT].func = o->mntput_func;
+		probes[PR_MNTPUT_RET].func = o->mntput_func;
+	}
+	for (i = 0; i < NR_PROGS; i++) {
+		struct probe *p = &probes[i];
+
+		p->required = is_required(o, p->group);
+		if (p->type != PT_TP && !ksym_of(ks, n, p->func))
+			ks[n++].name = p->func;
+	}
+	ks[n++].name = "native_queued_spin_lock_slowpath";
+	err = ksyms_lookup("/proc/kallsyms", ks, n);
+	if (err)
+		fprintf(stderr, "mntlock: warning: /proc/kallsyms: %s\n",
+			strerror(-err));
+	/* Paravirt kernels: the native slowpath has another name */
+	if (!o->lock_func && !ksym_of(ks, n, probes[PR_LOCK].func)->count &&
+	    ksym_of(ks, n, "native_queued_spin_lock_slowpath")->count) {
+		probes[PR_LOCK].func = "native_queued_spin_lock_slowpath";
+		probes[PR_LOCK_RET].func = probes[PR_LOCK].func;
+	}
+	if (o->lock_func) {
+		probes[PR_LOCK].func = o->lock_func;
+		probes[PR_LOCK_RET].func = o->lock_func;
+		ks[n].name = o->lock_func;
+		ksyms_lookup("/proc/kallsyms", &ks[n], 1);
+		n++;
+	}
+
+	for (i = 0; i < NR_PROGS; i++) {
+		struct probe *p = &probes[i];
+		struct ksym *k;
+
+		p->mode = AM_NONE;
+		p->reason[0] = 0;
+		if (!o->want[p->group]) {
+			p->status = PS_DISABLED;
+			snprintf(p->reason, sizeof(p->reason),
+				 "disabled by option");
+			continue;
+		}
+		p->status = PS_UNAVAILABLE;
+		if ((p->group == G_LOCK || p->group == G_LOCK_PV ||
+		     p->group == G_CONT) && !o->mount_lock_addr) {
+			snprintf(p->reason, sizeof(p->reason), "%s",
+				 o->mount_lock_why);
+		} else if (p->type == PT_TP) {
+			if (tp_exists(p->func) == 0)
+				snprintf(p->reason, sizeof(p->reason),
+					 "tracepoint %s not found (%s)",
+					 p->func, tp_config(p->func));
+			else
+				p->mode = AM_TP;
+		} else {
+			k = ksym_of(ks, n, p->func);
+			if (!k || !k->count) {
+				/* not a paravirt kernel: nothing to say */
+				if (p->group == G_LOCK_PV) {
+					p->status = PS_ABSENT;
+					snprintf(p->reason, sizeof(p->reason),
+						 "no paravirt spinlocks in this kernel");
+					continue;
+				}
+				snprintf(p->reason, sizeof(p->reason),
+					 "function %s is not in /proc/kallsyms (not in this kernel, or inlined into all its callers)",
+					 p->func);
+			} else if (!o->force_kprobe && btf_has_func(btf,
+								    p->func)) {
+				p->mode = AM_FENTRY;
+			} else {
+				p->mode = AM_KPROBE;
+				snprintf(p->reason, sizeof(p->reason), "%s",
+					 o->force_kprobe ? "--kprobe" :
+					 "no BTF for the function: kprobe");
+			}
+		}
+		if (p->mode != AM_NONE) {
+			p->status = PS_PLANNED;
+			continue;
+		}
+		if (p->required) {
+			/* one clear line, for the first one */
+			if (rc == EX_OK)
+				fprintf(stderr,
+					"mntlock: required probe %s (%s %s) unavailable: %s\n",
+					p->name, type_word(p), p->func,
+					p->reason);
+			rc = EX_PROBE;
+		} else if (p->group != G_LAYERS || i == PR_CLONE_RET) {
+			fprintf(stderr,
+				"mntlock: warning: optional probe %s (%s %s) unavailable: %s\n",
+				p->name, type_word(p), p->func, p->reason);
+		}
+	}
+	return rc;
+}
+
+int probes_configure(struct mntlock_bpf *skel, bool all_kprobe)
+{
+	struct bpf_program *prog;
+	int i, err;
+
+	/* Nothing loads unless chosen below */
+	bpf_object__for_each_program(prog, skel->obj)
+		bpf_program__set_autoload(prog, false);
+	for (i = 0; i < NR_PROGS; i++) {
+		struct probe *p = &probes[i];
+		const char *name;
+
+		p->prog = NULL;
+		if (p->status != PS_PLANNED)
+			continue;
+		if (all_kprobe && p->mode == AM_FENTRY) {
+			p->mode = AM_KPROBE;
+			snprintf(p->reason, sizeof(p->reason),
+				 "fentry failed to load: kprobe");
+		}
+		name = p->mode == AM_FENTRY ? p->fe_prog : p->kp_prog;
+		p->prog = bpf_object__find_program_by_name(skel->obj, name);
+		if (!p->prog) {
+			fprintf(stderr, "mntlock: no BPF program %s\n", name);
+			return -ENOENT;
+		}
+		bpf_program__set_autoload(p->prog, true);
+		if (p->mode != AM_FENTRY)
+			continue;
+		err = bpf_program__set_attach_target(p->prog, 0, p->func);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+bool probes_any_fentry(void)
+{
+	int i;
+
+	for (i = 0; i < NR_PROGS; i++)
+		if (probes[i].status == PS_PLANNED &&
+		    probes[i].mode == AM_FENTRY)
+			return true;
+	return false;
+}
+
+static struct bpf_link *attach_one(struct probe *p)
+{
+	char cat[64];
+	const char *ev;
+
+	switch (p->mode) {
+	case AM_FENTRY:
+		return bpf_program__attach_trace(p->prog);
+	case AM_KPROBE:
+		return bpf_program__attach_kprobe(p->prog,
+						  p->type == PT_EXIT,
+						  p->func);
+	case AM_TP:
+		ev = strchr(p->func, '/');
+		if (!ev || ev - p->func >= (long)sizeof(cat)) {
+			errno = EINVAL;
+			return NULL;
+		}
+		snprintf(cat, sizeof(cat), "%.*s", (int)(ev - p->func),
+			 p->func);
+		return bpf_program__attach_tracepoint(p->prog, cat, ev + 1);
+	default:
+		errno = EINVAL;
+		return NULL;
+	}
+}
+
+/* Kernel support an attach error usually points to */
+static const char *attach_hint(const struct probe *p, int err)
+{
+	if (p->mode == AM_KPROBE && (err == ENOENT || err == EOPNOTSUPP))
+		return " (CONFIG_KPROBES=y and CONFIG_KPROBE_EVENTS=y needed; or the function is on the kprobe blacklist)";
+	/* 524: the kernel's ENOTSUPP, not in the uapi headers */
+	if (p->mode == AM_FENTRY && (err == EOPNOTSUPP || err == 524))
+		return " (CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS=y needed)";
+	if (p->mode == AM_TP && err == ENOENT)
+		return " (tracefs not mounted, or the tracepoint is missing)";
+	return "";
+}
+
+int probes_attach(void)
+{
+	int i, err;
+
+	for (i = 0; i < NR_PROGS; i++) {
+		struct probe *p = &probes[i];
+
+		if (p->status != PS_PLANNED)
+			continue;
+		p->link = attach_one(p);
+		if (p->link) {
+			p->status = PS_ATTACHED;
+			continue;
+		}
+		err = errno;
+		p->status = PS_FAILED;
+		snprintf(p->reason, sizeof(p->reason), "attach failed: %s%s",
+			 strerror(err), attach_hint(p, err));
+		if (p->required) {
+			fprintf(stderr,
+				"mntlock: required probe %s (%s on %s) failed: %s\n",
+				p->name, probe_mode_name(p->mode), p->func,
+				p->reason);
+			return EX_PROBE;
+		}
+		fprintf(stderr,
+			"mntlock: warning: optional probe %s (%s on %s) failed: %s\n",
+			p->name, probe_mode_name(p->mode), p->func, p->reason);
+	}
+	return EX_OK;
+}
+
+void probes_detach(void)
+{
+	int i;
+
+	for (i = 0; i < NR_PROGS; i++) {
+		bpf_link__destroy(probes[i].link);
+		probes[i].link = NULL;
+	}
+}
+
+const char *probe_mode_name(enum attach_mode m)
+{
+	static const char * const names[] = {
+		[AM_NONE] = "none", [AM_FENTRY] = "fentry",
+		[AM_KPROBE] = "kprobe", [AM_TP] = "tracepoint",
+	};
+
+	return names[m];
+}
+
+/* fexit/kretprobe for exits: the name a user would look for */
+const char *probe_type_name(const struct probe *p)
+{
+	if (p->type != PT_EXIT)
+		return probe_mode_name(p->mode);
+	return p->mode == AM_FENTRY ? "fexit" :
+	       p->mode == AM_KPROBE ? "kretprobe" : "none";
+}
+
+const char *probe_status_name(enum probe_status s)
+{
+	static const char * const names[] = {
+		[PS_DISABLED] = "disabled", [PS_ABSENT] = "absent",
+		[PS_UNAVAILABLE] = "unavailable", [PS_PLANNED] = "planned",
+		[PS_FAILED] = "failed", [PS_ATTACHED] = "attached",
+	};
+
+	return names[s];
+}
+
+void probes_print_table(FILE *f)
+{
+	int i;
+
+	fprintf(f, "%-31s %-33s %-10s %-8s %-11s %12s\n", "PROBE",
+		"FUNCTION/TRACEPOINT", "TYPE", "REQUIRED", "STATUS", "HITS");
+	for (i = 0; i < NR_PROGS; i++) {
+		const struct probe *p = &probes[i];
+
+		fprintf(f, "%-31s %-33s %-10s %-8s %-11s %12llu", p->name,
+			p->func, probe_type_name(p), p->required ? "yes" : "no",
+			probe_status_name(p->status),
+			(unsigned long long)p->hits);
+		if (p->status != PS_ATTACHED && p->reason[0])
+			fprintf(f, "  %s", p->reason);
+		fprintf(f, "\n");
+	}
+}

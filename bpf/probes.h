@@ -1,0 +1,102 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The probes of mntlock: which kernel function or tracepoint
+ * each BPF program needs, how it is attached (fentry or kprobe) and why
+ * it is not, if it is not.
+ */
+#ifndef MNTLOCK_PROBES_H
+#define MNTLOCK_PROBES_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <linux/types.h>
+#include "mntlock.h"
+
+struct btf;
+struct mntlock_bpf;
+
+/* Exit status of mntlock (also in --help and SCHEMA.md) */
+enum mntlock_exit {
+	EX_OK = 0,
+	EX_ERROR = 1,		/* load, map or output failure */
+	EX_USAGE = 2,
+	EX_PROBE = 3,		/* a required probe is missing or failed */
+	EX_NOBTF = 4,		/* no kernel BTF: CO-RE impossible */
+	EX_COMMAND = 5,		/* COMMAND failed; the JSON is still written */
+};
+
+enum probe_type { PT_ENTRY, PT_EXIT, PT_TP };
+
+enum probe_group {
+	G_MNTPUT,	/* required */
+	G_LATENCY,	/* required with --latency */
+	G_LOCK,		/* required unless --no-lock */
+	G_LOCK_PV,	/* optional, silent where the kernel has none */
+	G_CONT,		/* optional */
+	G_LAYERS,	/* optional: without it "layer" counts stay 0 */
+	G_TEARDOWN,	/* optional unless --no-teardown */
+	NR_GROUPS,
+};
+
+enum probe_status {
+	PS_DISABLED,	/* not wanted (option) */
+	PS_ABSENT,	/* optional and not in this kernel */
+	PS_UNAVAILABLE,	/* wanted, but cannot be attached */
+	PS_PLANNED,	/* will be loaded */
+	PS_FAILED,	/* loaded, attach failed */
+	PS_ATTACHED,
+};
+
+enum attach_mode { AM_NONE, AM_FENTRY, AM_KPROBE, AM_TP };
+
+struct probe {
+	const char *name;
+	enum probe_type type;
+	enum probe_group group;
+	const char *func;	/* function, or "category/event" */
+	const char *fe_prog;	/* fentry/fexit program */
+	const char *kp_prog;	/* kprobe/kretprobe or tracepoint program */
+	/* state */
+	bool required;
+	enum probe_status status;
+	enum attach_mode mode;
+	struct bpf_program *prog;
+	struct bpf_link *link;
+	char reason[192];
+	__u64 hits;
+};
+
+struct probe_opts {
+	bool want[NR_GROUPS];
+	bool force_kprobe;
+	const char *mntput_func;
+	const char *lock_func;
+	__u64 mount_lock_addr;		/* 0: not resolved */
+	const char *mount_lock_why;	/* why not, if 0 */
+};
+
+/* The table, indexed by enum mntlock_prog */
+extern struct probe probes[NR_PROGS];
+
+/*
+ * Decide, for each probe, whether it can be attached and how.  btf is
+ * the running kernel's BTF (NULL: kprobes only).  Prints one line per
+ * unavailable probe; returns EX_OK or EX_PROBE.
+ */
+int probes_plan(const struct probe_opts *o, const struct btf *btf);
+
+/* Before load: autoload and attach targets; all_kprobe: fallback */
+int probes_configure(struct mntlock_bpf *skel, bool all_kprobe);
+
+/* Attach the planned probes; returns EX_OK or EX_PROBE */
+int probes_attach(void);
+void probes_detach(void);
+bool probes_any_fentry(void);
+
+const char *probe_mode_name(enum attach_mode m);
+const char *probe_status_name(enum probe_status s);
+/* fentry, fexit, kprobe, kretprobe, tracepoint or none */
+const char *probe_type_name(const struct probe *p);
+void probes_print_table(FILE *f);
+
+#endif /* MNTLOCK_PROBES_H */

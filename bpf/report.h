@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Read mntlock's maps and write the JSON (mntbench.mntlock/1) */
+#ifndef MNTLOCK_REPORT_H
+#define MNTLOCK_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <linux/types.h>
+#include "mntlock.h"
+
+#define MNTLOCK_SCHEMA	"mntbench.mntlock/1"
+#define MNTLOCK_VERSION	"1.0"
+
+struct mntlock_bpf;
+
+/* Everything the JSON says besides the maps */
+struct run_info {
+	const char *btf_path;
+	bool fentry_fallback;		/* fentry failed to load: kprobes */
+	long filter_pid;		/* 0: none */
+	const char *filter_comm;	/* NULL: none */
+	bool latency;
+	char **argv;			/* COMMAND, NULL if none */
+	long cmd_pid;
+	int cmd_status;			/* waitpid() status */
+	bool cmd_done;
+	double requested_s;		/* < 0: none */
+	double duration_s;
+	const char *ended_by;
+	__u64 t0_ns;			/* CLOCK_MONOTONIC at attach */
+	long overlays_at_start;		/* overlay mounts seen at start */
+	__u64 layers_at_start;		/* their layer mounts, recorded */
+	__u64 mount_lock_sym;
+	long mount_lock_off;
+	__u64 mount_lock_addr;
+};
+
+struct report {
+	int ncpus;
+	struct mntlock_cpu *cpu;	/* [ncpus] */
+	struct mntlock_cpu total;
+	struct mntlock_hist hist[NR_HISTS];
+	struct mntlock_umount *recs;	/* sorted by seq */
+	int nrecs;
+	__u64 ring_head;
+	__u64 opened;
+	int open_at_exit;
+};
+
+/* Read the maps (after the probes are detached); 0 or -errno */
+int report_collect(struct report *r, struct mntlock_bpf *skel);
+void report_free(struct report *r);
+int report_write_json(FILE *f, const struct report *r,
+		      const struct run_info *ri);
+
+#endif /* MNTLOCK_REPORT_H */

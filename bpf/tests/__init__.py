@@ -1,0 +1,1 @@
+"""Tests of mntlock and the bpftrace scripts (guest boots)."""

@@ -1,0 +1,292 @@
+#!/usr/bin/python3
+"""Guest side of bpf/tests/test_mntlock.py: run mntlock (and the bpftrace
+scripts) around exact workloads in each private_mounts mode, and write
+what they reported to one JSON document for the host to assert on.
+
+Usage (in the guest, as root, from the repository root):
+    guest_checks.py OUTPUT.json [--ops N] [--layers L]
+
+Counts, not timings, are the correctness signal here (TCG is noisy):
+every workload runs an exact number of open()+close() operations, under
+task name "oploop", and mntlock counts that task only (--comm oploop).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+from harness.btf import member_offset  # noqa: E402
+
+BPF = REPO / "bpf"
+MNTLOCK = BPF / "mntlock"
+OPLOOP = BPF / ".output" / "oploop"
+SWITCH = Path("/sys/module/overlay/parameters/private_mounts")
+MODES = ["longterm-array", "longterm-array-normal", "longterm-serial",
+         "detached"]
+ROOT = Path("/tmp/mlt")
+MNT = ROOT / "m"
+
+
+def log(msg: str) -> None:
+    print(f"guest_checks: {msg}", file=sys.stderr, flush=True)
+
+
+def make_layers(n: int) -> str:
+    """A tmpfs with n lower dirs; the file in the bottom one."""
+    ROOT.mkdir(exist_ok=True)
+    subprocess.run(["mount", "-t", "tmpfs", "tmpfs", str(ROOT)], check=True)
+    for i in range(n):
+        (ROOT / str(i)).mkdir()
+    (ROOT / str(n - 1) / "f").write_text("bottom\n")
+    MNT.mkdir()
+    return ":".join(str(ROOT / str(i)) for i in range(n))
+
+
+def mount_cmd(lower: str) -> str:
+    return f"mount -t overlay overlay -o lowerdir={lower} {MNT}"
+
+
+def mntlock(args: list[str], out: Path) -> dict:
+    """Run mntlock with -o out; its JSON, plus rc and stderr."""
+    res = subprocess.run([str(MNTLOCK), "-o", str(out), *args],
+                         capture_output=True, text=True)
+    doc = json.loads(out.read_text()) if out.exists() else {}
+    doc["_rc"] = res.returncode
+    doc["_stderr"] = res.stderr
+    if res.returncode != 0:
+        log(f"mntlock {args} rc={res.returncode}: {res.stderr.strip()}")
+    return doc
+
+
+def summary(doc: dict) -> dict:
+    """The parts of a mntlock document the tests look at."""
+    if "mntput" not in doc:
+        return {"rc": doc["_rc"], "stderr": doc["_stderr"]}
+    mc = doc["mount_lock_contention"]
+    td = doc["teardown"]
+    return {
+        "rc": doc["_rc"],
+        "stderr": doc["_stderr"],
+        "command_exit": (doc.get("command") or {}).get("exit_status"),
+        "probe_types": {p["name"]: p["type"] for p in doc["probes"]},
+        "probe_status": {p["name"]: p["status"] for p in doc["probes"]},
+        "probe_hits": {p["name"]: p["hits"] for p in doc["probes"]},
+        "fallback": doc["attach"]["fentry_fallback_to_kprobe"],
+        "mntput_all": doc["mntput"]["all"],
+        "mntput_layer": doc["mntput"]["layer"],
+        "layers_tracked": doc["mntput"]["layers_tracked"],
+        "latency_fast_count": doc["mntput"]["latency"]["fast"]["count"],
+        "latency_slow_count": doc["mntput"]["latency"]["slow"]["count"],
+        "latency_unpaired": doc["mntput"]["latency"]["unpaired"],
+        "per_cpu_layer_slow": [c["mntput"]["layer"]["slow_path"]
+                               for c in doc["per_cpu"]],
+        "lock_slowpath": mc["slowpath"]["count"],
+        "lock_wait": {k: mc["slowpath"]["wait"][k]
+                      for k in ("count", "sum_ns", "max_ns")},
+        "lock_unpaired": mc["slowpath"]["unpaired"],
+        "tp_begin": mc["tracepoints"]["contention_begin"],
+        "tp_end": mc["tracepoints"]["contention_end"],
+        "mount_lock": doc["mount_lock"],
+        "teardown_functions": td["functions"],
+        "teardown_gp": td["gp"],
+        "umounts": td["umounts"],
+        "records": td["records"],
+    }
+
+
+def ops_run(tag: str, cmd: str, res: Path, extra=()) -> dict:
+    """mntlock --comm oploop around a shell command."""
+    doc = mntlock(["--comm", "oploop", *extra, "--", "/bin/sh", "-c", cmd],
+                  res / f"mntlock-{tag}.json")
+    return summary(doc)
+
+
+def one_mode(mode: str, layers: int, ops: int, res: Path) -> dict:
+    SWITCH.write_text(mode)
+    lower = make_layers(layers)
+    out: dict = {}
+    # The overlay is mounted under mntlock: its layer clones are tracked.
+    out["ops"] = ops_run(mode, f"{mount_cmd(lower)} && "
+                         f"{OPLOOP} -n {ops} {MNT}/f", res, ["--latency"])
+    if mode == "detached":
+        tasks = os.cpu_count() or 1
+        out["ncpus"] = tasks
+        out["kprobe"] = ops_run("detached-kprobe",
+                                f"{OPLOOP} -n {ops} {MNT}/f", res,
+                                ["--kprobe", "--latency"])
+        # mount_lock contention: all vCPUs hammer one detached overlay,
+        # then a single task for the baseline.
+        out["contention"] = ops_run(
+            "contention", f"{OPLOOP} -t {tasks} -n {ops} {MNT}/f", res)
+        out["contention"]["tasks"] = tasks
+        out["single"] = ops_run("single", f"{OPLOOP} -n {ops} {MNT}/f",
+                                res)
+        out["bt_slowpath"] = bt_slowpath(ops, res)
+        out["bt_lockwait"] = bt_lockwait(tasks, ops, res)
+        out["misc"] = interval_and_filters(ops, res)
+    # Teardown: count the umount task only.
+    doc = mntlock(["--comm", "umount", "--", "/bin/umount", str(MNT)],
+                  res / f"mntlock-{mode}-umount.json")
+    out["umount"] = summary(doc)
+    if mode == "longterm-serial":
+        lower2 = lower
+        subprocess.run(mount_cmd(lower2), shell=True, check=True)
+        out["bt_umount"] = bt_umount(res)
+    subprocess.run(["umount", str(ROOT)], check=True)
+    return out
+
+
+def bpftrace(args: list[str], wrapper: str, res: Path) -> tuple[int, str]:
+    """bpftrace -c splits its command on blanks: run a wrapper script."""
+    script = res / "bt-wrapper.sh"
+    script.write_text(f"#!/bin/sh\n{wrapper}\n")
+    r = subprocess.run(["bpftrace", "-c", f"/bin/sh {script}", *args],
+                       capture_output=True, text=True)
+    if r.returncode:
+        log(f"bpftrace {args}: rc={r.returncode} {r.stderr.strip()}")
+    return r.returncode, r.stdout + r.stderr
+
+
+def bt_maps(text: str) -> dict[str, int]:
+    """'@name: N' and '@name[k]: N' lines of bpftrace's text output."""
+    maps: dict[str, int] = {}
+    for m in re.finditer(r"^(@\w+(?:\[[^\]]*\])?): (-?\d+)$", text, re.M):
+        maps[m.group(1)] = int(m.group(2))
+    return maps
+
+
+def bt_slowpath(ops: int, res: Path) -> dict:
+    """mntput-slowpath.bt; the overlay is remounted under it so that its
+    layer clones are seen."""
+    off = member_offset("/sys/kernel/btf/vmlinux", "mount", "mnt")
+    lower = ":".join(str(p) for p in sorted(
+        (p for p in ROOT.iterdir() if p.name.isdigit()),
+        key=lambda p: int(p.name)))
+    rc, text = bpftrace(
+        [str(BPF / "mntput-slowpath.bt"), str(off), "oploop"],
+        f"umount {MNT} && {mount_cmd(lower)} && "
+        f"{OPLOOP} -n {ops} {MNT}/f", res)
+    return {"rc": rc, "maps": bt_maps(text), "text": text[-2000:]}
+
+
+def bt_lockwait(tasks: int, ops: int, res: Path) -> dict:
+    rc, text = bpftrace([str(BPF / "mount-lock-wait.bt")],
+                        f"{OPLOOP} -t {tasks} -n {ops} {MNT}/f", res)
+    m = re.search(r"mount_lock\.lock at (0x[0-9a-f]+)", text)
+    return {"rc": rc, "lock": m.group(1) if m else None,
+            "maps": bt_maps(text), "text": text[-2000:]}
+
+
+def bt_umount(res: Path) -> dict:
+    rc, text = bpftrace([str(BPF / "umount-latency.bt")],
+                        f"umount {MNT}", res)
+    m = re.search(r"in_ovl_free_fs: sync_rcu=(\d+) \(\d+ us\) "
+                  r"sync_rcu_exp=(\d+)", text)
+    o = re.search(r"outside: +sync_rcu=(\d+) \(\d+ us\) "
+                  r"sync_rcu_exp=(\d+)", text)
+    return {"rc": rc, "text": text[-2000:],
+            "in_rcu": int(m.group(1)) if m else None,
+            "in_exp": int(m.group(2)) if m else None,
+            "out_rcu": int(o.group(1)) if o else None,
+            "out_exp": int(o.group(2)) if o else None}
+
+
+def failures(res: Path) -> dict:
+    """Documented errors: a required probe on a missing function, and a
+    kernel without BTF (simulated with --btf)."""
+    out = {}
+    for tag, args in (("missing_func", ["--mntput-func=no_such_func_xyz"]),
+                      ("no_btf", ["--btf=/nonexistent"]),
+                      ("usage", ["--duration=-1"])):
+        r = subprocess.run([str(MNTLOCK), "-d", "0", *args],
+                           capture_output=True, text=True)
+        out[tag] = {"rc": r.returncode, "stderr": r.stderr,
+                    "stdout": r.stdout}
+    return out
+
+
+def interval_and_filters(ops: int, res: Path) -> dict:
+    """SIGINT ends the interval; JSON on stdout; --pid counts one
+    process only.  Needs the detached overlay of one_mode() mounted."""
+    import signal
+    out: dict = {}
+    # SIGINT: the normal way to end an open-ended run
+    p = subprocess.Popen([str(MNTLOCK), "--comm", "oploop"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    ready = p.stderr.readline()     # "mntlock: N probes attached ..."
+    subprocess.run([str(OPLOOP), "-n", str(ops), f"{MNT}/f"], check=True,
+                   capture_output=True)
+    p.send_signal(signal.SIGINT)
+    stdout, stderr = p.communicate(timeout=60)
+    stderr = ready + stderr
+    try:
+        doc = json.loads(stdout)
+        out["sigint"] = {"rc": p.returncode, "stderr": stderr,
+                         "ended_by": doc["interval"]["ended_by"],
+                         "layer_slow":
+                         doc["mntput"]["layer"]["slow_path"]}
+    except ValueError:
+        out["sigint"] = {"rc": p.returncode, "stderr": stderr,
+                         "stdout": stdout[-2000:]}
+    # --pid: a process started before mntlock is counted, the command's
+    # oploop is not.  The process waits on a FIFO until mntlock has
+    # attached, and is done before it detaches: under TCG, patching
+    # mntput() while another vCPU runs it hot can crash the guest.
+    fifo = Path("/tmp/mlt-go")
+    if not fifo.exists():
+        os.mkfifo(fifo)
+    bg = subprocess.Popen(["/bin/sh", "-c", f"read x < {fifo}; exec "
+                           f"{OPLOOP} -t 1 -n {ops} {MNT}/f"],
+                          stdout=subprocess.DEVNULL)
+    doc = mntlock(["--pid", str(bg.pid), "--", "/bin/sh", "-c",
+                   f"echo go > {fifo}; while kill -0 {bg.pid} 2>/dev/null;"
+                   f" do [ -e /proc/{bg.pid}/stat ] && grep -q ' Z ' "
+                   f"/proc/{bg.pid}/stat && break; sleep 0.1; done"],
+                  res / "pid.json")
+    bg.wait()
+    out["pid_match"] = summary(doc)
+    doc = mntlock(["--pid", "1", "--", str(OPLOOP), "-n", str(ops),
+                   f"{MNT}/f"], res / "pid-other.json")
+    out["pid_other"] = summary(doc)
+    # perfstat.sh: TCG has no PMU, the command still runs
+    r = subprocess.run([str(BPF / "perfstat.sh"), "-o", str(res / "perf"),
+                        str(OPLOOP), "-n", "100", f"{MNT}/f"],
+                       capture_output=True, text=True)
+    out["perfstat"] = {"rc": r.returncode, "stdout": r.stdout,
+                       "stderr": r.stderr}
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("output", type=Path)
+    ap.add_argument("--ops", type=int, default=20000)
+    ap.add_argument("--layers", type=int, default=100)
+    args = ap.parse_args()
+    res = args.output.parent / "guest"
+    res.mkdir(parents=True, exist_ok=True)
+    doc: dict = {"release": os.uname().release, "ops": args.ops,
+                 "layers": args.layers, "ncpus": os.cpu_count(),
+                 "modes": {}}
+    doc["failures"] = failures(res)
+    for mode in MODES:
+        log(f"mode {mode}")
+        doc["modes"][mode] = one_mode(mode, args.layers, args.ops, res)
+    SWITCH.write_text("longterm-array")
+    tmp = args.output.with_suffix(".tmp")
+    tmp.write_text(json.dumps(doc, indent=1) + "\n")
+    tmp.rename(args.output)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,318 @@
+"""mntlock and the bpftrace scripts on the guest kernel, checked by exact
+counts (one guest boot runs bpf/tests/guest_checks.py), never by timings.
+
+Run from the repository root:
+    PYTHONPATH=. /usr/bin/python3 -m unittest discover -s bpf/tests -t .
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import unittest
+
+from harness import vm
+from harness.paths import REPO
+from harness.tests import common
+
+OPS = 20000
+LAYERS = 100
+# Slow mntput()s per operation may differ from 1 by this fraction
+TOLERANCE = 0.01
+# A lone task can only wait for mount_lock while another CPU holds it;
+# in the idle guest nothing else takes it, so this is 0 in practice.
+# A kworker or the shell writing a file may take it once in a while.
+SINGLE_TASK_MAX_WAITS = 3
+
+LONGTERM = ("longterm-array", "longterm-array-normal", "longterm-serial")
+
+
+def build() -> None:
+    subprocess.run(["make", "-s", "-C", str(REPO / "bpf")], check=True)
+
+
+class MntlockGuestTest(unittest.TestCase):
+    doc: dict = {}
+
+    @classmethod
+    def setUpClass(cls):
+        build()
+        cfg = common.vm_config("mntlock")
+        out = cfg.results / "mntlock-checks.json"
+        script = REPO / "bpf" / "tests" / "guest_checks.py"
+        res = vm.run(cfg, f"/usr/bin/python3 {script} {out} "
+                          f"--ops {OPS} --layers {LAYERS}")
+        if res.rc != 0:
+            raise AssertionError(f"guest checks failed, rc={res.rc}; "
+                                 f"console: {res.console}")
+        cls.doc = json.loads(out.read_text())
+
+    def mode(self, name: str) -> dict:
+        return self.doc["modes"][name]
+
+    def assertNear(self, value: int, want: int, what: str):
+        self.assertLessEqual(abs(value - want), want * TOLERANCE,
+                             f"{what}: {value}, expected {want} +-1%")
+
+    # Attachment ---------------------------------------------------------
+
+    def test_fentry_everywhere_on_this_kernel(self):
+        s = self.mode("detached")["ops"]
+        self.assertEqual(s["rc"], 0, s["stderr"])
+        self.assertFalse(s["fallback"])
+        self.assertEqual(s["probe_types"]["mntput"], "fentry")
+        self.assertEqual(s["probe_types"]["mntput-exit"], "fexit")
+        self.assertEqual(s["probe_types"]["lock-slowpath"], "fentry")
+        for name, status in s["probe_status"].items():
+            want = "absent" if "-pv" in name else "attached"
+            self.assertEqual(status, want, name)
+
+    def test_required_probes_fire(self):
+        s = self.mode("detached")["ops"]
+        self.assertGreater(s["probe_hits"]["mntput"], OPS)
+        self.assertGreater(s["probe_hits"]["mntput-exit"], OPS)
+
+    # mntput() fast/slow --------------------------------------------------
+
+    def test_detached_one_slow_mntput_per_op_on_layer(self):
+        s = self.mode("detached")["ops"]
+        self.assertNear(s["mntput_layer"]["slow_path"], OPS, "layer slow")
+        self.assertEqual(s["mntput_layer"]["fast_path"], 0)
+        self.assertGreaterEqual(s["mntput_all"]["slow_path"],
+                                s["mntput_layer"]["slow_path"])
+        # the clones were seen being made (LAYERS lower layers)
+        self.assertEqual(s["layers_tracked"]["added"], LAYERS)
+
+    def test_longterm_no_slow_mntput(self):
+        for name in LONGTERM:
+            s = self.mode(name)["ops"]
+            self.assertEqual(s["rc"], 0, s["stderr"])
+            self.assertEqual(s["mntput_layer"]["slow_path"], 0, name)
+            self.assertEqual(s["mntput_all"]["slow_path"], 0, name)
+            self.assertNear(s["mntput_layer"]["internal"], OPS, name)
+
+    def test_kprobe_fallback_counts_the_same(self):
+        s = self.mode("detached")["kprobe"]
+        self.assertEqual(s["rc"], 0, s["stderr"])
+        self.assertEqual(s["probe_types"]["mntput"], "kprobe")
+        self.assertEqual(s["probe_types"]["mntput-exit"], "kretprobe")
+        self.assertNear(s["mntput_layer"]["slow_path"], OPS, "kprobe")
+
+    def test_latency_histograms_cover_every_counted_call(self):
+        for name in ("detached", "longterm-array"):
+            s = self.mode(name)["ops"]
+            self.assertEqual(s["latency_unpaired"], 0, name)
+            self.assertEqual(s["latency_fast_count"],
+                             s["mntput_all"]["fast_path"], name)
+            self.assertEqual(s["latency_slow_count"],
+                             s["mntput_all"]["slow_path"], name)
+
+    def test_overlay_mounted_before_start_is_found(self):
+        s = self.mode("detached")["single"]
+        self.assertEqual(s["layers_tracked"]["overlays_at_start"], 1)
+        self.assertEqual(s["layers_tracked"]["layers_at_start"], LAYERS)
+
+    def test_per_cpu_sums_to_total(self):
+        s = self.mode("detached")["contention"]
+        self.assertEqual(sum(s["per_cpu_layer_slow"]),
+                         s["mntput_layer"]["slow_path"])
+
+    # mount_lock contention -----------------------------------------------
+
+    def test_contention_all_cpus(self):
+        m = self.mode("detached")
+        s = m["contention"]
+        self.assertEqual(s["rc"], 0, s["stderr"])
+        self.assertNear(s["mntput_layer"]["slow_path"], OPS * s["tasks"],
+                        "layer slow")
+        if s["tasks"] < 2:
+            self.skipTest("one vCPU: no contention possible")
+        self.assertGreater(s["lock_slowpath"], 0)
+        # every slowpath entry has its wait time
+        self.assertEqual(s["lock_wait"]["count"], s["lock_slowpath"])
+        self.assertEqual(s["lock_unpaired"], 0)
+        self.assertGreater(s["lock_wait"]["sum_ns"], 0)
+        # the tracepoints see the queued waiters only, a subset
+        self.assertLessEqual(s["tp_begin"], s["lock_slowpath"])
+        self.assertEqual(s["tp_begin"], s["tp_end"])
+
+    def test_single_task_no_contention(self):
+        s = self.mode("detached")["single"]
+        self.assertEqual(s["rc"], 0, s["stderr"])
+        self.assertNear(s["mntput_layer"]["slow_path"], OPS, "layer slow")
+        self.assertLessEqual(s["lock_slowpath"], SINGLE_TASK_MAX_WAITS)
+
+    # Teardown -------------------------------------------------------------
+
+    def record(self, mode: str) -> dict:
+        s = self.mode(mode)["umount"]
+        self.assertEqual(s["rc"], 0, s["stderr"])
+        recs = [r for r in s["records"] if r["overlay"]]
+        self.assertEqual(len(recs), 1, f"{mode}: {s['records']}")
+        return recs[0]
+
+    def gp(self, rec: dict, where: str, kind: str) -> int:
+        return rec["gp"][where][kind]["calls"]
+
+    def test_teardown_longterm_array_one_expedited_gp(self):
+        r = self.record("longterm-array")
+        self.assertEqual(self.gp(r, "in_ovl_free_fs",
+                                 "synchronize_rcu_expedited"), 1)
+        self.assertEqual(self.gp(r, "in_ovl_free_fs", "synchronize_rcu"), 0)
+        self.assertEqual(r["kern_unmount_array"]["calls"], 1)
+        self.assertEqual(r["kern_unmount"]["calls"], 0)
+
+    def test_teardown_longterm_array_normal_one_gp(self):
+        r = self.record("longterm-array-normal")
+        self.assertEqual(self.gp(r, "in_ovl_free_fs", "synchronize_rcu"), 1)
+        self.assertEqual(self.gp(r, "in_ovl_free_fs",
+                                 "synchronize_rcu_expedited"), 0)
+        self.assertEqual(r["kern_unmount_array"]["calls"], 0)
+
+    def test_teardown_longterm_serial_one_gp_per_layer(self):
+        r = self.record("longterm-serial")
+        self.assertEqual(self.gp(r, "in_ovl_free_fs", "synchronize_rcu"),
+                         LAYERS)
+        self.assertEqual(self.gp(r, "in_ovl_free_fs",
+                                 "synchronize_rcu_expedited"), 0)
+        self.assertEqual(r["kern_unmount"]["calls"], LAYERS)
+
+    def test_teardown_detached_no_gp_from_overlay(self):
+        r = self.record("detached")
+        for kind in ("synchronize_rcu", "synchronize_rcu_expedited"):
+            self.assertEqual(self.gp(r, "in_ovl_free_fs", kind), 0)
+        self.assertEqual(r["kern_unmount_array"]["calls"], 0)
+        self.assertEqual(r["kern_unmount"]["calls"], 0)
+
+    def test_umount_own_gp_counted_apart(self):
+        # namespace_unlock() waits once, expedited, in every mode
+        for mode in self.doc["modes"]:
+            r = self.record(mode)
+            self.assertEqual(self.gp(r, "outside_ovl_free_fs",
+                                     "synchronize_rcu_expedited"), 1, mode)
+            self.assertEqual(self.gp(r, "outside_ovl_free_fs",
+                                     "synchronize_rcu"), 0, mode)
+
+    def test_record_holds_the_deferred_teardown(self):
+        for mode in self.doc["modes"]:
+            s = self.mode(mode)["umount"]
+            r = self.record(mode)
+            self.assertEqual(r["comm"], "umount")
+            self.assertEqual(r["target"], "/tmp/mlt/m")
+            self.assertEqual(r["ret"], 0)
+            self.assertEqual(r["ovl_free_fs"]["calls"], 1)
+            # task_work after the syscall exit, before the task's end
+            self.assertTrue(r["ovl_free_fs_after_syscall_exit"], mode)
+            self.assertEqual(r["closed_by"], "task-exit")
+            self.assertGreater(r["deferred_ns"], 0)
+            self.assertEqual(r["total_ns"],
+                             r["syscall_ns"] + r["deferred_ns"])
+            self.assertGreaterEqual(r["deferred_ns"], r["ovl_free_fs"]["ns"])
+            # all of the run's overlay GPs are in this record
+            for kind in ("synchronize_rcu", "synchronize_rcu_expedited"):
+                self.assertEqual(
+                    s["teardown_gp"]["in_ovl_free_fs"][kind]["calls"],
+                    self.gp(r, "in_ovl_free_fs", kind), mode)
+            self.assertEqual(s["umounts"]["opened"], 1)
+            self.assertEqual(s["umounts"]["open_at_exit"], 0)
+
+    # Interval, output and filters -----------------------------------------
+
+    def test_sigint_ends_interval_json_on_stdout(self):
+        s = self.mode("detached")["misc"]["sigint"]
+        self.assertEqual(s["rc"], 0, s)
+        self.assertEqual(s["ended_by"], "SIGINT")
+        self.assertNear(s["layer_slow"], OPS, "layer slow")
+
+    def test_pid_filter(self):
+        m = self.mode("detached")["misc"]
+        self.assertEqual(m["pid_match"]["rc"], 0, m["pid_match"]["stderr"])
+        self.assertNear(m["pid_match"]["mntput_layer"]["slow_path"], OPS,
+                        "--pid")
+        other = m["pid_other"]
+        self.assertEqual(other["rc"], 0, other["stderr"])
+        self.assertEqual(other["mntput_all"]["calls"], 0)
+
+    def test_perfstat_without_pmu(self):
+        p = self.mode("detached")["misc"]["perfstat"]
+        self.assertEqual(p["rc"], 0, p["stderr"])
+        # the command ran, and TCG's missing PMU was said, not zeros
+        self.assertIn('"ops": 100', p["stdout"])
+        self.assertIn("PMU not available:", p["stderr"])
+
+    # Failure paths -------------------------------------------------------
+
+    def test_missing_required_function(self):
+        f = self.doc["failures"]["missing_func"]
+        self.assertEqual(f["rc"], 3)
+        lines = f["stderr"].strip().splitlines()
+        self.assertEqual(len(lines), 1, f["stderr"])
+        self.assertIn("required probe mntput", lines[0])
+        self.assertIn("no_such_func_xyz", lines[0])
+        self.assertIn("not in /proc/kallsyms", lines[0])
+
+    def test_no_btf(self):
+        f = self.doc["failures"]["no_btf"]
+        self.assertEqual(f["rc"], 4)
+        lines = f["stderr"].strip().splitlines()
+        self.assertEqual(len(lines), 1, f["stderr"])
+        self.assertIn("no kernel BTF at /nonexistent", lines[0])
+        self.assertIn("CONFIG_DEBUG_INFO_BTF", lines[0])
+
+    def test_usage_error(self):
+        self.assertEqual(self.doc["failures"]["usage"]["rc"], 2)
+
+    # bpftrace scripts ------------------------------------------------------
+
+    def test_bt_mntput_slowpath(self):
+        b = self.mode("detached")["bt_slowpath"]
+        self.assertEqual(b["rc"], 0, b["text"])
+        self.assertNear(b["maps"].get("@layer_slow", 0), OPS, b["text"])
+        self.assertGreaterEqual(b["maps"].get("@total_slow", 0),
+                                b["maps"].get("@layer_slow", 0))
+
+    def test_bt_mount_lock_wait_same_lock(self):
+        m = self.mode("detached")
+        b = m["bt_lockwait"]
+        self.assertEqual(b["rc"], 0, b["text"])
+        self.assertEqual(b["lock"], m["ops"]["mount_lock"]["spinlock"])
+        self.assertIn("@total_slowpath", b["maps"], b["text"])
+
+    def test_bt_umount_latency(self):
+        b = self.mode("longterm-serial")["bt_umount"]
+        self.assertEqual(b["rc"], 0, b["text"])
+        self.assertEqual(b["in_rcu"], LAYERS, b["text"])
+        self.assertEqual(b["in_exp"], 0, b["text"])
+        self.assertEqual(b["out_exp"], 1, b["text"])
+
+
+class MntlockHostTest(unittest.TestCase):
+    """What needs no guest: option errors and the missing-BTF check."""
+
+    @classmethod
+    def setUpClass(cls):
+        build()
+
+    def run_mntlock(self, *args):
+        return subprocess.run([str(REPO / "bpf" / "mntlock"), *args],
+                              capture_output=True, text=True)
+
+    def test_help_documents_exit_codes(self):
+        r = self.run_mntlock("--help")
+        self.assertEqual(r.returncode, 0)
+        for code in ("2 usage", "3 a required probe", "4 no kernel BTF"):
+            self.assertIn(code, r.stdout)
+
+    def test_usage_errors(self):
+        for args in (["--bogus"], ["-d", "x"], ["--pid=0"],
+                     ["--comm=" + "x" * 16]):
+            self.assertEqual(self.run_mntlock(*args).returncode, 2, args)
+
+    def test_no_btf_before_anything_else(self):
+        r = self.run_mntlock("--btf=/nonexistent", "-d", "0")
+        self.assertEqual(r.returncode, 4)
+        self.assertIn("no kernel BTF at /nonexistent", r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
