@@ -69,7 +69,8 @@ def qemu_argv(cfg: VMConfig, accel_name: str, ctl: Path, console: Path,
         "rootflags=trans=virtio,version=9p2000.L,msize=262144",
         "ro", f"init={GUEST_INIT}", "panic=-1", "oops=panic",
         "nmi_watchdog=0", f"mntbench.ctl={ctl}", f"mntbench.res={results}",
-    ])
+    ] + ([f"mntbench.tmp={','.join(keep)}"] if (keep := _tmp_entries())
+         else []))
     if accel_name == "kvm":
         acc = ["-accel", "kvm", "-cpu", "host"]
     else:
@@ -91,6 +92,17 @@ def qemu_argv(cfg: VMConfig, accel_name: str, ctl: Path, console: Path,
         "-chardev", f"file,id=err,path={err},append=on",
         "-device", "virtserialport,chardev=err,name=mntbench.err",
     ]
+
+
+def _tmp_entries() -> list[str]:
+    """Entries of the host's /tmp the guest must still see under its own
+    tmpfs /tmp: those holding the checkout or the working directory."""
+    out = []
+    for p in (REPO, Path.cwd()):
+        parts = p.resolve().parts
+        if len(parts) > 2 and parts[1] == "tmp" and parts[2] not in out:
+            out.append(parts[2])
+    return out
 
 
 def _tail(path: Path, lines: int = 20) -> str:

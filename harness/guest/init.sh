@@ -1,7 +1,8 @@
 #!/bin/sh
 # PID 1 of the mntbench guest. The root is the host's, read-only over 9p.
 # Kernel command line: mntbench.ctl=<host dir of the control files>
-# mntbench.res=<host results dir>. The control dir holds `cmd` (run with
+# mntbench.res=<host results dir> mntbench.tmp=<entries of the host's /tmp
+# to keep visible>. The control dir holds `cmd` (run with
 # /bin/sh), `cwd` and `env`; this script writes `rc` there, then powers off.
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 export PATH HOME=/root TERM=dumb LANG=C.UTF-8
@@ -9,18 +10,30 @@ export PATH HOME=/root TERM=dumb LANG=C.UTF-8
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
-mount -t tmpfs tmpfs /tmp
 mount -t tmpfs tmpfs /run
-mount -t tracefs tracefs /sys/kernel/tracing
-mount -t debugfs debugfs /sys/kernel/debug
-mount -t bpf bpf /sys/fs/bpf
+mount -t tmpfs tmpfs /tmp
 
 for arg in $(cat /proc/cmdline); do
 	case "$arg" in
 	mntbench.ctl=*) ctl=${arg#mntbench.ctl=} ;;
 	mntbench.res=*) res=${arg#mntbench.res=} ;;
+	mntbench.tmp=*) keep=${arg#mntbench.tmp=} ;;
 	esac
 done
+
+# The guest's tmpfs hides the host's /tmp: bind back, read-only like the
+# rest of the host root, the entries the runner named (the checkout or
+# the working directory may live there).
+if [ -n "${keep:-}" ]; then
+	mkdir /run/host && mount --bind / /run/host
+	for name in $(echo "$keep" | tr , ' '); do
+		mkdir -p "/tmp/$name"
+		mount --bind "/run/host/tmp/$name" "/tmp/$name"
+	done
+fi
+mount -t tracefs tracefs /sys/kernel/tracing
+mount -t debugfs debugfs /sys/kernel/debug
+mount -t bpf bpf /sys/fs/bpf
 
 # The results share is the only writable host directory; it is mounted at
 # its host path, so commands can use the same paths as on the host.
