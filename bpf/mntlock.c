@@ -565,6 +565,7 @@ int main(int argc, char **argv)
 	rc = probes_attach();
 	if (rc)
 		goto out;
+	rc = EX_ERROR;
 
 	ri.filter_pid = o.pid;
 	ri.filter_comm = o.comm;
@@ -599,9 +600,10 @@ int main(int argc, char **argv)
 	ri.duration_s = (t1 - ri.t0_ns) / 1e9;
 	stop_command(&ri, strcmp(ri.ended_by, "SIGINT") ? SIGTERM : SIGINT);
 
-	if (report_collect(&rep, skel)) {
+	i = report_collect(&rep, skel);
+	if (i) {
 		fprintf(stderr, "mntlock: cannot read the BPF maps: %s\n",
-			strerror(errno));
+			strerror(-i));
 		goto out;
 	}
 	if (probes[PR_MNTPUT].status == PS_ATTACHED &&

@@ -123,14 +123,18 @@ class MntlockGuestTest(unittest.TestCase):
         m = self.mode("detached")
         s = m["contention"]
         self.assertEqual(s["rc"], 0, s["stderr"])
-        self.assertNear(s["mntput_layer"]["slow_path"], OPS * s["tasks"],
-                        "layer slow")
+        self.assertNear(s["mntput_layer"]["slow_path"],
+                        s["ops_per_task"] * s["tasks"], "layer slow")
         if s["tasks"] < 2:
             self.skipTest("one vCPU: no contention possible")
         self.assertGreater(s["lock_slowpath"], 0)
-        # every slowpath entry has its wait time
-        self.assertEqual(s["lock_wait"]["count"], s["lock_slowpath"])
-        self.assertEqual(s["lock_unpaired"], 0)
+        # every slowpath entry has its wait time, but for an exit whose
+        # entry BPF skipped (a nested slowpath in an interrupt while the
+        # entry program ran on that CPU: BPF does not recurse)
+        self.assertLessEqual(s["lock_slowpath"] - s["lock_wait"]["count"],
+                             s["lock_unpaired"])
+        self.assertLessEqual(s["lock_unpaired"],
+                             max(1, s["lock_slowpath"] // 100))
         self.assertGreater(s["lock_wait"]["sum_ns"], 0)
         # the tracepoints see the queued waiters only, a subset
         self.assertLessEqual(s["tp_begin"], s["lock_slowpath"])
