@@ -202,10 +202,6 @@ def _fragment_options(fragment: Path) -> dict[str, str]:
     return opts
 
 
-def _config_values(config: Path) -> dict[str, str]:
-    return _fragment_options(config)
-
-
 def _configure(tree: Path, build: Path, fragment: Path, log) -> None:
     make = ["make", "-s", "-C", str(tree), f"O={build}", "ARCH=x86_64"]
     cfg = build / ".config"
@@ -221,7 +217,7 @@ def _configure(tree: Path, build: Path, fragment: Path, log) -> None:
               str(cfg), str(fragment)], cwd=tree, log=log)
         _run(make + ["olddefconfig"], log=log)
         stamp.write_text(want)
-    have = _config_values(cfg)
+    have = _fragment_options(cfg)  # same line format
     missing = [f"{k}={v}" for k, v in _fragment_options(fragment).items()
                if have.get(k, "n") != v]
     if missing:
