@@ -24,6 +24,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 from harness.btf import member_offset  # noqa: E402
+from harness.guest.layers import make_layers  # noqa: E402
 
 BPF = REPO / "bpf"
 MNTLOCK = BPF / "mntlock"
@@ -37,17 +38,6 @@ MNT = ROOT / "m"
 
 def log(msg: str) -> None:
     print(f"guest_checks: {msg}", file=sys.stderr, flush=True)
-
-
-def make_layers(n: int) -> str:
-    """A tmpfs with n lower dirs; the file in the bottom one."""
-    ROOT.mkdir(exist_ok=True)
-    subprocess.run(["mount", "-t", "tmpfs", "tmpfs", str(ROOT)], check=True)
-    for i in range(n):
-        (ROOT / str(i)).mkdir()
-    (ROOT / str(n - 1) / "f").write_text("bottom\n")
-    MNT.mkdir()
-    return ":".join(str(ROOT / str(i)) for i in range(n))
 
 
 def mount_cmd(lower: str) -> str:
@@ -111,7 +101,7 @@ def ops_run(tag: str, cmd: str, res: Path, extra=()) -> dict:
 
 def one_mode(mode: str, layers: int, ops: int, res: Path) -> dict:
     SWITCH.write_text(mode)
-    lower = make_layers(layers)
+    lower = make_layers(ROOT, layers)
     out: dict = {}
     # The overlay is mounted under mntlock: its layer clones are tracked.
     out["ops"] = ops_run(mode, f"{mount_cmd(lower)} && "

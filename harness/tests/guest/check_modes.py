@@ -17,6 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 from harness.btf import member_offset  # noqa: E402
+from harness.guest.layers import make_layers  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[3]
 SWITCH = Path("/sys/module/overlay/parameters/private_mounts")
@@ -43,17 +44,6 @@ def bpftrace(args: list[str]) -> dict[str, int]:
     return maps
 
 
-def make_layers(n: int) -> str:
-    """n lower dirs on a tmpfs; a file 'f' in the bottom one."""
-    ROOT.mkdir(exist_ok=True)
-    subprocess.run(["mount", "-t", "tmpfs", "tmpfs", str(ROOT)], check=True)
-    for i in range(n):
-        (ROOT / str(i)).mkdir()
-    (ROOT / str(n - 1) / "f").write_text("bottom\n")
-    (ROOT / "m").mkdir()
-    return ":".join(str(ROOT / str(i)) for i in range(n))
-
-
 def check_switch() -> dict:
     out = {"exists": SWITCH.exists()}
     if not out["exists"]:
@@ -70,7 +60,7 @@ def check_switch() -> dict:
 
 def one_mode(mode: str, layers: int, closes: int, off: int) -> dict:
     SWITCH.write_text(mode)
-    lower = make_layers(layers)
+    lower = make_layers(ROOT, layers)
     mnt = ROOT / "m"
     subprocess.run(["mount", "-t", "overlay", "overlay", "-o",
                     f"lowerdir={lower}", str(mnt)], check=True)
