@@ -386,20 +386,61 @@ int BPF_KRETPROBE(kr_mntput)
 	return on_mntput_ret(0);
 }
 
+/* mntput()'s slow path, without a probe on every mntput() --------------- */
+
+/*
+ * mntput_no_expire() calls mnt_get_count() right after it took
+ * mount_lock for a mount whose mnt_ns is NULL, and nowhere on the fast
+ * path.  One probe here counts slow puts exactly at a fraction of the
+ * price of classifying every mntput() (about 4 per open+close): the
+ * default.  The other callers are umount's busy checks, on the mounts
+ * being unmounted, never on a layer clone: "layer" is exact, "all"
+ * includes them.
+ */
+static __always_inline int on_slowput(__u64 mount, bool btf)
+{
+	struct mntlock_cpu *c = hit(PR_SLOWPUT);
+	__u64 vfsmnt;
+
+	if (!c || !pass_task(btf))
+		return 0;
+	c->slowput[SC_ALL]++;
+	vfsmnt = mount + bpf_core_field_offset(struct mount, mnt);
+	if (bpf_map_lookup_elem(&layers, &vfsmnt))
+		c->slowput[SC_LAYER]++;
+	return 0;
+}
+
+SEC("fentry/mnt_get_count")
+int BPF_PROG(fe_slowput, struct mount *mnt)
+{
+	return on_slowput((__u64)mnt, true);
+}
+
+SEC("kprobe/mnt_get_count")
+int BPF_KPROBE(kp_slowput, struct mount *mnt)
+{
+	return on_slowput((__u64)mnt, false);
+}
+
 /* queued_spin_lock_slowpath() on &mount_lock.lock ---------------------- */
 
 /*
- * Every slowpath entry pushes a frame, matching or not, so that exits
- * (a kretprobe cannot see the lock) pop the right one.  Only contended
- * acquisitions get here, of any lock: cheap enough.
+ * Only contended acquisitions get here, but of any spinlock (a dentry's
+ * d_lock when tasks share a file): the exit runs inside the caller's
+ * critical section, so other locks leave as soon as possible.  fexit
+ * sees the lock and needs a frame for mount_lock only; a kretprobe
+ * cannot see it, so every kprobe entry pushes a frame, matching or not,
+ * for its exit to pop.
  */
-static __always_inline int on_lock(int prog, __u64 lock)
+static __always_inline int on_lock(int prog, __u64 lock, bool btf)
 {
 	struct mntlock_cpu *c = hit(prog);
-	bool match = lock == mount_lock_addr && pass();
+	bool match = lock == mount_lock_addr;
 
-	if (!c)
+	if (!c || (btf && !match))
 		return 0;
+	match = match && pass_task(btf);
 	if (match)
 		c->lock_slowpath++;
 	frame_push(FS_LOCK, lock, match ? FT_MATCH : FT_SKIP);
@@ -411,7 +452,7 @@ static __always_inline int on_lock_ret(int prog, __u64 lock)
 	struct mntlock_cpu *c = hit(prog);
 	__u64 delta = 0;
 
-	if (!c)
+	if (!c || (lock && lock != mount_lock_addr))
 		return 0;
 	if (frame_pop(FS_LOCK, lock, &delta, &c->lock_unpaired) == FT_MATCH)
 		hist_add(H_LOCK_WAIT, delta);
@@ -421,7 +462,7 @@ static __always_inline int on_lock_ret(int prog, __u64 lock)
 SEC("fentry/queued_spin_lock_slowpath")
 int BPF_PROG(fe_lock, struct qspinlock *lock)
 {
-	return on_lock(PR_LOCK, (__u64)lock);
+	return on_lock(PR_LOCK, (__u64)lock, true);
 }
 
 SEC("fexit/queued_spin_lock_slowpath")
@@ -433,7 +474,7 @@ int BPF_PROG(fx_lock, struct qspinlock *lock)
 SEC("kprobe/queued_spin_lock_slowpath")
 int BPF_KPROBE(kp_lock, struct qspinlock *lock)
 {
-	return on_lock(PR_LOCK, (__u64)lock);
+	return on_lock(PR_LOCK, (__u64)lock, false);
 }
 
 SEC("kretprobe/queued_spin_lock_slowpath")
@@ -446,7 +487,7 @@ int BPF_KRETPROBE(kr_lock)
 SEC("fentry/__pv_queued_spin_lock_slowpath")
 int BPF_PROG(fe_lock_pv, struct qspinlock *lock)
 {
-	return on_lock(PR_LOCK_PV, (__u64)lock);
+	return on_lock(PR_LOCK_PV, (__u64)lock, true);
 }
 
 SEC("fexit/__pv_queued_spin_lock_slowpath")
@@ -458,7 +499,7 @@ int BPF_PROG(fx_lock_pv, struct qspinlock *lock)
 SEC("kprobe/__pv_queued_spin_lock_slowpath")
 int BPF_KPROBE(kp_lock_pv, struct qspinlock *lock)
 {
-	return on_lock(PR_LOCK_PV, (__u64)lock);
+	return on_lock(PR_LOCK_PV, (__u64)lock, false);
 }
 
 SEC("kretprobe/__pv_queued_spin_lock_slowpath")
@@ -828,8 +869,12 @@ static __always_inline void umount_close(struct mntlock_cpu *c, __u32 tid,
 	c->umounts_closed++;
 }
 
-SEC("tracepoint/syscalls/sys_enter_umount")
-int tp_umount_enter(struct trace_event_raw_sys_enter *ctx)
+/*
+ * umount(2) entry and exit, on the syscall's own function: a syscall
+ * tracepoint would switch every task to the slow syscall path, a cost on
+ * each open() and close() of the workload.
+ */
+static __always_inline int on_umount(const void *name, __s64 flags)
 {
 	struct mntlock_cpu *c = hit(PR_UMOUNT_ENTER);
 	__u64 id = bpf_get_current_pid_tgid();
@@ -852,17 +897,15 @@ int tp_umount_enter(struct trace_event_raw_sys_enter *ctx)
 	r->tid = tid;
 	r->pid = id >> 32;
 	bpf_get_current_comm(r->comm, sizeof(r->comm));
-	bpf_probe_read_user_str(r->target, sizeof(r->target),
-				(const void *)ctx->args[0]);
-	r->flags = (__s64)ctx->args[1];
+	bpf_probe_read_user_str(r->target, sizeof(r->target), name);
+	r->flags = flags;
 	r->start_ns = bpf_ktime_get_ns();
 	r->end_ns = r->start_ns;
 	c->umounts_opened++;
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_exit_umount")
-int tp_umount_exit(struct trace_event_raw_sys_exit *ctx)
+static __always_inline int on_umount_ret(__s64 ret)
 {
 	struct mntlock_cpu *c = hit(PR_UMOUNT_EXIT);
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
@@ -875,8 +918,34 @@ int tp_umount_exit(struct trace_event_raw_sys_exit *ctx)
 		return 0;
 	r->sys_exit_ns = bpf_ktime_get_ns();
 	r->end_ns = r->sys_exit_ns;
-	r->ret = ctx->ret;
+	r->ret = ret;
 	return 0;
+}
+
+/* The wrapper takes the user registers (attach target set at load) */
+SEC("fentry/__x64_sys_umount")
+int BPF_PROG(fe_umount, struct pt_regs *regs)
+{
+	return on_umount((const void *)PT_REGS_PARM1_CORE_SYSCALL(regs),
+			 (__s64)(int)PT_REGS_PARM2_CORE_SYSCALL(regs));
+}
+
+SEC("fexit/__x64_sys_umount")
+int BPF_PROG(fx_umount, struct pt_regs *regs, long ret)
+{
+	return on_umount_ret(ret);
+}
+
+SEC("kprobe/__x64_sys_umount")
+int BPF_KSYSCALL(kp_umount, const char *name, int flags)
+{
+	return on_umount(name, flags);
+}
+
+SEC("kretprobe/__x64_sys_umount")
+int BPF_KRETPROBE(kr_umount, long ret)
+{
+	return on_umount_ret(ret);
 }
 
 /*

@@ -33,10 +33,11 @@
 
 static const char usage_text[] =
 "Usage: mntlock [OPTION]... [-- COMMAND [ARG]...]\n"
-"Count mntput() fast/slow paths (all mounts, and overlay private layer\n"
-"mounts), time mount_lock waits in the qspinlock slowpath, and time\n"
-"overlay teardown (ovl_free_fs, kern_unmount*, RCU grace periods) per\n"
-"umount, per CPU and in total.  Prints JSON, schema mntbench.mntlock/1.\n"
+"Count mntput() slow paths (all mounts, and overlay private layer\n"
+"mounts; with --all-puts the fast paths too), time mount_lock waits in\n"
+"the qspinlock slowpath, and time overlay teardown (ovl_free_fs,\n"
+"kern_unmount*, RCU grace periods) per umount, per CPU and in total.\n"
+"Prints JSON, schema mntbench.mntlock/2.\n"
 "The interval starts once all probes are attached; it ends after\n"
 "--duration, at SIGINT/SIGTERM, or when COMMAND (started after attach)\n"
 "exits, whichever comes first.\n"
@@ -48,8 +49,11 @@ static const char usage_text[] =
 "  -l, --list           print the probe table (attach type, required,\n"
 "                       status, hits) instead of JSON on stdout\n"
 "      --kprobe         kprobes everywhere, even where fentry works\n"
-"  -L, --latency        time mntput() too (fexit: about doubles the cost\n"
-"                       on the hottest probe), log2 histograms fast/slow\n"
+"  -A, --all-puts       classify every mntput(), fast and slow path (a\n"
+"                       probe on mntput(): about 4 runs per open+close,\n"
+"                       see bpf/BENCHMARKS.md); default: slow path only\n"
+"  -L, --latency        time mntput() too (implies --all-puts; fexit:\n"
+"                       doubles its cost), log2 histograms fast/slow\n"
 "      --no-lock        no qspinlock slowpath / contention probes\n"
 "      --no-teardown    no teardown and umount probes\n"
 "      --btf=FILE       kernel BTF for CO-RE (default " KERNEL_BTF ")\n"
@@ -57,8 +61,9 @@ static const char usage_text[] =
 "  -v, --verbose        libbpf messages on stderr\n"
 "  -h, --help           this help\n"
 "Testing and debugging:\n"
-"      --mntput-func=F  probe F instead of mntput (a missing F shows the\n"
-"                       required-probe failure)\n"
+"      --mntput-func=F  probe F instead of mntput (with --all-puts)\n"
+"      --slowput-func=F probe F instead of mnt_get_count (a missing F\n"
+"                       shows the required-probe failure)\n"
 "      --lock-func=F    qspinlock slowpath function (default\n"
 "                       queued_spin_lock_slowpath)\n"
 "\n"
@@ -68,7 +73,8 @@ static const char usage_text[] =
 "\n"
 "Exit status:\n"
 "  0 success          1 error (BPF load, maps, output)   2 usage error\n"
-"  3 a required probe (mntput, its exit, the lock slowpath) is missing\n"
+"  3 a required probe (mntput's slow path; mntput and its exit with\n"
+"    --all-puts/--latency; the lock slowpath) is missing\n"
 "    or failed to attach    4 no kernel BTF (CONFIG_DEBUG_INFO_BTF=y)\n"
 "  5 COMMAND failed or was killed (the JSON is still written)\n";
 
@@ -78,6 +84,7 @@ enum {
 	OPT_NO_TEARDOWN,
 	OPT_BTF,
 	OPT_MNTPUT_FUNC,
+	OPT_SLOWPUT_FUNC,
 	OPT_LOCK_FUNC,
 };
 
@@ -88,11 +95,13 @@ static const struct option long_opts[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "list", no_argument, NULL, 'l' },
 	{ "kprobe", no_argument, NULL, OPT_KPROBE },
+	{ "all-puts", no_argument, NULL, 'A' },
 	{ "latency", no_argument, NULL, 'L' },
 	{ "no-lock", no_argument, NULL, OPT_NO_LOCK },
 	{ "no-teardown", no_argument, NULL, OPT_NO_TEARDOWN },
 	{ "btf", required_argument, NULL, OPT_BTF },
 	{ "mntput-func", required_argument, NULL, OPT_MNTPUT_FUNC },
+	{ "slowput-func", required_argument, NULL, OPT_SLOWPUT_FUNC },
 	{ "lock-func", required_argument, NULL, OPT_LOCK_FUNC },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -109,11 +118,13 @@ struct opts {
 	bool verbose;
 	bool quiet;
 	bool force_kprobe;
+	bool all_puts;
 	bool latency;
 	bool no_lock;
 	bool no_teardown;
 	const char *btf;
 	const char *mntput_func;
+	const char *slowput_func;
 	const char *lock_func;
 	char **argv;
 };
@@ -175,7 +186,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	memset(o, 0, sizeof(*o));
 	o->duration = -1;
 	/* '+': stop at the first non-option, COMMAND's own options */
-	while ((c = getopt_long(argc, argv, "+d:p:c:o:lLqvh", long_opts,
+	while ((c = getopt_long(argc, argv, "+d:p:c:o:lALqvh", long_opts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'd':
@@ -216,8 +227,12 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case OPT_KPROBE:
 			o->force_kprobe = true;
 			break;
+		case 'A':
+			o->all_puts = true;
+			break;
 		case 'L':
 			o->latency = true;
+			o->all_puts = true;
 			break;
 		case OPT_NO_LOCK:
 			o->no_lock = true;
@@ -230,6 +245,9 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_MNTPUT_FUNC:
 			o->mntput_func = optarg;
+			break;
+		case OPT_SLOWPUT_FUNC:
+			o->slowput_func = optarg;
 			break;
 		case OPT_LOCK_FUNC:
 			o->lock_func = optarg;
@@ -546,11 +564,14 @@ int main(int argc, char **argv)
 
 	for (i = 0; i < NR_GROUPS; i++)
 		po.want[i] = true;
+	po.want[G_MNTPUT] = o.all_puts;
 	po.want[G_LATENCY] = o.latency;
 	po.want[G_LOCK] = po.want[G_LOCK_PV] = po.want[G_CONT] = !o.no_lock;
 	po.want[G_TEARDOWN] = !o.no_teardown;
 	po.force_kprobe = o.force_kprobe;
+	po.all_puts = o.all_puts;
 	po.mntput_func = o.mntput_func;
+	po.slowput_func = o.slowput_func;
 	po.lock_func = o.lock_func;
 	if (!o.no_lock)
 		resolve_mount_lock(btf, &ri, &po.mount_lock_why);
@@ -569,6 +590,7 @@ int main(int argc, char **argv)
 
 	ri.filter_pid = o.pid;
 	ri.filter_comm = o.comm;
+	ri.all_puts = o.all_puts;
 	ri.latency = o.latency;
 	ri.argv = o.argv;
 	ri.requested_s = o.duration;

@@ -26,6 +26,7 @@
 enum mntlock_prog {
 	PR_MNTPUT,
 	PR_MNTPUT_RET,
+	PR_SLOWPUT,
 	PR_LOCK,
 	PR_LOCK_RET,
 	PR_LOCK_PV,
@@ -113,6 +114,11 @@ struct mntlock_calls {
 struct mntlock_cpu {
 	__u64 hits[NR_PROGS];
 	__u64 mntput[NR_SCOPES][NR_NS];
+	/*
+	 * mnt_get_count() calls: mntput()'s slow path (and, on "all",
+	 * umount's busy checks).  Counted without --all-puts as well.
+	 */
+	__u64 slowput[NR_SCOPES];
 	__u64 mntput_null_arg;		/* mntput(NULL): returns at once */
 	__u64 mntput_unpaired;		/* exits without a matching entry */
 	__u64 lock_slowpath;		/* slowpath entries on mount_lock */

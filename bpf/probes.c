@@ -22,6 +22,19 @@
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
+/*
+ * umount(2)'s function: the arch's syscall wrapper, which takes the user
+ * registers.  The syscall tracepoints would do on any arch, but enabling
+ * one sends every syscall of every task through the slow path.
+ */
+#if defined(__x86_64__)
+#define SYS_UMOUNT	"__x64_sys_umount"
+#elif defined(__aarch64__)
+#define SYS_UMOUNT	"__arm64_sys_umount"
+#else
+#error "mntlock: the umount syscall wrapper of this arch is not known"
+#endif
+
 #define P(id, n, t, g, f, fe, kp) \
 	[id] = { .name = n, .type = t, .group = g, .func = f, \
 		 .fe_prog = fe, .kp_prog = kp }
@@ -31,6 +44,8 @@ struct probe probes[NR_PROGS] = {
 	  "fe_mntput", "kp_mntput"),
 	P(PR_MNTPUT_RET, "mntput-exit", PT_EXIT, G_LATENCY, "mntput",
 	  "fx_mntput", "kr_mntput"),
+	P(PR_SLOWPUT, "mntput-slowpath", PT_ENTRY, G_SLOWPUT, "mnt_get_count",
+	  "fe_slowput", "kp_slowput"),
 	P(PR_LOCK, "lock-slowpath", PT_ENTRY, G_LOCK,
 	  "queued_spin_lock_slowpath", "fe_lock", "kp_lock"),
 	P(PR_LOCK_RET, "lock-slowpath-exit", PT_EXIT, G_LOCK,
@@ -72,10 +87,10 @@ struct probe probes[NR_PROGS] = {
 	P(PR_SRCU_EXP_RET, "synchronize_rcu_expedited-exit", PT_EXIT,
 	  G_TEARDOWN, "synchronize_rcu_expedited", "fx_srcu_exp",
 	  "kr_srcu_exp"),
-	P(PR_UMOUNT_ENTER, "sys_enter_umount", PT_TP, G_TEARDOWN,
-	  "syscalls/sys_enter_umount", NULL, "tp_umount_enter"),
-	P(PR_UMOUNT_EXIT, "sys_exit_umount", PT_TP, G_TEARDOWN,
-	  "syscalls/sys_exit_umount", NULL, "tp_umount_exit"),
+	P(PR_UMOUNT_ENTER, "umount", PT_ENTRY, G_TEARDOWN, SYS_UMOUNT,
+	  "fe_umount", "kp_umount"),
+	P(PR_UMOUNT_EXIT, "umount-exit", PT_EXIT, G_TEARDOWN, SYS_UMOUNT,
+	  "fx_umount", "kr_umount"),
 	P(PR_TASK_EXIT, "sched_process_exit", PT_TP, G_TEARDOWN,
 	  "sched/sched_process_exit", NULL, "tp_task_exit"),
 };
@@ -116,8 +131,9 @@ static int tp_exists(const char *func)
 static bool is_required(const struct probe_opts *o, enum probe_group g)
 {
 	switch (g) {
+	case G_SLOWPUT:
+		return !o->all_puts;
 	case G_MNTPUT:
-		return true;
 	case G_LATENCY:
 	case G_LOCK:
 		return o->want[g];
@@ -152,6 +168,8 @@ int probes_plan(const struct probe_opts *o, const struct btf *btf)
 		probes[PR_MNTPUT].func = o->mntput_func;
 		probes[PR_MNTPUT_RET].func = o->mntput_func;
 	}
+	if (o->slowput_func)
+		probes[PR_SLOWPUT].func = o->slowput_func;
 	for (i = 0; i < NR_PROGS; i++) {
 		struct probe *p = &probes[i];
 

@@ -28,7 +28,8 @@ enum mntlock_exit {
 enum probe_type { PT_ENTRY, PT_EXIT, PT_TP };
 
 enum probe_group {
-	G_MNTPUT,	/* required */
+	G_MNTPUT,	/* every mntput(): with --all-puts, then required */
+	G_SLOWPUT,	/* slow mntput()s: required unless --all-puts */
 	G_LATENCY,	/* required with --latency */
 	G_LOCK,		/* required unless --no-lock */
 	G_LOCK_PV,	/* optional, silent where the kernel has none */
@@ -69,7 +70,9 @@ struct probe {
 struct probe_opts {
 	bool want[NR_GROUPS];
 	bool force_kprobe;
+	bool all_puts;
 	const char *mntput_func;
+	const char *slowput_func;
 	const char *lock_func;
 	__u64 mount_lock_addr;		/* 0: not resolved */
 	const char *mount_lock_why;	/* why not, if 0 */

@@ -374,14 +374,42 @@ static void w_record(struct json *j, const struct mntlock_umount *u,
 	j_end_obj(j);
 }
 
-static void w_cpu(struct json *j, const struct mntlock_cpu *c)
+/*
+ * The mntput counts both the JSON total and each CPU hold: the slow
+ * path always, fast/slow per mnt_ns class only with --all-puts (null
+ * otherwise: not measured, rather than 0).
+ */
+static void w_mntput_counts(struct json *j, const struct mntlock_cpu *c,
+			    const struct run_info *ri)
+{
+	j_bool(j, "classified", ri->all_puts);
+	if (probes[PR_SLOWPUT].status == PS_ATTACHED) {
+		j_obj(j, "slow_path");
+		j_str(j, "function", probes[PR_SLOWPUT].func);
+		j_u64(j, "all", c->slowput[SC_ALL]);
+		j_u64(j, "layer", c->slowput[SC_LAYER]);
+		j_end_obj(j);
+	} else {
+		j_null(j, "slow_path");
+	}
+	if (!ri->all_puts) {
+		j_null(j, "all");
+		j_null(j, "layer");
+		j_null(j, "null_arg");
+		return;
+	}
+	w_mntput_scope(j, "all", c->mntput[SC_ALL]);
+	w_mntput_scope(j, "layer", c->mntput[SC_LAYER]);
+	j_u64(j, "null_arg", c->mntput_null_arg);
+}
+
+static void w_cpu(struct json *j, const struct mntlock_cpu *c,
+		  const struct run_info *ri)
 {
 	int k, w;
 
 	j_obj(j, "mntput");
-	w_mntput_scope(j, "all", c->mntput[SC_ALL]);
-	w_mntput_scope(j, "layer", c->mntput[SC_LAYER]);
-	j_u64(j, "null_arg", c->mntput_null_arg);
+	w_mntput_counts(j, c, ri);
 	j_end_obj(j);
 	j_obj(j, "mount_lock");
 	j_u64(j, "slowpath", c->lock_slowpath);
@@ -473,6 +501,7 @@ static void w_header(struct json *j, const struct run_info *ri, int ncpus)
 	j_end_obj(j);
 	j_obj(j, "attach");
 	j_bool(j, "fentry_fallback_to_kprobe", ri->fentry_fallback);
+	j_bool(j, "all_puts", ri->all_puts);
 	j_bool(j, "mntput_latency", ri->latency);
 	j_end_obj(j);
 	j_obj(j, "filter");
@@ -531,9 +560,7 @@ int report_write_json(FILE *f, const struct report *r,
 	w_probes(j);
 
 	j_obj(j, "mntput");
-	w_mntput_scope(j, "all", t->mntput[SC_ALL]);
-	w_mntput_scope(j, "layer", t->mntput[SC_LAYER]);
-	j_u64(j, "null_arg", t->mntput_null_arg);
+	w_mntput_counts(j, t, ri);
 	j_obj(j, "layers_tracked");
 	j_i64(j, "overlays_at_start", ri->overlays_at_start);
 	j_u64(j, "layers_at_start", ri->layers_at_start);
@@ -593,7 +620,7 @@ int report_write_json(FILE *f, const struct report *r,
 			continue;
 		j_obj(j, NULL);
 		j_u64(j, "cpu", cpu);
-		w_cpu(j, &r->cpu[cpu]);
+		w_cpu(j, &r->cpu[cpu], ri);
 		j_end_obj(j);
 	}
 	j_end_arr(j);

@@ -8,7 +8,7 @@
 #include <linux/types.h>
 #include "mntlock.h"
 
-#define MNTLOCK_SCHEMA	"mntbench.mntlock/1"
+#define MNTLOCK_SCHEMA	"mntbench.mntlock/2"
 #define MNTLOCK_VERSION	"1.0"
 
 struct mntlock_bpf;
@@ -19,6 +19,7 @@ struct run_info {
 	bool fentry_fallback;		/* fentry failed to load: kprobes */
 	long filter_pid;		/* 0: none */
 	const char *filter_comm;	/* NULL: none */
+	bool all_puts;
 	bool latency;
 	char **argv;			/* COMMAND, NULL if none */
 	long cmd_pid;

@@ -70,13 +70,15 @@ def summary(doc: dict) -> dict:
         "probe_status": {p["name"]: p["status"] for p in doc["probes"]},
         "probe_hits": {p["name"]: p["hits"] for p in doc["probes"]},
         "fallback": doc["attach"]["fentry_fallback_to_kprobe"],
+        "classified": doc["mntput"]["classified"],
+        "slow_path": doc["mntput"]["slow_path"],
         "mntput_all": doc["mntput"]["all"],
         "mntput_layer": doc["mntput"]["layer"],
         "layers_tracked": doc["mntput"]["layers_tracked"],
         "latency_fast_count": doc["mntput"]["latency"]["fast"]["count"],
         "latency_slow_count": doc["mntput"]["latency"]["slow"]["count"],
         "latency_unpaired": doc["mntput"]["latency"]["unpaired"],
-        "per_cpu_layer_slow": [c["mntput"]["layer"]["slow_path"]
+        "per_cpu_layer_slow": [c["mntput"]["slow_path"]["layer"]
                                for c in doc["per_cpu"]],
         "lock_slowpath": mc["slowpath"]["count"],
         "lock_wait": {k: mc["slowpath"]["wait"][k]
@@ -104,8 +106,12 @@ def one_mode(mode: str, layers: int, ops: int, res: Path) -> dict:
     lower = make_layers(ROOT, layers)
     out: dict = {}
     # The overlay is mounted under mntlock: its layer clones are tracked.
+    # --latency: every mntput() classified and timed, and the slow-path
+    # probe beside it, counting the same events.
     out["ops"] = ops_run(mode, f"{mount_cmd(lower)} && "
                          f"{OPLOOP} -n {ops} {MNT}/f", res, ["--latency"])
+    # The default: the slow-path probe alone
+    out["lean"] = ops_run(f"{mode}-lean", f"{OPLOOP} -n {ops} {MNT}/f", res)
     if mode == "detached":
         tasks = os.cpu_count() or 1
         out["ncpus"] = tasks
@@ -202,7 +208,9 @@ def failures(res: Path) -> dict:
     """Documented errors: a required probe on a missing function, and a
     kernel without BTF (simulated with --btf)."""
     out = {}
-    for tag, args in (("missing_func", ["--mntput-func=no_such_func_xyz"]),
+    for tag, args in (("missing_func", ["--slowput-func=no_such_func_xyz"]),
+                      ("missing_func_all_puts",
+                       ["--all-puts", "--mntput-func=no_such_func_xyz"]),
                       ("no_btf", ["--btf=/nonexistent"]),
                       ("usage", ["--duration=-1"])):
         r = subprocess.run([str(MNTLOCK), "-d", "0", *args],
@@ -232,7 +240,7 @@ def interval_and_filters(ops: int, res: Path) -> dict:
         out["sigint"] = {"rc": p.returncode, "stderr": stderr,
                          "ended_by": doc["interval"]["ended_by"],
                          "layer_slow":
-                         doc["mntput"]["layer"]["slow_path"]}
+                         doc["mntput"]["slow_path"]["layer"]}
     except ValueError:
         out["sigint"] = {"rc": p.returncode, "stderr": stderr,
                          "stdout": stdout[-2000:]}

@@ -62,15 +62,28 @@ class MntlockGuestTest(unittest.TestCase):
         self.assertFalse(s["fallback"])
         self.assertEqual(s["probe_types"]["mntput"], "fentry")
         self.assertEqual(s["probe_types"]["mntput-exit"], "fexit")
+        self.assertEqual(s["probe_types"]["mntput-slowpath"], "fentry")
         self.assertEqual(s["probe_types"]["lock-slowpath"], "fentry")
         for name, status in s["probe_status"].items():
             want = "absent" if "-pv" in name else "attached"
             self.assertEqual(status, want, name)
 
+    def test_default_leaves_mntput_alone(self):
+        # without --all-puts nothing runs on every mntput()
+        s = self.mode("detached")["lean"]
+        self.assertEqual(s["rc"], 0, s["stderr"])
+        self.assertFalse(s["classified"])
+        self.assertEqual(s["probe_status"]["mntput"], "disabled")
+        self.assertEqual(s["probe_status"]["mntput-exit"], "disabled")
+        self.assertEqual(s["probe_status"]["mntput-slowpath"], "attached")
+        self.assertIsNone(s["mntput_layer"])
+        self.assertIsNone(s["mntput_all"])
+
     def test_required_probes_fire(self):
         s = self.mode("detached")["ops"]
         self.assertGreater(s["probe_hits"]["mntput"], OPS)
         self.assertGreater(s["probe_hits"]["mntput-exit"], OPS)
+        self.assertGreaterEqual(s["probe_hits"]["mntput-slowpath"], OPS)
 
     # mntput() fast/slow --------------------------------------------------
 
@@ -91,12 +104,35 @@ class MntlockGuestTest(unittest.TestCase):
             self.assertEqual(s["mntput_all"]["slow_path"], 0, name)
             self.assertNear(s["mntput_layer"]["internal"], OPS, name)
 
+    def test_slow_path_probe_exact(self):
+        # the default probe: one slow put per operation, exactly, in
+        # detached; none in the longterm modes
+        for name in self.doc["modes"]:
+            s = self.mode(name)["lean"]
+            self.assertEqual(s["rc"], 0, s["stderr"])
+            want = OPS if name == "detached" else 0
+            self.assertEqual(s["slow_path"]["layer"], want, name)
+            self.assertEqual(s["slow_path"]["function"], "mnt_get_count")
+
+    def test_slow_path_probe_agrees_with_classification(self):
+        # two probes, one on every mntput() and one inside its slow
+        # path, count the same slow puts in the same run
+        for name in self.doc["modes"]:
+            s = self.mode(name)["ops"]
+            self.assertTrue(s["classified"])
+            self.assertEqual(s["slow_path"]["layer"],
+                             s["mntput_layer"]["slow_path"], name)
+            self.assertEqual(s["slow_path"]["all"],
+                             s["mntput_all"]["slow_path"], name)
+
     def test_kprobe_fallback_counts_the_same(self):
         s = self.mode("detached")["kprobe"]
         self.assertEqual(s["rc"], 0, s["stderr"])
         self.assertEqual(s["probe_types"]["mntput"], "kprobe")
         self.assertEqual(s["probe_types"]["mntput-exit"], "kretprobe")
+        self.assertEqual(s["probe_types"]["mntput-slowpath"], "kprobe")
         self.assertNear(s["mntput_layer"]["slow_path"], OPS, "kprobe")
+        self.assertEqual(s["slow_path"]["layer"], OPS)
 
     def test_latency_histograms_cover_every_counted_call(self):
         for name in ("detached", "longterm-array"):
@@ -115,7 +151,7 @@ class MntlockGuestTest(unittest.TestCase):
     def test_per_cpu_sums_to_total(self):
         s = self.mode("detached")["contention"]
         self.assertEqual(sum(s["per_cpu_layer_slow"]),
-                         s["mntput_layer"]["slow_path"])
+                         s["slow_path"]["layer"])
 
     # mount_lock contention -----------------------------------------------
 
@@ -123,8 +159,8 @@ class MntlockGuestTest(unittest.TestCase):
         m = self.mode("detached")
         s = m["contention"]
         self.assertEqual(s["rc"], 0, s["stderr"])
-        self.assertNear(s["mntput_layer"]["slow_path"],
-                        s["ops_per_task"] * s["tasks"], "layer slow")
+        self.assertEqual(s["slow_path"]["layer"],
+                         s["ops_per_task"] * s["tasks"])
         if s["tasks"] < 2:
             self.skipTest("one vCPU: no contention possible")
         self.assertGreater(s["lock_slowpath"], 0)
@@ -143,7 +179,7 @@ class MntlockGuestTest(unittest.TestCase):
     def test_single_task_no_contention(self):
         s = self.mode("detached")["single"]
         self.assertEqual(s["rc"], 0, s["stderr"])
-        self.assertNear(s["mntput_layer"]["slow_path"], OPS, "layer slow")
+        self.assertEqual(s["slow_path"]["layer"], OPS)
         self.assertLessEqual(s["lock_slowpath"], SINGLE_TASK_MAX_WAITS)
 
     # Teardown -------------------------------------------------------------
@@ -231,11 +267,11 @@ class MntlockGuestTest(unittest.TestCase):
     def test_pid_filter(self):
         m = self.mode("detached")["misc"]
         self.assertEqual(m["pid_match"]["rc"], 0, m["pid_match"]["stderr"])
-        self.assertNear(m["pid_match"]["mntput_layer"]["slow_path"], OPS,
-                        "--pid")
+        self.assertEqual(m["pid_match"]["slow_path"]["layer"], OPS)
         other = m["pid_other"]
         self.assertEqual(other["rc"], 0, other["stderr"])
-        self.assertEqual(other["mntput_all"]["calls"], 0)
+        self.assertEqual(other["slow_path"]["layer"], 0)
+        self.assertGreater(other["probe_hits"]["mntput-slowpath"], 0)
 
     def test_perfstat_without_pmu(self):
         p = self.mode("detached")["misc"]["perfstat"]
@@ -247,13 +283,15 @@ class MntlockGuestTest(unittest.TestCase):
     # Failure paths -------------------------------------------------------
 
     def test_missing_required_function(self):
-        f = self.doc["failures"]["missing_func"]
-        self.assertEqual(f["rc"], 3)
-        lines = f["stderr"].strip().splitlines()
-        self.assertEqual(len(lines), 1, f["stderr"])
-        self.assertIn("required probe mntput", lines[0])
-        self.assertIn("no_such_func_xyz", lines[0])
-        self.assertIn("not in /proc/kallsyms", lines[0])
+        for tag, probe in (("missing_func", "mntput-slowpath"),
+                           ("missing_func_all_puts", "mntput")):
+            f = self.doc["failures"][tag]
+            self.assertEqual(f["rc"], 3, tag)
+            lines = f["stderr"].strip().splitlines()
+            self.assertEqual(len(lines), 1, f["stderr"])
+            self.assertIn(f"required probe {probe} ", lines[0])
+            self.assertIn("no_such_func_xyz", lines[0])
+            self.assertIn("not in /proc/kallsyms", lines[0])
 
     def test_no_btf(self):
         f = self.doc["failures"]["no_btf"]
