@@ -73,6 +73,10 @@ def _validate(doc: dict, path: Path) -> None:
                 raise errors.InputError(
                     f"plan {path}: [{sec}] mode {m!r}; allowed: "
                     f"{', '.join(MODES + (DEFAULT,))}")
+    ap = doc.get("probes", {}).get("all_puts", False)
+    if not isinstance(ap, bool):
+        raise errors.InputError(
+            f"plan {path}: [probes] all_puts={ap!r}; allowed: true, false")
     for sec in ("load", "probes"):
         for w in doc.get(sec, {}).get("workloads", []):
             if w not in WORKLOADS:
@@ -171,6 +175,9 @@ def expand(plan: Plan, vcpus: int, seed: int, has_switch: bool = True,
             points += block
 
     pr = plan.section("probes") if probes else {}
+    # mntlock's own options: the overhead pairs measure the tool as the
+    # probe pass runs it
+    margs = ["--all-puts"] if pr.get("all_puts") else []
     block = []
     for w in pr.get("workloads", []):
         for layers in pr.get("layers", [2]):
@@ -180,7 +187,7 @@ def expand(plan: Plan, vcpus: int, seed: int, has_switch: bool = True,
                         "id": f"probe-{w}-l{layers}-c{c}-{m}",
                         "kind": "probe", "workload": w, "mode": m,
                         "layers": layers, "cpus": c, "rep": 0,
-                        "probe": True,
+                        "probe": True, "mntlock_args": margs,
                         "args": ["--workload", w, "--layers", str(layers),
                                  "--duration", dur, *_common(plan, c)]})
     # Overhead: the same open-close run with and without the tool, in
@@ -196,6 +203,7 @@ def expand(plan: Plan, vcpus: int, seed: int, has_switch: bool = True,
                 "id": f"overhead-{m}-{'on' if on else 'off'}-r{rep}",
                 "kind": "overhead", "workload": "open-close", "mode": m,
                 "layers": 2, "cpus": vcpus, "rep": rep, "probe": on,
+                "mntlock_args": margs if on else [],
                 "args": ["--workload", "open-close", "--layers", "2",
                          "--duration", dur, *_common(plan, vcpus)]})
     points += block

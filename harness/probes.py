@@ -1,4 +1,4 @@
-"""Reading mntlock's JSON (mntbench.mntlock/1, bpf/SCHEMA.md) into
+"""Reading mntlock's JSON (mntbench.mntlock/2, bpf/SCHEMA.md) into
 per-operation figures and the mount_lock wait histogram."""
 
 from __future__ import annotations
@@ -12,25 +12,37 @@ import numpy as np
 
 def per_op(doc: dict, ops: int) -> dict[str, tuple]:
     """quantity -> (value, unit, direction, label) for one probe pass,
-    divided by the workload's ops over the same span (lifetime_ops)."""
+    divided by the workload's ops over the same span (lifetime_ops).
+    Fast-path puts exist only where mntlock ran with --all-puts."""
     if ops <= 0:
         return {}
-    layer = doc["mntput"]["layer"]
+    put = _mntput_v2(doc["mntput"])
     lock = doc["mount_lock_contention"]
-    return {
-        "slow_puts_per_op": (
-            layer["slow_path"] / ops, "1/op", "lower",
-            "mntput slow path (mnt_ns NULL) on layer mounts per op"),
-        "fast_puts_per_op": (
-            layer["fast_path"] / ops, "1/op", "higher",
-            "mntput fast path on layer mounts per op"),
-        "lock_slowpath_per_op": (
-            lock["slowpath"]["count"] / ops, "1/op", "lower",
-            "contended mount_lock acquisitions per op"),
-        "lock_wait_ns_per_op": (
-            lock["slowpath"]["wait"]["sum_ns"] / ops, "ns/op", "lower",
-            "mount_lock wait (qspinlock slowpath) per op"),
-    }
+    out = {}
+    if put["slow_path"] is not None:
+        out["slow_puts_per_op"] = (
+            put["slow_path"]["layer"] / ops, "1/op", "lower",
+            "mntput slow path (mnt_ns NULL) on layer mounts per op")
+    if put["classified"]:
+        out["fast_puts_per_op"] = (
+            put["layer"]["fast_path"] / ops, "1/op", "higher",
+            "mntput fast path on layer mounts per op")
+    out["lock_slowpath_per_op"] = (
+        lock["slowpath"]["count"] / ops, "1/op", "lower",
+        "contended mount_lock acquisitions per op")
+    out["lock_wait_ns_per_op"] = (
+        lock["slowpath"]["wait"]["sum_ns"] / ops, "ns/op", "lower",
+        "mount_lock wait (qspinlock slowpath) per op")
+    return out
+
+
+def _mntput_v2(put: dict) -> dict:
+    """mntbench.mntlock/1 (stored baselines) always classified every
+    mntput(): read it as /2 does."""
+    if "classified" in put:
+        return put
+    return {**put, "classified": True,
+            "slow_path": {"layer": put["layer"]["slow_path"]}}
 
 
 def wait_buckets(doc: dict) -> list[tuple[int, int]]:

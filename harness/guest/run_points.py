@@ -42,7 +42,8 @@ def run_point(p: dict, sdir: Path) -> str | None:
         # mntlock attaches first, then starts ovlbench, and reports when
         # it exits; only tasks named ovlbench are counted.
         argv = [str(MNTLOCK), "--comm", "ovlbench", "--output",
-                str(sdir / "probes" / f"{p['id']}.json"), "--", *argv]
+                str(sdir / "probes" / f"{p['id']}.json"),
+                *p.get("mntlock_args", []), "--", *argv]
     res = subprocess.run(argv, stdout=subprocess.DEVNULL,
                          stderr=subprocess.PIPE, text=True)
     if res.returncode != 0:
