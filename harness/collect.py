@@ -11,6 +11,7 @@ import json
 from collections import defaultdict
 from pathlib import Path
 
+from harness import overhead
 from harness.resultset import Metric
 
 
@@ -68,7 +69,7 @@ def _bystander(c: Collector, p: dict, doc: dict) -> None:
 
 def _overhead(c: Collector, p: dict, doc: dict) -> None:
     s = _run(doc)["summary"]
-    c.add(f"overhead.c{p['cpus']}.ops_per_s_per_task",
+    c.add(overhead.metric_name(p["mode"], p["cpus"]),
           "probe-on" if p["probe"] else "probe-off",
           [s["ops_per_s_per_task"]], "ops/s", "higher",
           "open-close with and without mntlock attached")

@@ -191,21 +191,21 @@ def expand(plan: Plan, vcpus: int, seed: int, has_switch: bool = True,
                         "args": ["--workload", w, "--layers", str(layers),
                                  "--duration", dur, *_common(plan, c)]})
     # Overhead: the same open-close run with and without the tool, in
-    # alternating pairs in the same boot.
-    # In upstream's mode: detached under TCG is dominated by lock-holder
-    # preemption, which the probe on the lock slowpath magnifies.
-    modes = _modes(pr, has_switch)
-    m = "longterm-array" if "longterm-array" in modes else (
-        modes[0] if modes else None)
-    for rep in range(pr.get("overhead_reps", 0) if m else 0):
-        for on in rng.sample([False, True], 2):
-            block.append({
-                "id": f"overhead-{m}-{'on' if on else 'off'}-r{rep}",
-                "kind": "overhead", "workload": "open-close", "mode": m,
-                "layers": 2, "cpus": vcpus, "rep": rep, "probe": on,
-                "mntlock_args": margs if on else [],
-                "args": ["--workload", "open-close", "--layers", "2",
-                         "--duration", dur, *_common(plan, vcpus)]})
+    # alternating pairs in the same boot, for every mode and CPU count
+    # of the probe pass.
+    for rep in range(pr.get("overhead_reps", 0)):
+        for m in _modes(pr, has_switch):
+            for c in cpu_counts(pr.get("cpus", "powers"), vcpus):
+                for on in rng.sample([False, True], 2):
+                    block.append({
+                        "id": f"overhead-{m}-c{c}-{'on' if on else 'off'}"
+                              f"-r{rep}",
+                        "kind": "overhead", "workload": "open-close",
+                        "mode": m, "layers": 2, "cpus": c, "rep": rep,
+                        "probe": on, "mntlock_args": margs if on else [],
+                        "args": ["--workload", "open-close", "--layers",
+                                 "2", "--duration", dur,
+                                 *_common(plan, c)]})
     points += block
     return points
 

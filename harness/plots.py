@@ -10,7 +10,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from harness import resultset, stats  # noqa: E402
+from harness import overhead, resultset, stats  # noqa: E402
 
 plt.rcParams["svg.fonttype"] = "none"   # titles stay text in the SVG
 MODE_ORDER = ["detached", "longterm-array", "longterm-array-normal",
@@ -122,6 +122,33 @@ def teardown(rs, out: Path) -> bool:
     return True
 
 
+def probe_overhead(rs, out: Path) -> bool:
+    """with/without ratio per CPU count, one line per mode, against the
+    5% target."""
+    comps = overhead.comparisons(rs.metrics)
+    if not comps:
+        return False
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    for mode in sorted({m for m, _ in comps}):
+        xs = sorted(c for m, c in comps if m == mode)
+        cs = [comps[(mode, x)] for x in xs]
+        ax.errorbar(xs, [c.ratio for c in cs],
+                    yerr=[[c.ratio - c.lo for c in cs],
+                          [c.hi - c.ratio for c in cs]],
+                    marker="o", capsize=3, label=mode or "all modes")
+    ax.axhline(1.0, color="k", lw=0.8)
+    ax.axhline(overhead.TARGET_RATIO, color="r", lw=0.8, ls="--",
+               label=f"target ({overhead.TARGET_RATIO:.2f})")
+    ax.set_xticks(sorted({c for _, c in comps}))
+    ax.set_title("probe overhead: open-close with / without mntlock")
+    ax.set_xlabel("CPUs (tasks)")
+    ax.set_ylabel("ratio of medians (95% bootstrap CI)")
+    ax.legend()
+    ax.grid(alpha=0.3)
+    _save(fig, out, "probe-overhead")
+    return True
+
+
 def _bars(rs, out: Path, pattern: str, title: str, ylabel: str,
           name: str) -> bool:
     rx = re.compile(pattern)
@@ -158,9 +185,7 @@ def make_all(rs: resultset.ResultSet) -> list[str]:
              "bystander open-close throughput during teardown churn",
              "ops/s per load task (median, 95% CI)", "bystander"):
         made.append("bystander")
-    if _bars(rs, out, r"overhead\.c\d+\.ops_per_s_per_task",
-             "probe overhead: open-close with and without mntlock",
-             "ops/s per task (median, 95% CI)", "probe-overhead"):
+    if probe_overhead(rs, out):
         made.append("probe-overhead")
     if _bars(rs, out, r"probe\.open-close\.l2\.c\d+\.slow_puts_per_op",
              "mntput slow path (mount_lock) per open-close op",

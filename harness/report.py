@@ -8,7 +8,7 @@ import sys
 import textwrap
 from pathlib import Path
 
-from harness import resultset, stats
+from harness import overhead, resultset, stats
 
 BASE_MODE = "longterm-array"
 WIDTH = 72
@@ -60,15 +60,13 @@ def _pairs(rs: resultset.ResultSet) -> list[tuple[str, str]]:
 
 
 def overhead_lines(rs: resultset.ResultSet) -> list[str]:
-    """Throughput with the probe attached / without, same boot."""
+    """Throughput with the probe attached / without, same boot, per mode
+    and CPU count."""
     out = []
-    for name, m in sorted(rs.metrics.items()):
-        on, off = m.variants.get("probe-on"), m.variants.get("probe-off")
-        if name.startswith("overhead.") and on and off:
-            c = stats.compare(off, on)
-            out.append(f"  {name.split('.')[1]}: with/without = "
-                       f"{c.ratio:.3f} [{c.lo:.3f}, {c.hi:.3f}], "
-                       f"n={c.n_base}+{c.n_cand}")
+    for (mode, cpus), c in overhead.comparisons(rs.metrics).items():
+        where = f"{mode} c{cpus}" if mode else f"c{cpus}"
+        out.append(f"  {where}: with/without = {c.ratio:.3f} "
+                   f"[{c.lo:.3f}, {c.hi:.3f}], n={c.n_base}+{c.n_cand}")
     return out
 
 
