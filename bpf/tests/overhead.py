@@ -4,7 +4,8 @@ an overlay with and without mntlock attached, in one boot, alternating
 the configurations so that drift hits them alike.
 
 Usage (in the guest, as root, from the repository root):
-    overhead.py OUTPUT.json [--reps R] [--seconds S] [--tasks T]
+    overhead.py OUTPUT.json [--reps R] [--seconds S] [--tasks T[,T...]]
+                [--configs C[,C...]]
 
 Workloads: bpf/.output/oploop (-t T -s S, one file per run, all tasks on
 one file) and, if built, bench/ovlbench -w open-close (one file per
@@ -29,12 +30,17 @@ SWITCH = Path("/sys/module/overlay/parameters/private_mounts")
 ROOT = Path("/tmp/mlo")
 MNT = ROOT / "m"
 
-CONFIGS = {
+# name -> mntlock options (None: no mntlock); --configs picks some
+KNOWN = {
     "none": None,
     "mntlock": [],
     "mntlock-all-puts": ["--all-puts"],
     "mntlock-latency": ["--latency"],
+    "mntlock-no-lock": ["--no-lock"],
+    "mntlock-no-teardown": ["--no-teardown"],
 }
+CONFIGS = {c: KNOWN[c] for c in
+           ("none", "mntlock", "mntlock-all-puts", "mntlock-latency")}
 
 
 def log(msg: str) -> None:
@@ -76,8 +82,8 @@ def ovlbench(tasks: int, secs: float):
 
 def measure(name: str, one, reps: int, res: Path) -> dict:
     ops: dict[str, list[float]] = {c: [] for c in CONFIGS}
-    slow: dict[str, list[int]] = {c: [] for c in CONFIGS if CONFIGS[c]
-                                  is not None}
+    slow: dict[str, list[int]] = {c: [] for c in CONFIGS
+                                  if CONFIGS[c] is not None}
     for rep in range(reps):
         for cfg, extra in CONFIGS.items():
             rate, doc = one(extra, res)
@@ -101,44 +107,68 @@ def measure(name: str, one, reps: int, res: Path) -> dict:
     }
 
 
+def csv(kind, allowed=None):
+    def parse(text: str) -> list:
+        out = [kind(x) for x in text.split(",")]
+        bad = [x for x in out if allowed is not None and x not in allowed]
+        if bad:
+            raise argparse.ArgumentTypeError(
+                f"{bad[0]!r}; allowed: {', '.join(allowed)}")
+        return out
+    return parse
+
+
+def mount_overlay() -> None:
+    ROOT.mkdir(exist_ok=True)
+    subprocess.run(["mount", "-t", "tmpfs", "tmpfs", str(ROOT)], check=True)
+    for d in ("l1", "l2", "m"):
+        (ROOT / d).mkdir()
+    (ROOT / "l2" / "f").write_text("x\n")
+    subprocess.run(["mount", "-t", "overlay", "overlay", "-o",
+                    f"lowerdir={ROOT}/l1:{ROOT}/l2", str(MNT)], check=True)
+
+
 def main() -> int:
+    global CONFIGS
     ap = argparse.ArgumentParser()
     ap.add_argument("output", type=Path)
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--seconds", type=float, default=3)
-    ap.add_argument("--tasks", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--tasks", type=csv(int),
+                    default=[os.cpu_count() or 1],
+                    help="comma-separated task counts (default: ncpus)")
+    ap.add_argument("--configs", type=csv(str, KNOWN),
+                    help="comma-separated, from: " + ", ".join(KNOWN))
     args = ap.parse_args()
+    if args.configs:
+        CONFIGS = {c: KNOWN[c] for c in ["none", *args.configs]}
     res = args.output.parent / "overhead"
     res.mkdir(parents=True, exist_ok=True)
     doc: dict = {"release": os.uname().release, "ncpus": os.cpu_count(),
                  "tasks": args.tasks, "reps": args.reps,
-                 "seconds": args.seconds, "results": {}}
+                 "seconds": args.seconds, "configs": CONFIGS,
+                 "results": {}}
     for mode in ("detached", "longterm-array"):
         SWITCH.write_text(mode)
-        ROOT.mkdir(exist_ok=True)
-        subprocess.run(["mount", "-t", "tmpfs", "tmpfs", str(ROOT)],
-                       check=True)
-        for d in ("l1", "l2", "m"):
-            (ROOT / d).mkdir()
-        (ROOT / "l2" / "f").write_text("x\n")
-        subprocess.run(["mount", "-t", "overlay", "overlay", "-o",
-                        f"lowerdir={ROOT}/l1:{ROOT}/l2", str(MNT)],
-                       check=True)
-        doc["results"][f"oploop/{mode}"] = measure(
-            f"oploop/{mode}", oploop(args.tasks, args.seconds), args.reps,
-            res)
+        mount_overlay()
+        for t in args.tasks:
+            name = f"oploop/{mode}/t{t}"
+            doc["results"][name] = measure(name, oploop(t, args.seconds),
+                                           args.reps, res)
         subprocess.run(["umount", str(MNT)], check=True)
         subprocess.run(["umount", str(ROOT)], check=True)
-        if os.access(OVLBENCH, os.X_OK):
-            doc["results"][f"ovlbench/{mode}"] = measure(
-                f"ovlbench/{mode}", ovlbench(args.tasks, args.seconds),
-                args.reps, res)
+        if not os.access(OVLBENCH, os.X_OK):
+            continue
+        for t in args.tasks:
+            name = f"ovlbench/{mode}/t{t}"
+            doc["results"][name] = measure(
+                name, ovlbench(t, args.seconds), args.reps, res)
     SWITCH.write_text("longterm-array")
     tmp = args.output.with_suffix(".tmp")
     tmp.write_text(json.dumps(doc, indent=1) + "\n")
     tmp.rename(args.output)
     for name, r in doc["results"].items():
-        print(f"{name:26s} none {r['median_ops_per_s']['none']:10.0f} "
+        print(f"{name:30s} none {r['median_ops_per_s']['none']:10.0f} "
               + " ".join(f"{c} {v:+.1f}% (paired {p:+.1f}%)"
                          for (c, v), p in
                          zip(r["overhead_pct"].items(),
