@@ -99,6 +99,31 @@ struct {
 	__type(value, __u64);
 } layers SEC(".maps");
 
+/*
+ * Bumped after every change of the layer map: an answer cached below is
+ * good for the generation it was looked up in only (a freed layer's
+ * address may come back as another mount).
+ */
+__u64 layers_gen;
+
+/*
+ * The last mount classified on this CPU, and whether it is a layer: the
+ * puts of a workload hit the same few mounts, and a per-CPU array is
+ * cheaper than hashing into the layer map on every slow put.
+ */
+struct putcache {
+	__u64 vfsmnt;
+	__u64 gen;
+	__u64 layer;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct putcache);
+} putcache SEC(".maps");
+
 /* Teardown timing state of a thread (these functions sleep) */
 struct tstate {
 	__u64 t0[NR_TFN];
@@ -289,6 +314,31 @@ static __always_inline __u32 frame_pop(__u32 which, __u64 key, __u64 *delta,
 	return f->tag;
 }
 
+static __always_inline bool is_layer(__u64 vfsmnt)
+{
+	__u32 zero = 0;
+	struct putcache *pc = bpf_map_lookup_elem(&putcache, &zero);
+	/* read before the lookup: a change after it invalidates the entry */
+	__u64 gen = *(volatile __u64 *)&layers_gen;
+	bool layer;
+
+	if (pc && pc->vfsmnt == vfsmnt && pc->gen == gen)
+		return pc->layer;
+	layer = bpf_map_lookup_elem(&layers, &vfsmnt) != NULL;
+	if (pc) {
+		pc->vfsmnt = vfsmnt;
+		pc->gen = gen;
+		pc->layer = layer;
+	}
+	return layer;
+}
+
+/* After a change of the layer map, never before it (see is_layer()) */
+static __always_inline void layers_changed(void)
+{
+	__sync_fetch_and_add(&layers_gen, 1);
+}
+
 /* mntput() ------------------------------------------------------------- */
 
 /*
@@ -338,7 +388,7 @@ static __always_inline int on_mntput(__u64 vfsmnt, bool btf)
 		cls = NS_MNT;
 	c->mntput[SC_ALL][cls]++;
 	/* Layer clones are never in a namespace: skip the lookup then */
-	if (cls != NS_MNT && bpf_map_lookup_elem(&layers, &vfsmnt))
+	if (cls != NS_MNT && is_layer(vfsmnt))
 		c->mntput[SC_LAYER][cls]++;
 	if (latency)
 		frame_push(FS_MNTPUT, vfsmnt,
@@ -406,7 +456,7 @@ static __always_inline int on_slowput(__u64 mount, bool btf)
 		return 0;
 	c->slowput[SC_ALL]++;
 	vfsmnt = mount + bpf_core_field_offset(struct mount, mnt);
-	if (bpf_map_lookup_elem(&layers, &vfsmnt))
+	if (is_layer(vfsmnt))
 		c->slowput[SC_LAYER]++;
 	return 0;
 }
@@ -555,6 +605,7 @@ static __always_inline int on_clone_ret(__u64 vfsmnt)
 		c->layers_full++;
 	else
 		c->layers_added++;
+	layers_changed();
 	return 0;
 }
 
@@ -600,6 +651,7 @@ static __always_inline int on_ovl_show(struct dentry *dentry)
 		if (!mnt)
 			continue;
 		if (!bpf_map_update_elem(&layers, &mnt, &ts, BPF_NOEXIST)) {
+			layers_changed();
 			__sync_fetch_and_add(&layers_scanned, 1);
 			if (c)
 				c->layers_added++;
@@ -765,8 +817,11 @@ static __always_inline int on_cleanup(__u64 mount)
 	struct mntlock_cpu *c = hit(PR_CLEANUP);
 	__u64 vfsmnt = mount + bpf_core_field_offset(struct mount, mnt);
 
-	if (c && !bpf_map_delete_elem(&layers, &vfsmnt))
-		c->layers_removed++;
+	if (!bpf_map_delete_elem(&layers, &vfsmnt)) {
+		layers_changed();
+		if (c)
+			c->layers_removed++;
+	}
 	return on_tfn(-1, TF_CLEANUP_MNT);
 }
 

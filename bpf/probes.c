@@ -6,9 +6,11 @@
  * BTF (cheapest: a direct call from the function's ftrace site), else
  * with kprobe/kretprobe.  Presence is checked in /proc/kallsyms first: a
  * function that was inlined into all its callers has no symbol, and one
- * that was inlined into some callers (mntput_no_expire on this kernel)
- * would only see the out-of-line calls, which is why mntlock probes
- * mntput() and reports every probe's hit count.
+ * that was inlined into some callers would only see the out-of-line
+ * calls, which is why mntlock reports every probe's hit count.  The
+ * slow put is counted at mnt_get_count(), which mntput_no_expire() calls
+ * under mount_lock: every slow put passes there, whether it came through
+ * mntput() or straight from kern_unmount_array() and the like.
  */
 #include <errno.h>
 #include <stdio.h>
