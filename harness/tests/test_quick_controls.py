@@ -17,7 +17,7 @@ import subprocess
 import time
 import unittest
 
-from harness import resultset
+from harness import overhead, resultset
 from harness.paths import REPO
 from harness.tests import common
 
@@ -60,6 +60,17 @@ class QuickControlsTest(unittest.TestCase):
         # ovlbench read each mode back from /proc/mounts.
         for mode, seen in m["modes_seen"].items():
             self.assertEqual(seen, mode.split("#")[0])
+
+    def test_probe_overhead_measured_per_mode(self):
+        # every probed mode has its with/without pairs, and the report
+        # prints a ratio for each (the figure itself is not asserted)
+        rs = resultset.load(self.sdir)
+        comps = overhead.comparisons(rs.metrics)
+        self.assertEqual(sorted(m for m, _ in comps),
+                         ["detached", "longterm-array"])
+        report = (self.sdir / "report.txt").read_text()
+        for mode, cpus in comps:
+            self.assertIn(f"  {mode} c{cpus}: with/without = ", report)
 
     def test_positive_control_mechanism(self):
         p = gate(self.at("longterm-array"), self.at("detached"),
