@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Read mntlock's maps and write one JSON document, schema
- * mntbench.mntlock/1 (see SCHEMA.md).  Totals are sums over CPUs of the
+ * mntbench.mntlock/2 (see SCHEMA.md).  Totals are sums over CPUs of the
  * per-CPU maps; histogram maxima are maxima.
  */
 #include <errno.h>

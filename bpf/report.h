@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Read mntlock's maps and write the JSON (mntbench.mntlock/1) */
+/* Read mntlock's maps and write the JSON (mntbench.mntlock/2) */
 #ifndef MNTLOCK_REPORT_H
 #define MNTLOCK_REPORT_H
 
