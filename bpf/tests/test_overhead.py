@@ -2,7 +2,8 @@
 guest boot (bpf/tests/overhead.py).  The figures are reported, not
 asserted (TCG timings are noisy): see bpf/BENCHMARKS.md.
 
-Set MNTBENCH_SKIP_OVERHEAD=1 to skip this boot (about 5 minutes: none, mntlock, --all-puts, --latency).
+Set MNTBENCH_SKIP_OVERHEAD=1 to skip this boot (about 5 minutes: none,
+mntlock, --all-puts, --latency).
 """
 
 from __future__ import annotations
