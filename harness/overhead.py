@@ -25,7 +25,7 @@ def comparisons(metrics: dict) -> dict[tuple[str, int], stats.Comparison]:
     """(mode, cpus) -> with/without ratio of medians with its CI; mode is
     '' for old sets."""
     out = {}
-    for name, m in sorted(metrics.items()):
+    for name, m in metrics.items():
         rx = NAME.fullmatch(name)
         on, off = m.variants.get(ON), m.variants.get(OFF)
         if rx and on and off:

@@ -80,19 +80,22 @@ def throughput(rs, out: Path, workload: str = "open-close") -> bool:
     return True
 
 
+def _ratio_errbar(ax, xs, comps, label=None) -> None:
+    """Ratios of medians with their CIs (stats.Comparison) at xs."""
+    ax.errorbar(xs, [c.ratio for c in comps],
+                yerr=[[c.ratio - c.lo for c in comps],
+                      [c.hi - c.ratio for c in comps]],
+                marker="o", capsize=3, label=label)
+
+
 def ratio(rs, out: Path) -> bool:
     data = _series(rs, r"open-close\.l2\.c(\d+)\.ops_per_s_per_task")
     if "detached" not in data or "longterm-array" not in data:
         return False
     xs = sorted(set(data["detached"]) & set(data["longterm-array"]))
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
-    r, lo, hi = [], [], []
-    for x in xs:
-        c = stats.compare(data["longterm-array"][x], data["detached"][x])
-        r.append(c.ratio)
-        lo.append(c.ratio - c.lo)
-        hi.append(c.hi - c.ratio)
-    ax.errorbar(xs, r, yerr=[lo, hi], marker="o", capsize=3)
+    _ratio_errbar(ax, xs, [stats.compare(data["longterm-array"][x],
+                                         data["detached"][x]) for x in xs])
     ax.axhline(1.0, color="k", lw=0.8)
     ax.set_xticks(xs)
     ax.set_title("detached / longterm-array open-close throughput")
@@ -131,11 +134,8 @@ def probe_overhead(rs, out: Path) -> bool:
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
     for mode in sorted({m for m, _ in comps}):
         xs = sorted(c for m, c in comps if m == mode)
-        cs = [comps[(mode, x)] for x in xs]
-        ax.errorbar(xs, [c.ratio for c in cs],
-                    yerr=[[c.ratio - c.lo for c in cs],
-                          [c.hi - c.ratio for c in cs]],
-                    marker="o", capsize=3, label=mode or "all modes")
+        _ratio_errbar(ax, xs, [comps[(mode, x)] for x in xs],
+                      label=mode or "all modes")
     ax.axhline(1.0, color="k", lw=0.8)
     ax.axhline(overhead.TARGET_RATIO, color="r", lw=0.8, ls="--",
                label=f"target ({overhead.TARGET_RATIO:.2f})")

@@ -39,8 +39,7 @@ KNOWN = {
     "mntlock-no-lock": ["--no-lock"],
     "mntlock-no-teardown": ["--no-teardown"],
 }
-CONFIGS = {c: KNOWN[c] for c in
-           ("none", "mntlock", "mntlock-all-puts", "mntlock-latency")}
+DEFAULT_CONFIGS = ["mntlock", "mntlock-all-puts", "mntlock-latency"]
 
 
 def log(msg: str) -> None:
@@ -80,12 +79,13 @@ def ovlbench(tasks: int, secs: float):
     return one
 
 
-def measure(name: str, one, reps: int, res: Path) -> dict:
-    ops: dict[str, list[float]] = {c: [] for c in CONFIGS}
-    slow: dict[str, list[int]] = {c: [] for c in CONFIGS
-                                  if CONFIGS[c] is not None}
+def measure(name: str, one, reps: int, res: Path,
+            configs: dict[str, list[str] | None]) -> dict:
+    ops: dict[str, list[float]] = {c: [] for c in configs}
+    slow: dict[str, list[int]] = {c: [] for c in configs
+                                  if configs[c] is not None}
     for rep in range(reps):
-        for cfg, extra in CONFIGS.items():
+        for cfg, extra in configs.items():
             rate, doc = one(extra, res)
             ops[cfg].append(rate)
             if doc is not None:
@@ -96,12 +96,12 @@ def measure(name: str, one, reps: int, res: Path) -> dict:
     # host's drift better than a ratio of medians
     paired = {c: statistics.median(1.0 - w / n for w, n in
                                    zip(ops[c], ops["none"]))
-              for c in CONFIGS if c != "none"}
+              for c in configs if c != "none"}
     return {
         "ops_per_s": ops,
         "median_ops_per_s": med,
         "overhead_pct": {c: 100.0 * (med["none"] - med[c]) / med["none"]
-                         for c in CONFIGS if c != "none"},
+                         for c in configs if c != "none"},
         "paired_overhead_pct": {c: 100.0 * v for c, v in paired.items()},
         "mntlock_layer_slow": slow,
     }
@@ -129,7 +129,6 @@ def mount_overlay() -> None:
 
 
 def main() -> int:
-    global CONFIGS
     ap = argparse.ArgumentParser()
     ap.add_argument("output", type=Path)
     ap.add_argument("--reps", type=int, default=5)
@@ -140,13 +139,13 @@ def main() -> int:
     ap.add_argument("--configs", type=csv(str, KNOWN),
                     help="comma-separated, from: " + ", ".join(KNOWN))
     args = ap.parse_args()
-    if args.configs:
-        CONFIGS = {c: KNOWN[c] for c in ["none", *args.configs]}
+    configs = {c: KNOWN[c] for c in
+               ["none", *(args.configs or DEFAULT_CONFIGS)]}
     res = args.output.parent / "overhead"
     res.mkdir(parents=True, exist_ok=True)
     doc: dict = {"release": os.uname().release, "ncpus": os.cpu_count(),
                  "tasks": args.tasks, "reps": args.reps,
-                 "seconds": args.seconds, "configs": CONFIGS,
+                 "seconds": args.seconds, "configs": configs,
                  "results": {}}
     for mode in ("detached", "longterm-array"):
         SWITCH.write_text(mode)
@@ -154,7 +153,7 @@ def main() -> int:
         for t in args.tasks:
             name = f"oploop/{mode}/t{t}"
             doc["results"][name] = measure(name, oploop(t, args.seconds),
-                                           args.reps, res)
+                                           args.reps, res, configs)
         subprocess.run(["umount", str(MNT)], check=True)
         subprocess.run(["umount", str(ROOT)], check=True)
         if not os.access(OVLBENCH, os.X_OK):
@@ -162,7 +161,7 @@ def main() -> int:
         for t in args.tasks:
             name = f"ovlbench/{mode}/t{t}"
             doc["results"][name] = measure(
-                name, ovlbench(t, args.seconds), args.reps, res)
+                name, ovlbench(t, args.seconds), args.reps, res, configs)
     SWITCH.write_text("longterm-array")
     tmp = args.output.with_suffix(".tmp")
     tmp.write_text(json.dumps(doc, indent=1) + "\n")
