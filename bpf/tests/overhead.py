@@ -38,6 +38,7 @@ KNOWN = {
     "mntlock-latency": ["--latency"],
     "mntlock-no-lock": ["--no-lock"],
     "mntlock-no-teardown": ["--no-teardown"],
+    "mntlock-no-lock-no-teardown": ["--no-lock", "--no-teardown"],
 }
 DEFAULT_CONFIGS = ["mntlock", "mntlock-all-puts", "mntlock-latency"]
 
