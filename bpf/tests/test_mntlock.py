@@ -7,11 +7,9 @@ Run from the repository root:
 
 from __future__ import annotations
 
-import json
 import subprocess
 import unittest
 
-from harness import vm
 from harness.paths import REPO
 from harness.tests import common
 
@@ -37,15 +35,9 @@ class MntlockGuestTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         build()
-        cfg = common.vm_config("mntlock")
-        out = cfg.results / "mntlock-checks.json"
-        script = REPO / "bpf" / "tests" / "guest_checks.py"
-        res = vm.run(cfg, f"/usr/bin/python3 {script} {out} "
-                          f"--ops {OPS} --layers {LAYERS}")
-        if res.rc != 0:
-            raise AssertionError(f"guest checks failed, rc={res.rc}; "
-                                 f"console: {res.console}")
-        cls.doc = json.loads(out.read_text())
+        cls.doc, _ = common.guest_json(
+            "mntlock", REPO / "bpf" / "tests" / "guest_checks.py",
+            f"--ops {OPS} --layers {LAYERS}")
 
     def mode(self, name: str) -> dict:
         return self.doc["modes"][name]

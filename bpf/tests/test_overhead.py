@@ -8,12 +8,10 @@ mntlock, --all-puts, --latency).
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import unittest
 
-from harness import vm
 from harness.paths import REPO
 from harness.tests import common
 
@@ -31,16 +29,9 @@ class OverheadTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         build()
-        cfg = common.vm_config("mntlock-overhead")
-        out = cfg.results / "overhead.json"
-        script = REPO / "bpf" / "tests" / "overhead.py"
-        res = vm.run(cfg, f"/usr/bin/python3 {script} {out} "
-                          f"--reps {REPS} --seconds {SECONDS}")
-        if res.rc != 0:
-            raise AssertionError(f"overhead run failed, rc={res.rc}; "
-                                 f"console: {res.console}")
-        cls.doc = json.loads(out.read_text())
-        cls.out = out
+        cls.doc, cls.out = common.guest_json(
+            "mntlock-overhead", REPO / "bpf" / "tests" / "overhead.py",
+            f"--reps {REPS} --seconds {SECONDS}")
 
     def test_every_run_measured(self):
         for name, r in self.doc["results"].items():

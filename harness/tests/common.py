@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -27,3 +28,15 @@ def vm_config(name: str, **kw) -> vm.VMConfig:
     kw.setdefault("cpus", os.cpu_count() or 1)
     kw.setdefault("timeout", 600.0)
     return vm.VMConfig(kernel=kernel(), results=results_dir(name), **kw)
+
+
+def guest_json(name: str, script: Path, args: str = "") -> tuple[dict, Path]:
+    """Boot once and run `script OUT ARGS` in the guest; the JSON document
+    it wrote to OUT, and OUT.  A non-zero exit fails with the console."""
+    cfg = vm_config(name)
+    out = cfg.results / f"{name}.json"
+    res = vm.run(cfg, f"/usr/bin/python3 {script} {out} {args}")
+    if res.rc != 0:
+        raise AssertionError(f"{script.name} failed in the guest, "
+                             f"rc={res.rc}; console: {res.console}")
+    return json.loads(out.read_text()), out

@@ -3,10 +3,8 @@
 
 from __future__ import annotations
 
-import json
 import unittest
 
-from harness import vm
 from harness.paths import REPO
 from harness.tests import common
 
@@ -19,15 +17,9 @@ class ModesTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
-        cfg = common.vm_config("modes")
-        out = cfg.results / "modes.json"
-        script = REPO / "harness" / "tests" / "guest" / "check_modes.py"
-        res = vm.run(cfg, f"/usr/bin/python3 {script} {out} "
-                          f"--layers {LAYERS} --closes {CLOSES}")
-        if res.rc != 0:
-            raise AssertionError(f"guest check failed, rc={res.rc}; "
-                                 f"console: {res.console}")
-        cls.doc = json.loads(out.read_text())
+        cls.doc, _ = common.guest_json(
+            "modes", REPO / "harness" / "tests" / "guest" / "check_modes.py",
+            f"--layers {LAYERS} --closes {CLOSES}")
 
     def mode(self, name: str) -> dict:
         return self.doc["modes"][name]
