@@ -4,8 +4,10 @@
 
 A metric regresses when its median moves the wrong way by more than the
 threshold (default 2%), the bootstrap CI of the ratio of medians excludes 1
-at the chosen confidence, and Mann-Whitney U agrees (p < 1 - confidence). A base median of 0 (an exact count
-such as slow mntputs per close) regresses on any significant rise.
+at the chosen confidence, and Mann-Whitney U agrees (p < 1 - confidence),
+its p-value Holm-adjusted over all the metrics compared in one call. A
+base median of 0 regresses on any significant rise. Exact counts (probe
+hits per op) are gated on the threshold alone.
 
 Exit: 0 pass, 1 regression, 2 bad input (missing or corrupt set, plans that
 do not match, different hosts or accelerators without --force), 125 a set
@@ -37,6 +39,7 @@ class Verdict:
     threshold: float
     regressed: bool
     improved: bool
+    p_adjusted: float | None = None
 
 
 def _split(arg: str) -> tuple[Path, str | None]:
@@ -78,21 +81,20 @@ def judge_exact(base: list[float], cand: list[float], direction: str,
 
 
 def judge(base: list[float], cand: list[float], direction: str,
-          threshold: float, confidence: float) -> tuple[
+          threshold: float, confidence: float, p: float) -> tuple[
               stats.Comparison | None, bool, bool]:
-    """(comparison, regressed, improved) for one metric."""
+    """(comparison, regressed, improved) for one metric; p is its
+    Mann-Whitney p-value, adjusted for the other metrics compared."""
     be, ce = stats.estimate(base), stats.estimate(cand)
+    sig = p < 1 - confidence
     if be.median == 0:
         if ce.median == 0:
             return None, False, False
-        p = stats.p_value(base, cand)
         worse = ce.median > 0 if direction == "lower" else ce.median < 0
-        sig = p < 1 - confidence
         return None, worse and sig, (not worse) and sig
     c = stats.compare(base, cand, confidence=confidence)
     # Significant: the ratio's CI excludes 1 and Mann-Whitney agrees (the
     # percentile bootstrap alone runs narrow at 5-10 repetitions).
-    sig = c.p_value < 1 - confidence
     if direction == "higher":
         regressed = sig and c.ratio < 1 - threshold and c.hi < 1
         improved = sig and c.ratio > 1 + threshold and c.lo > 1
@@ -106,6 +108,33 @@ def gate(base: resultset.ResultSet, cand: resultset.ResultSet,
          base_variant: str | None, cand_variant: str | None,
          threshold: float, per_metric: dict[str, float],
          confidence: float, select: str | None) -> list[Verdict]:
+    pairs = _pairs(base, cand, base_variant, cand_variant, select)
+    # one family: every non-exact comparison of this call
+    raw = {i: stats.p_value(xs, ys)
+           for i, (name, _, _, xs, ys) in enumerate(pairs)
+           if not base.metrics[name].exact}
+    adj = dict(zip(raw, stats.holm(list(raw.values()))))
+    out = []
+    for i, (name, bv, cv, xs, ys) in enumerate(pairs):
+        bm = base.metrics[name]
+        th = per_metric.get(name, threshold)
+        if bm.exact:
+            c, reg, imp = judge_exact(xs, ys, bm.direction, th)
+        else:
+            c, reg, imp = judge(xs, ys, bm.direction, th, confidence,
+                                adj[i])
+        label = bv if bv == cv else f"{bv}->{cv}"
+        out.append(Verdict(name, label, stats.estimate(xs),
+                           stats.estimate(ys), c, bm.direction, th,
+                           reg, imp, adj.get(i)))
+    return out
+
+
+def _pairs(base: resultset.ResultSet, cand: resultset.ResultSet,
+           base_variant: str | None, cand_variant: str | None,
+           select: str | None) -> list[tuple]:
+    """(metric, base variant, candidate variant, base samples, candidate
+    samples) for every comparison the call asks for."""
     out = []
     pattern = re.compile(select) if select else None
     for name, bm in sorted(base.metrics.items()):
@@ -119,17 +148,8 @@ def gate(base: resultset.ResultSet, cand: resultset.ResultSet,
             if bv not in bm.variants or cv not in cm.variants:
                 continue
             xs, ys = bm.variants[bv], cm.variants[cv]
-            if not xs or not ys:
-                continue
-            th = per_metric.get(name, threshold)
-            if bm.exact:
-                c, reg, imp = judge_exact(xs, ys, bm.direction, th)
-            else:
-                c, reg, imp = judge(xs, ys, bm.direction, th, confidence)
-            label = bv if bv == cv else f"{bv}->{cv}"
-            out.append(Verdict(name, label, stats.estimate(xs),
-                               stats.estimate(ys), c, bm.direction, th,
-                               reg, imp))
+            if xs and ys:
+                out.append((name, bv, cv, xs, ys))
     return out
 
 
@@ -144,7 +164,8 @@ def format_verdicts(vs: list[Verdict]) -> str:
         else:
             change = (f"{100 * v.cmp.change:+7.2f}% "
                       f"[{100 * (v.cmp.lo - 1):+.2f}, "
-                      f"{100 * (v.cmp.hi - 1):+.2f}] p={v.cmp.p_value:.3g}")
+                      f"{100 * (v.cmp.hi - 1):+.2f}] "
+                      f"p={v.p_adjusted:.3g} (Holm)")
         tag = ("REGRESSION" if v.regressed
                else "improved" if v.improved else "ok")
         lines.append(f"{tag:10} {v.metric} [{v.variant}] "

@@ -95,6 +95,20 @@ def p_value(base, cand) -> float:
     return float(stats.mannwhitneyu(b, c, alternative="two-sided").pvalue)
 
 
+def holm(pvalues) -> list[float]:
+    """Holm-Bonferroni adjusted p-values (step-down, family-wise error):
+    a gate that calls a regression when any of m metrics moves must not
+    take m chances at alpha.  (scipy 1.10 has no multiple-testing
+    correction; false_discovery_control, from 1.11, controls the FDR.)"""
+    p = np.asarray(pvalues, dtype=float)
+    m = len(p)
+    order = np.argsort(p)
+    steps = np.minimum(1.0, (m - np.arange(m)) * p[order])
+    adj = np.empty(m)
+    adj[order] = np.maximum.accumulate(steps)
+    return adj.tolist()
+
+
 def noise_floor(groups) -> float:
     """Relative noise of a metric from A/A repetitions: the median absolute
     deviation of all groups' samples around their own medians, scaled to a

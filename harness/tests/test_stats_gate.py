@@ -162,6 +162,19 @@ class GateTest(unittest.TestCase):
 
 
 class StatsTest(unittest.TestCase):
+    def test_holm_adjustment(self):
+        # sorted 0.01, 0.03, 0.04 -> 3x, 2x, 1x, then running maximum
+        self.assertEqual([round(x, 6) for x in
+                          stats.holm([0.01, 0.04, 0.03])],
+                         [0.03, 0.06, 0.06])
+        self.assertEqual(stats.holm([0.5, 0.9]), [1.0, 1.0])
+        self.assertEqual(stats.holm([]), [])
+
+    def test_gate_family_needs_more_than_one_lucky_metric(self):
+        # p = 0.03 passes alone and fails among 4 comparisons
+        self.assertLess(stats.holm([0.03])[0], 0.05)
+        self.assertGreater(min(stats.holm([0.03, 0.5, 0.6, 0.7])), 0.05)
+
     def test_ci_covers_true_ratio_at_nominal_rate(self):
         """Property check in simulation: the 95% CI of the ratio of
         medians contains the true ratio in about 95% of trials."""
