@@ -1,100 +1,111 @@
-"""Turn the raw outputs of a run into per-metric samples (samples.json).
+"""Turn the raw outputs of a run into sample records (samples.json).
 
-Metric names say what was run: <workload>.l<layers>.c<cpus>.<quantity>;
-variants are overlay modes. One sample per repetition for throughput (the
-repetition is the independent unit), one per iteration for latencies.
+One record per run for throughput and per-op counts; one per iteration for
+latencies (reduced to per-run statistics before comparison, see
+harness/samples.py). Each record says which point (kind, mode, workload,
+layers, cpus), which run (the point's repetition) and which boot.
+
+    python3 -m harness.collect SET    # rewrite SET/samples.json from raw/
 """
 
 from __future__ import annotations
 
 import json
+import sys
 from collections import defaultdict
 from pathlib import Path
 
-from harness import overhead
-from harness.resultset import Metric
+from harness import errors, metrics, samples
+from harness.resultset import write_text
+
+OVERHEAD_ON, OVERHEAD_OFF = "probe-on", "probe-off"
 
 
 class Collector:
     def __init__(self) -> None:
-        self.metrics: dict[str, Metric] = {}
+        self.records: list[samples.Record] = []
 
-    def add(self, name: str, variant: str, values, unit: str,
-            direction: str, label: str = "", exact: bool = False) -> None:
-        m = self.metrics.get(name)
-        if m is None:
-            m = Metric(name, unit, direction, {}, label, exact)
-            self.metrics[name] = m
-        m.variants.setdefault(variant, []).extend(float(v) for v in values)
+    def add(self, p: dict, boot: int, quantity: str, values,
+            variant: str | None = None, per_iteration: bool = False) -> None:
+        q = metrics.quantity(quantity)
+        workload = p.get("workload", p["kind"])
+        name = metrics.name(p["kind"], quantity, workload, p["layers"],
+                            p["cpus"], p["mode"])
+        for i, v in enumerate(values):
+            self.records.append(samples.Record(
+                metric=name, variant=variant or p["mode"], boot=boot,
+                run=p["rep"], value=float(v), unit=q.unit,
+                direction=q.direction, exact=q.exact, kind=p["kind"],
+                mode=p["mode"], workload=workload, layers=p["layers"],
+                cpus=p["cpus"], quantity=quantity,
+                iteration=i if per_iteration else None))
 
 
 def _run(doc: dict) -> dict:
     return doc["runs"][0]
 
 
-def _load(c: Collector, p: dict, doc: dict) -> None:
-    s = _run(doc)["summary"]
-    base = f"{p['workload']}.l{p['layers']}.c{p['cpus']}"
-    c.add(f"{base}.ops_per_s_per_task", p["mode"], [s["ops_per_s_per_task"]],
-          "ops/s", "higher", f"{p['workload']}, {p['layers']} layers, "
-          f"{p['cpus']} CPUs: ops/s per task")
+def _iterations(lat: dict, what: str) -> list[float]:
+    """Per-iteration latencies in us, tasks in order."""
+    return [x / 1000 for task in lat[f"{what}_ns"]["raw"] for x in task]
 
 
-def _teardown(c: Collector, p: dict, doc: dict) -> None:
+def _load(c: Collector, p: dict, boot: int, doc: dict) -> None:
+    c.add(p, boot, "ops_per_s_per_task",
+          [_run(doc)["summary"]["ops_per_s_per_task"]])
+
+
+def _teardown(c: Collector, p: dict, boot: int, doc: dict) -> None:
     lat = _run(doc)["latency"]
     for what in ("umount", "mount"):
-        raw = [x for task in lat[f"{what}_ns"]["raw"] for x in task]
-        c.add(f"teardown.l{p['layers']}.{what}_us", p["mode"],
-              [x / 1000 for x in raw], "us", "lower",
-              f"{what} latency, {p['layers']} layers + upper")
+        c.add(p, boot, f"{what}_us", _iterations(lat, what),
+              per_iteration=True)
 
 
-def _bystander(c: Collector, p: dict, doc: dict) -> None:
+def _bystander(c: Collector, p: dict, boot: int, doc: dict) -> None:
     run = _run(doc)
-    roles = run["task_roles"]
-    load = [i for i, r in enumerate(roles) if r == "load"]
+    load = [i for i, r in enumerate(run["task_roles"]) if r == "load"]
     secs = sum(run["intervals_s"]) or 1.0
     per_task = sum(run["task_totals"][i] for i in load) / secs / max(
         len(load), 1)
-    c.add(f"bystander.l{p['layers']}.c{p['cpus']}.load_ops_per_s_per_task",
-          p["mode"], [per_task], "ops/s", "higher",
-          f"open-close beside mount/umount churn of {p['layers']} layers")
+    c.add(p, boot, "load_ops_per_s_per_task", [per_task])
     lat = run.get("latency") or {}
     if "umount_ns" in lat:
-        raw = [x for task in lat["umount_ns"]["raw"] for x in task]
-        c.add(f"bystander.l{p['layers']}.umount_us", p["mode"],
-              [x / 1000 for x in raw], "us", "lower",
-              f"umount latency under open-close load, {p['layers']} layers")
+        c.add(p, boot, "umount_us", _iterations(lat, "umount"),
+              per_iteration=True)
 
 
-def _overhead(c: Collector, p: dict, doc: dict) -> None:
-    s = _run(doc)["summary"]
-    c.add(overhead.metric_name(p["mode"], p["cpus"]),
-          "probe-on" if p["probe"] else "probe-off",
-          [s["ops_per_s_per_task"]], "ops/s", "higher",
-          "open-close with and without mntlock attached")
+def _overhead(c: Collector, p: dict, boot: int, doc: dict) -> None:
+    c.add(p, boot, "ops_per_s_per_task",
+          [_run(doc)["summary"]["ops_per_s_per_task"]],
+          variant=OVERHEAD_ON if p["probe"] else OVERHEAD_OFF)
 
 
-def _probe(c: Collector, p: dict, doc: dict, probe: dict | None) -> None:
+def _probe(c: Collector, p: dict, boot: int, doc: dict,
+           probe: dict | None) -> None:
     if probe is None:
         return
     from harness import probes  # the mntlock output format lives there
     s = _run(doc)["summary"]
     # The probe saw the whole run: divide by every op, not the window's.
     ops = s.get("lifetime_ops", s["total_ops"])
-    base = f"probe.{p['workload']}.l{p['layers']}.c{p['cpus']}"
-    for q, (value, unit, direction, label) in probes.per_op(
-            probe, ops).items():
-        c.add(f"{base}.{q}", p["mode"], [value], unit, direction, label,
-              exact=q.endswith("puts_per_op"))
+    for q, value in probes.per_op(probe, ops).items():
+        c.add(p, boot, q, [value])
 
 
 HANDLERS = {"load": _load, "teardown": _teardown, "bystander": _bystander,
             "overhead": _overhead}
 
 
-def collect(sdir: Path) -> tuple[dict, list[str]]:
-    """(metrics, ids of points without output)."""
+def boot_of(sdir: Path, point_id: str) -> int:
+    """The boot that ran a point (run_points.py records it); 0 for sets
+    made before boots were recorded."""
+    f = sdir / "boots" / f"{point_id}.json"
+    return int(json.loads(f.read_text())["boot"]) if f.is_file() else 0
+
+
+def collect(sdir: Path) -> tuple[list[samples.Record], list[str]]:
+    """(records, ids of points without output)."""
     points = json.loads((sdir / "points.json").read_text())
     c = Collector()
     missing = []
@@ -104,13 +115,21 @@ def collect(sdir: Path) -> tuple[dict, list[str]]:
             missing.append(p["id"])
             continue
         doc = json.loads(raw.read_text())
+        boot = boot_of(sdir, p["id"])
         if p["kind"] == "probe":
             pf = sdir / "probes" / f"{p['id']}.json"
-            _probe(c, p, doc, json.loads(pf.read_text())
+            _probe(c, p, boot, doc, json.loads(pf.read_text())
                    if pf.is_file() else None)
         else:
-            HANDLERS[p["kind"]](c, p, doc)
-    return c.metrics, missing
+            HANDLERS[p["kind"]](c, p, boot, doc)
+    return c.records, missing
+
+
+def write(sdir: Path) -> list[str]:
+    """Write SET/samples.json; the ids of points without output."""
+    records, missing = collect(sdir)
+    write_text(sdir / "samples.json", samples.dumps(records))
+    return missing
 
 
 def modes_seen(sdir: Path) -> dict[str, str]:
@@ -121,3 +140,27 @@ def modes_seen(sdir: Path) -> dict[str, str]:
         if raw.is_file():
             out[p["mode"]].add(json.loads(raw.read_text())["overlay_mode"])
     return {k: ",".join(sorted(v)) for k, v in out.items()}
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+    ap = argparse.ArgumentParser(
+        prog="mntbench-collect",
+        description="Rewrite a set's samples.json from its raw outputs.")
+    ap.add_argument("set", type=Path)
+    args = ap.parse_args(argv)
+    try:
+        if not (args.set / "points.json").is_file():
+            raise errors.InputError(f"{args.set}: no points.json (not a "
+                                    "result set)")
+        missing = write(args.set)
+    except errors.MntbenchError as e:
+        print(f"mntbench-collect: error: {e}", file=sys.stderr)
+        return e.exit_code
+    print(f"collect: {args.set / 'samples.json'} written"
+          + (f"; {len(missing)} points have no output" if missing else ""))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,8 +52,7 @@ def load(name_or_path: str) -> Plan:
     except tomllib.TOMLDecodeError as e:
         raise errors.InputError(f"plan {path}: {e}") from e
     _validate(doc, path)
-    return Plan(doc.get("name", path.stem), doc,
-                hashlib.sha256(raw).hexdigest()[:16])
+    return Plan(doc.get("name", path.stem), doc, doc_hash(doc))
 
 
 def base_mode(variant: str) -> str:
@@ -73,6 +73,13 @@ def _validate(doc: dict, path: Path) -> None:
                 raise errors.InputError(
                     f"plan {path}: [{sec}] mode {m!r}; allowed: "
                     f"{', '.join(MODES + (DEFAULT,))}")
+    for sec in ("teardown", "bystander", "probes"):
+        r = doc.get(sec, {}).get("reps", 1)
+        if isinstance(r, bool) or not isinstance(r, int) or r < 1:
+            raise errors.InputError(
+                f"plan {path}: [{sec}] reps={r!r}; allowed: an integer "
+                ">= 1")
+    _validate_gate(doc.get("gate", {}), path)
     ap = doc.get("probes", {}).get("all_puts", False)
     if not isinstance(ap, bool):
         raise errors.InputError(
@@ -83,6 +90,28 @@ def _validate(doc: dict, path: Path) -> None:
                 raise errors.InputError(
                     f"plan {path}: [{sec}] workload {w!r}; allowed: "
                     f"{', '.join(WORKLOADS)}")
+
+
+def _validate_gate(gate: dict, path: Path) -> None:
+    """[gate] metrics: regexes naming the gated measures (the family of
+    the gate's multiple-comparison correction); threshold: percent."""
+    ms = gate.get("metrics", [])
+    if not isinstance(ms, list) or not all(isinstance(m, str) for m in ms):
+        raise errors.InputError(
+            f"plan {path}: [gate] metrics={ms!r}; allowed: a list of "
+            "regular expressions")
+    for m in ms:
+        try:
+            re.compile(m)
+        except re.error as e:
+            raise errors.InputError(
+                f"plan {path}: [gate] metric {m!r}: {e}; allowed: a "
+                "regular expression") from None
+    th = gate.get("threshold", 2.0)
+    if isinstance(th, bool) or not isinstance(th, (int, float)) or th < 0:
+        raise errors.InputError(
+            f"plan {path}: [gate] threshold={th!r}; allowed: a percentage "
+            ">= 0")
 
 
 def cpu_counts(spec, vcpus: int) -> list[int]:
@@ -143,20 +172,22 @@ def expand(plan: Plan, vcpus: int, seed: int, has_switch: bool = True,
         points += block
 
     td = plan.section("teardown")
-    block = []
-    for layers in td.get("layers", []):
-        for m in _modes(td, has_switch):
-            block.append({
-                "id": f"teardown-l{layers}-{m}", "kind": "teardown",
-                "mode": m, "layers": layers, "cpus": 1, "rep": 0,
-                "probe": False,
-                "args": ["--workload", "teardown", "--upper",
-                         "--layers", str(layers), "--tasks", "1",
-                         "--cpus", "0", "--warmup", "0",
-                         "--duration", str(td.get("duration", 1.0)),
-                         "--interval", str(td.get("duration", 1.0))]})
-    rng.shuffle(block)
-    points += block
+    tdur = str(td.get("duration", 1.0))
+    for rep in range(td.get("reps", 1)):
+        block = []
+        for layers in td.get("layers", []):
+            for m in _modes(td, has_switch):
+                block.append({
+                    "id": f"teardown-l{layers}-{m}-r{rep}",
+                    "kind": "teardown", "workload": "teardown", "mode": m,
+                    "layers": layers, "cpus": 1, "rep": rep,
+                    "probe": False,
+                    "args": ["--workload", "teardown", "--upper",
+                             "--layers", str(layers), "--tasks", "1",
+                             "--cpus", "0", "--warmup", "0",
+                             "--duration", tdur, "--interval", tdur]})
+        rng.shuffle(block)
+        points += block
 
     by = plan.section("bystander")
     if vcpus >= 2:
@@ -166,7 +197,8 @@ def expand(plan: Plan, vcpus: int, seed: int, has_switch: bool = True,
                 for m in _modes(by, has_switch):
                     block.append({
                         "id": f"bystander-l{layers}-{m}-r{rep}",
-                        "kind": "bystander", "mode": m, "layers": layers,
+                        "kind": "bystander", "workload": "bystander",
+                        "mode": m, "layers": layers,
                         "cpus": vcpus, "rep": rep, "probe": False,
                         "args": ["--workload", "bystander", "--upper",
                                  "--layers", str(layers), "--duration", dur,
@@ -178,21 +210,26 @@ def expand(plan: Plan, vcpus: int, seed: int, has_switch: bool = True,
     # mntlock's own options: the overhead pairs measure the tool as the
     # probe pass runs it
     margs = ["--all-puts"] if pr.get("all_puts") else []
-    block = []
-    for w in pr.get("workloads", []):
-        for layers in pr.get("layers", [2]):
-            for c in cpu_counts(pr.get("cpus", "powers"), vcpus):
-                for m in _modes(pr, has_switch):
-                    block.append({
-                        "id": f"probe-{w}-l{layers}-c{c}-{m}",
-                        "kind": "probe", "workload": w, "mode": m,
-                        "layers": layers, "cpus": c, "rep": 0,
-                        "probe": True, "mntlock_args": margs,
-                        "args": ["--workload", w, "--layers", str(layers),
-                                 "--duration", dur, *_common(plan, c)]})
+    for rep in range(pr.get("reps", 1)):
+        block = []
+        for w in pr.get("workloads", []):
+            for layers in pr.get("layers", [2]):
+                for c in cpu_counts(pr.get("cpus", "powers"), vcpus):
+                    for m in _modes(pr, has_switch):
+                        block.append({
+                            "id": f"probe-{w}-l{layers}-c{c}-{m}-r{rep}",
+                            "kind": "probe", "workload": w, "mode": m,
+                            "layers": layers, "cpus": c, "rep": rep,
+                            "probe": True, "mntlock_args": margs,
+                            "args": ["--workload", w, "--layers",
+                                     str(layers), "--duration", dur,
+                                     *_common(plan, c)]})
+        rng.shuffle(block)
+        points += block
     # Overhead: the same open-close run with and without the tool, in
     # alternating pairs in the same boot, for every mode and CPU count
     # of the probe pass.
+    block = []
     for rep in range(pr.get("overhead_reps", 0)):
         for m in _modes(pr, has_switch):
             for c in cpu_counts(pr.get("cpus", "powers"), vcpus):
@@ -208,6 +245,17 @@ def expand(plan: Plan, vcpus: int, seed: int, has_switch: bool = True,
                                  *_common(plan, c)]})
     points += block
     return points
+
+
+def doc_hash(doc) -> str:
+    """Hash of the whole plan document, normalised (key order, the
+    free-text description left out): two sets compare only if every
+    setting that shapes a run is the same."""
+    if not isinstance(doc, dict):
+        return "none"
+    norm = {k: v for k, v in doc.items() if k != "description"}
+    return hashlib.sha256(json.dumps(norm, sort_keys=True).encode()
+                          ).hexdigest()[:16]
 
 
 def points_hash(points: list[dict]) -> str:

@@ -4,35 +4,26 @@ per-operation figures and the mount_lock wait histogram."""
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import numpy as np
 
 
-def per_op(doc: dict, ops: int) -> dict[str, tuple]:
-    """quantity -> (value, unit, direction, label) for one probe pass,
-    divided by the workload's ops over the same span (lifetime_ops).
-    Fast-path puts exist only where mntlock ran with --all-puts."""
+def per_op(doc: dict, ops: int) -> dict[str, float]:
+    """quantity (harness/metrics.py) -> value for one probe pass, divided
+    by the workload's ops over the same span (lifetime_ops). Fast-path
+    puts exist only where mntlock ran with --all-puts."""
     if ops <= 0:
         return {}
     put = _mntput_v2(doc["mntput"])
     lock = doc["mount_lock_contention"]
     out = {}
     if put["slow_path"] is not None:
-        out["slow_puts_per_op"] = (
-            put["slow_path"]["layer"] / ops, "1/op", "lower",
-            "mntput slow path (mnt_ns NULL) on layer mounts per op")
+        out["slow_puts_per_op"] = put["slow_path"]["layer"] / ops
     if put["classified"]:
-        out["fast_puts_per_op"] = (
-            put["layer"]["fast_path"] / ops, "1/op", "higher",
-            "mntput fast path on layer mounts per op")
-    out["lock_slowpath_per_op"] = (
-        lock["slowpath"]["count"] / ops, "1/op", "lower",
-        "contended mount_lock acquisitions per op")
-    out["lock_wait_ns_per_op"] = (
-        lock["slowpath"]["wait"]["sum_ns"] / ops, "ns/op", "lower",
-        "mount_lock wait (qspinlock slowpath) per op")
+        out["fast_puts_per_op"] = put["layer"]["fast_path"] / ops
+    out["lock_slowpath_per_op"] = lock["slowpath"]["count"] / ops
+    out["lock_wait_ns_per_op"] = lock["slowpath"]["wait"]["sum_ns"] / ops
     return out
 
 
@@ -52,38 +43,37 @@ def wait_buckets(doc: dict) -> list[tuple[int, int]]:
 
 
 def wait_histogram_plot(rs, out: Path, save) -> bool:
-    """Wait-time histogram per mode, at the largest CPU count probed."""
+    """Wait-time histogram per mode (all runs summed), open-close at the
+    largest CPU count probed."""
     import matplotlib.pyplot as plt
-    files = {}
-    rx = re.compile(r"probe-open-close-l(\d+)-c(\d+)-(.+)\.json")
-    for f in sorted((rs.path / "probes").glob("probe-*.json")):
-        m = rx.fullmatch(f.name)
-        if m:
-            key = (int(m.group(2)), m.group(3))
-            files[key] = f
-    if not files:
+    points = [p for p in json.loads((rs.path / "points.json").read_text())
+              if p["kind"] == "probe" and p["workload"] == "open-close"
+              and (rs.path / "probes" / f"{p['id']}.json").is_file()]
+    if not points:
         return False
-    top = max(c for c, _ in files)
+    top = max(p["cpus"] for p in points)
+    hist: dict[str, dict[int, int]] = {}
+    for p in points:
+        if p["cpus"] == top:
+            doc = json.loads((rs.path / "probes" / f"{p['id']}.json")
+                             .read_text())
+            h = hist.setdefault(p["mode"], {})
+            for lo, n in wait_buckets(doc):
+                h[lo] = h.get(lo, 0) + n
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
-    drawn = False
-    for (cpus, mode), f in sorted(files.items()):
-        if cpus != top:
-            continue
-        b = wait_buckets(json.loads(f.read_text()))
-        total = sum(c for _, c in b)
-        label = f"{mode} ({total} waits)"
-        if b:
-            lo = np.array([x for x, _ in b], dtype=float)
-            ax.step(np.maximum(lo, 1), [c for _, c in b], where="post",
-                    label=label)
-            drawn = True
+    for mode, h in sorted(hist.items()):
+        label = f"{mode} ({sum(h.values())} waits)"
+        if h:
+            lo = np.array(sorted(h), dtype=float)
+            ax.step(np.maximum(lo, 1), [h[x] for x in sorted(h)],
+                    where="post", label=label)
         else:
             ax.plot([], [], label=label)
     ax.set_xscale("log")
     ax.set_title(f"mount_lock wait histogram, open-close on {top} CPUs")
     ax.set_xlabel("wait in the qspinlock slowpath, ns (log2 buckets)")
-    ax.set_ylabel("contended acquisitions")
+    ax.set_ylabel("contended acquisitions (all runs)")
     ax.legend()
     ax.grid(alpha=0.3)
     save(fig, out, "mount-lock-wait")
-    return drawn or bool(files)
+    return True

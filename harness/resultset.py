@@ -2,24 +2,23 @@
 
     <set>/manifest.json   what ran where (schema mntbench.manifest/1);
                           "status" is complete, incomplete or failed
-    <set>/samples.json    per-metric samples by variant
-                          (schema mntbench.samples/1)
+    <set>/samples.json    one record per value (schema
+                          mntbench.samples/2, harness/samples.py)
     <set>/raw/, probes/, console/   ovlbench and mntlock outputs, boot logs
     <set>/summary.json, report.txt, report.md, plots/
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness import errors
+from harness import errors, metrics, samples
 
-SAMPLES_SCHEMA = "mntbench.samples/1"
 MANIFEST_SCHEMA = "mntbench.manifest/1"
-DIRECTIONS = ("higher", "lower")
 
 
 def write_json(path: Path, doc) -> None:
@@ -36,50 +35,35 @@ def write_text(path: Path, text: str) -> None:
 
 
 @dataclass
-class Metric:
-    name: str
-    unit: str
-    direction: str              # "higher" or "lower" is better
-    variants: dict[str, list[float]]
-    label: str = ""
-    exact: bool = False         # a count, not a timing: no CI needed
-
-
-@dataclass
 class ResultSet:
     path: Path
     manifest: dict
-    metrics: dict[str, Metric]
+    records: list[samples.Record]
 
     @property
     def status(self) -> str:
         return self.manifest.get("status", "incomplete")
 
+    @functools.cached_property
+    def series(self) -> dict[tuple[metrics.Measure, str], samples.Series]:
+        """(measure, variant) -> unit values, one per run."""
+        return samples.series(self.records)
+
+    def select(self, **fields) -> list[samples.Series]:
+        """The series whose fields (kind, workload, layers, cpus, quantity,
+        mode, variant, stat ...) have these values."""
+        def ok(s: samples.Series) -> bool:
+            return all((s.measure.stat if k == "stat" else getattr(s, k))
+                       == v for k, v in fields.items())
+        return [s for s in self.series.values() if ok(s)]
+
+    @property
+    def variants(self) -> list[str]:
+        return sorted({r.variant for r in self.records})
+
 
 def _bad(path: Path, why: str) -> errors.InputError:
     return errors.InputError(f"result set {path}: {why}")
-
-
-def parse_samples(doc, path: Path) -> dict[str, Metric]:
-    if not isinstance(doc, dict) or doc.get("schema") != SAMPLES_SCHEMA:
-        raise _bad(path, f"samples.json is not {SAMPLES_SCHEMA}")
-    out = {}
-    for name, m in doc.get("metrics", {}).items():
-        if not isinstance(m, dict) or m.get("direction") not in DIRECTIONS:
-            raise _bad(path, f"metric {name}: direction must be one of "
-                             f"{', '.join(DIRECTIONS)}")
-        variants = m.get("variants")
-        if not isinstance(variants, dict):
-            raise _bad(path, f"metric {name}: no variants")
-        for v, xs in variants.items():
-            if not isinstance(xs, list) or not all(
-                    isinstance(x, (int, float)) for x in xs):
-                raise _bad(path, f"metric {name}/{v}: samples must be numbers")
-        out[name] = Metric(name, str(m.get("unit", "")), m["direction"],
-                           {v: [float(x) for x in xs]
-                            for v, xs in variants.items()},
-                           str(m.get("label", "")), bool(m.get("exact")))
-    return out
 
 
 def load(path: Path) -> ResultSet:
@@ -89,14 +73,18 @@ def load(path: Path) -> ResultSet:
         raise _bad(path, "no such directory")
     try:
         manifest = json.loads((path / "manifest.json").read_text())
-        samples = json.loads((path / "samples.json").read_text())
     except FileNotFoundError as e:
         raise _bad(path, f"missing {Path(e.filename).name}") from e
     except ValueError as e:
-        raise _bad(path, f"corrupt JSON: {e}") from e
+        raise _bad(path, f"manifest.json: corrupt JSON: {e}") from e
+    if not isinstance(manifest, dict):
+        raise _bad(path, f"manifest.json holds a {type(manifest).__name__}"
+                         ", not an object")
     if manifest.get("schema") != MANIFEST_SCHEMA:
         raise _bad(path, f"manifest.json is not {MANIFEST_SCHEMA}")
-    return ResultSet(path, manifest, parse_samples(samples, path))
+    if not (path / "samples.json").is_file():
+        raise _bad(path, "missing samples.json")
+    return ResultSet(path, manifest, samples.load(path / "samples.json"))
 
 
 def validate(path: Path) -> list[str]:
@@ -118,9 +106,3 @@ def validate(path: Path) -> list[str]:
         except (OSError, ValueError, jsonschema.ValidationError) as e:
             problems.append(f"{rel}: {str(e).splitlines()[0]}")
     return problems
-
-
-def samples_doc(metrics: dict[str, Metric]) -> dict:
-    return {"schema": SAMPLES_SCHEMA, "metrics": {
-        n: {"unit": m.unit, "direction": m.direction, "label": m.label,
-            "exact": m.exact, "variants": m.variants} for n, m in sorted(metrics.items())}}

@@ -62,7 +62,8 @@ def new_manifest(p: plan.Plan, seed: int, vcpus: int, kernel, accel: str,
             "release", "ksrc", "source_id", "series", "series_hash",
             "fragment_hash", "config_hash")},
         "switch": kernel.has_switch if kernel else SWITCH.exists(),
-        "plan_name": p.name, "plan_hash": plan.points_hash(points),
+        "plan_name": p.name, "plan_hash": p.hash,
+        "points_hash": plan.points_hash(points), "boots": 0,
         "plan": p.doc, "seed": seed,
         "tools": {"qemu": _version(["qemu-system-x86_64", "--version"]),
                   "bpftrace": _version(["bpftrace", "--version"]),
@@ -77,13 +78,12 @@ def finish(sdir: Path, interrupted: bool) -> int:
     """Collect samples, write summary/report/plots, set the status."""
     manifest = json.loads((sdir / "manifest.json").read_text())
     # A point cut off mid-write leaves only its temp file: drop it.
-    for tmp in list(sdir.glob("raw/*.tmp")) + list(sdir.glob("probes/*.tmp")):
+    for tmp in [t for d in ("raw", "probes", "boots")
+                for t in sdir.glob(f"{d}/*.tmp")]:
         tmp.unlink()
-    metrics, missing = collect.collect(sdir)
+    missing = collect.write(sdir)
     failed = sorted(p.stem for p in (sdir / "failed").glob("*.txt")) \
         if (sdir / "failed").is_dir() else []
-    resultset.write_json(sdir / "samples.json",
-                         resultset.samples_doc(metrics))
     manifest["modes_seen"] = collect.modes_seen(sdir)
     manifest["missing_points"] = len(missing)
     manifest["failed_points"] = failed
@@ -99,8 +99,20 @@ def finish(sdir: Path, interrupted: bool) -> int:
     return 0 if manifest["status"] == "complete" else 1
 
 
-def _guest_cmd(sdir: Path, part: str = "") -> str:
-    return f"/usr/bin/python3 {RUN_POINTS} {sdir} {part}".rstrip()
+def next_boot(sdir: Path) -> int:
+    """Number the boot about to run points of this set (the manifest
+    counts them), so that every record can say which boot made it."""
+    mpath = sdir / "manifest.json"
+    manifest = json.loads(mpath.read_text())
+    boot = int(manifest.get("boots", 0))
+    manifest["boots"] = boot + 1
+    resultset.write_json(mpath, manifest)
+    return boot
+
+
+def _guest_args(sdir: Path, part: str = "") -> list[str]:
+    args = [str(RUN_POINTS), str(sdir), "--boot", str(next_boot(sdir))]
+    return args + (["--part", part] if part else [])
 
 
 def run_vm(sdir: Path, kernel, vcpus: int, timeout: float,
@@ -109,14 +121,15 @@ def run_vm(sdir: Path, kernel, vcpus: int, timeout: float,
     interleaved parts, for A/B runs)."""
     cfg = vm.VMConfig(kernel=kernel, cpus=vcpus, results=sdir,
                       timeout=timeout)
-    return vm.run(cfg, _guest_cmd(sdir, part)).rc
+    cmd = " ".join(["/usr/bin/python3", *_guest_args(sdir, part)])
+    return vm.run(cfg, cmd).rc
 
 
 def run_host(sdir: Path) -> int:
     """Host mode: the same points on the running kernel, in a private
     mount namespace of ovlbench's own."""
-    return subprocess.run(["/usr/bin/python3", str(RUN_POINTS),
-                           str(sdir)]).returncode
+    return subprocess.run(["/usr/bin/python3",
+                           *_guest_args(sdir)]).returncode
 
 
 def prepare(args, argv) -> tuple[Path, object, int]:

@@ -5,7 +5,7 @@ set -eu
 PKGS="linux-source-6.12 xz-utils gcc make bc flex bison libelf-dev libssl-dev
 dwarves rsync cpio qemu-system-x86 clang llvm libbpf-dev bpftool bpftrace
 linux-perf pkg-config zlib1g-dev libzstd-dev python3 python3-numpy
-python3-scipy python3-matplotlib python3-jsonschema git"
+python3-scipy python3-statsmodels python3-matplotlib python3-jsonschema git"
 missing=
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |

@@ -1,12 +1,14 @@
 #!/usr/bin/python3
 """Guest side of a run: execute the points of a plan, in order, in one boot.
 
-Usage: run_points.py SET_DIR [K/N]  (SET_DIR/points.json is the plan;
-K/N runs only the K-th of N interleaved parts)
+Usage: run_points.py SET_DIR [--boot B] [--part K/N]
+(SET_DIR/points.json is the plan; --part K/N runs only the K-th of N
+interleaved parts: the points whose repetition r has r % N == K)
 
 For each point: set the overlay mode, run ovlbench (with mntlock attached
 in probe passes), and keep its output in SET_DIR/raw/<id>.json (ovlbench
-writes it via a temp file and rename). Points whose output exists are
+writes it via a temp file and rename) and the boot that ran it in
+SET_DIR/boots/<id>.json. Points whose output exists are
 skipped, which is how --resume continues a set. A progress line with the
 ETA goes to stdout after each point. A failed point is recorded in
 SET_DIR/failed/<id>.txt and the run goes on.
@@ -14,7 +16,9 @@ SET_DIR/failed/<id>.txt and the run goes on.
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -53,15 +57,27 @@ def run_point(p: dict, sdir: Path) -> str | None:
     return None
 
 
+def record_boot(sdir: Path, point_id: str, boot: int) -> None:
+    f = sdir / "boots" / f"{point_id}.json"
+    tmp = f.with_name(f".{f.name}.tmp")
+    tmp.write_text(json.dumps({"boot": boot}) + "\n")
+    os.replace(tmp, f)
+
+
 def main() -> int:
-    sdir = Path(sys.argv[1])
+    ap = argparse.ArgumentParser(prog="run_points")
+    ap.add_argument("set", type=Path)
+    ap.add_argument("--boot", type=int, default=0)
+    ap.add_argument("--part", metavar="K/N")
+    args = ap.parse_args()
+    sdir = args.set
     points = json.loads((sdir / "points.json").read_text())
-    if len(sys.argv) > 2:
+    if args.part:
         # Part K of N (A/B runs alternate boots): repetition r goes to
-        # part r % N; single-shot points (rep 0) to part 0.
-        k, n = (int(x) for x in sys.argv[2].split("/"))
+        # part r % N, so every kind of point is spread over the boots.
+        k, n = (int(x) for x in args.part.split("/"))
         points = [p for p in points if p["rep"] % n == k]
-    for sub in ("raw", "probes", "failed"):
+    for sub in ("raw", "probes", "failed", "boots"):
         (sdir / sub).mkdir(exist_ok=True)
     todo = [p for p in points
             if not (sdir / "raw" / f"{p['id']}.json").exists()]
@@ -73,6 +89,7 @@ def main() -> int:
     failed = 0
     for i, p in enumerate(todo, 1):
         try:
+            record_boot(sdir, p["id"], args.boot)
             why = run_point(p, sdir)
         except (OSError, RuntimeError) as e:
             why = str(e)

@@ -1,0 +1,85 @@
+"""What mntbench measures: one definition of each quantity (unit, which
+direction is better, whether it is an exact count, its tolerance) and of
+the metric names built from a point's fields.
+
+A metric name says what was run, e.g. open-close.l2.c2.ops_per_s_per_task;
+records carry the same parts as fields, and code selects by field, never
+by parsing a name back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+HIGHER, LOWER = "higher", "lower"
+DIRECTIONS = (HIGHER, LOWER)
+
+# Per-run statistics of a per-iteration quantity (latency): the gate and
+# the report compare runs, never iterations (these are autocorrelated).
+RUN_VALUE = "run"
+LATENCY_STATS = ("median", "p90")
+
+
+@dataclass(frozen=True)
+class Quantity:
+    name: str
+    unit: str
+    direction: str
+    label: str
+    exact: bool = False          # a count: no sampling error to test
+    per_iteration: bool = False  # one record per iteration of a run
+    # Changes within max(rel * |base|, abs) are no change. rel None: the
+    # gate's threshold (default 2%); abs > 0 where a base of 0 is normal.
+    rel: float | None = None
+    abs: float = 0.0
+
+
+QUANTITIES = {q.name: q for q in (
+    Quantity("ops_per_s_per_task", "ops/s", HIGHER, "ops/s per task"),
+    Quantity("load_ops_per_s_per_task", "ops/s", HIGHER,
+             "open-close ops/s per load task beside churn"),
+    Quantity("umount_us", "us", LOWER, "umount latency", per_iteration=True),
+    Quantity("mount_us", "us", LOWER, "mount latency", per_iteration=True),
+    Quantity("slow_puts_per_op", "1/op", LOWER,
+             "mntput slow path (mnt_ns NULL) on layer mounts per op",
+             exact=True, rel=0.01, abs=0.001),
+    Quantity("fast_puts_per_op", "1/op", HIGHER,
+             "mntput fast path on layer mounts per op",
+             exact=True, rel=0.01, abs=0.001),
+    Quantity("lock_slowpath_per_op", "1/op", LOWER,
+             "contended mount_lock acquisitions per op", abs=0.001),
+    Quantity("lock_wait_ns_per_op", "ns/op", LOWER,
+             "mount_lock wait (qspinlock slowpath) per op", abs=1.0),
+)}
+
+
+def quantity(name: str) -> Quantity:
+    return QUANTITIES[name]
+
+
+def name(kind: str, quantity_name: str, workload: str, layers: int,
+         cpus: int, mode: str = "") -> str:
+    """The metric name of a point kind's quantity."""
+    if kind == "teardown":
+        return f"teardown.l{layers}.{quantity_name}"
+    if kind == "bystander":
+        if QUANTITIES[quantity_name].per_iteration:
+            return f"bystander.l{layers}.{quantity_name}"
+        return f"bystander.l{layers}.c{cpus}.{quantity_name}"
+    if kind == "overhead":
+        return f"overhead.{mode}.c{cpus}.{quantity_name}"
+    if kind == "probe":
+        return f"probe.{workload}.l{layers}.c{cpus}.{quantity_name}"
+    return f"{workload}.l{layers}.c{cpus}.{quantity_name}"
+
+
+@dataclass(frozen=True, order=True)
+class Measure:
+    """What the gate compares: a metric's run values, or one per-run
+    statistic of a per-iteration metric."""
+    metric: str
+    stat: str = RUN_VALUE
+
+    def __str__(self) -> str:
+        return self.metric if self.stat == RUN_VALUE \
+            else f"{self.metric}:{self.stat}"
