@@ -2,14 +2,17 @@
 
     python3 -m harness.ab --base-ksrc TREE_A --cand-ksrc TREE_B \\
         [--base-patches DIR|none] [--cand-patches DIR|none] \\
-        [--profile quick] [--rounds 2] [--out DIR]
+        [--profile quick] [--rounds 3] [--out DIR]
 
 The kernels are built one after the other (never two builds at once).
-Repetitions are split into rounds; each round boots base and candidate in
-a seeded random order, so that drift of the host hits both alike. Both sets
-share plan and seed, so the gate can compare them. Exit status: the gate's
-(0 pass, 1 regression, 2 bad input), or 125 when a kernel could not be
-built or a set not produced, so that `git bisect run` skips that commit.
+Repetitions of every kind of point (load, teardown, bystander, probes)
+are split into rounds; each round boots base and candidate in a seeded
+random order, so that drift of the host hits both alike. Each round is a
+boot of each kernel, so with 2 or more rounds the gate compares boot
+means (harness/gate.py). Both sets share plan and seed, so the gate can
+compare them. Exit status: the gate's (0 pass, 1 regression, 2 bad
+input, 3 inconclusive), or 125 when a kernel could not be built or a set
+not produced, so that `git bisect run` skips that commit.
 """
 
 from __future__ import annotations
@@ -45,12 +48,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--base-patches", default=str(kbuild.DEFAULT_PATCHES))
     ap.add_argument("--cand-patches", default=str(kbuild.DEFAULT_PATCHES))
     ap.add_argument("--profile", default="quick")
-    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="boots of each kernel (default 3)")
     ap.add_argument("--cpus", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--seed", type=int)
     ap.add_argument("--out", type=Path,
                     help="directory for base/ and cand/ (default results/ab-*)")
-    ap.add_argument("--threshold", type=float, default=2.0)
+    ap.add_argument("--threshold", type=float,
+                    help="percent (default: the plan's [gate] threshold)")
     ap.add_argument("--metrics", metavar="REGEX")
     args = ap.parse_args(argv)
     try:
@@ -82,8 +87,9 @@ def main(argv: list[str] | None = None) -> int:
         for sdir, _ in sets.values():
             if run.finish(sdir, interrupted=False) != 0:
                 raise errors.VMError(f"set {sdir} is incomplete")
-        gargs = [str(sets["base"][0]), str(sets["cand"][0]),
-                 "--threshold", str(args.threshold)]
+        gargs = [str(sets["base"][0]), str(sets["cand"][0])]
+        if args.threshold is not None:
+            gargs += ["--threshold", str(args.threshold)]
         if args.metrics:
             gargs += ["--metrics", args.metrics]
     except errors.InputError as e:

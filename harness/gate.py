@@ -1,45 +1,75 @@
-"""The regression gate: compare two result sets metric by metric.
+"""The regression gate: compare two result sets measure by measure.
 
     python3 -m harness.gate BASE[:VARIANT] CAND[:VARIANT] [options]
 
-A metric regresses when its median moves the wrong way by more than the
-threshold (default 2%), the bootstrap CI of the ratio of medians excludes 1
-at the chosen confidence, and Mann-Whitney U agrees (p < 1 - confidence),
-its p-value Holm-adjusted over all the metrics compared in one call. A
-base median of 0 regresses on any significant rise. Exact counts (probe
-hits per op) are gated on the threshold alone.
+The unit is the run (a run's value; for latency, each run's median and,
+separately, its p90: measures METRIC:median and METRIC:p90). When both
+sides come from different sets with two or more boots each, the unit is
+the boot mean instead (runs of one boot are not independent replicates).
 
-Exit: 0 pass, 1 regression, 2 bad input (missing or corrupt set, plans that
-do not match, different hosts or accelerators without --force), 125 a set
-could not be produced (failed or incomplete run; `git bisect run` skips).
+The family is the plan's [gate] metrics (regexes; --metrics overrides).
+Per measure in it, with threshold T (plan [gate] threshold, default 2%):
+  regression    worse than no change, one-sided Welch t-test,
+                Holm-adjusted over the family, p < 1 - confidence, and
+                the estimate worse than T;
+  improved      the same in the good direction;
+  equivalent    TOST: the change is within +-T;
+  inconclusive  anything else (too noisy to tell);
+  not gateable  fewer than 3 units on a side.
+Exact counts (probe hits per op) have no sampling error: their change is
+compared with max(rel x base, abs), declared per quantity
+(harness/metrics.py).
+
+Exit: 0 pass (every measure equivalent or improved), 1 regression and
+nothing else, 2 bad input (missing or corrupt set, bad values, plans or
+metrics that do not match, different hosts or accelerators without
+--force, any internal error), 3 inconclusive (no regression, but some
+measure could not be decided), 125 a set could not be produced (failed or
+incomplete run; `git bisect run` skips).
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import re
 import sys
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness import errors, resultset, stats
+from harness import errors, metrics, plan, resultset, samples, stats
 
-PASS, REGRESSION = 0, 1
+PASS, REGRESSION, BAD_INPUT, INCONCLUSIVE = 0, 1, 2, 3
 SET_MISSING = 125
+DEFAULT_THRESHOLD = 2.0     # percent
 
 
 @dataclass
 class Verdict:
-    metric: str
-    variant: str
-    base: stats.Estimate
-    cand: stats.Estimate
-    cmp: stats.Comparison | None
-    direction: str
-    threshold: float
-    regressed: bool
-    improved: bool
-    p_adjusted: float | None = None
+    measure: metrics.Measure
+    base_variant: str
+    cand_variant: str
+    base: samples.Series
+    cand: samples.Series
+    test: stats.Test
+    outcome: str
+    p_worse_adj: float | None = None
+    p_better_adj: float | None = None
+
+    @property
+    def variant(self) -> str:
+        b, c = self.base_variant, self.cand_variant
+        return b if b == c else f"{b}->{c}"
+
+
+@dataclass
+class Options:
+    threshold: float | None = None          # fraction; None: the plan's
+    per_metric: dict[str, float] | None = None
+    confidence: float = stats.CONFIDENCE
+    select: str | None = None               # regex overriding the plan
+    allow_missing: list[str] | None = None  # regexes
 
 
 def _split(arg: str) -> tuple[Path, str | None]:
@@ -50,8 +80,16 @@ def _split(arg: str) -> tuple[Path, str | None]:
     return Path(arg), None
 
 
-def _check_comparable(base: resultset.ResultSet, cand: resultset.ResultSet,
-                      force: bool) -> None:
+def _regex(pattern: str, what: str) -> re.Pattern:
+    try:
+        return re.compile(pattern)
+    except re.error as e:
+        raise errors.InputError(
+            f"{what} {pattern!r}: not a regular expression ({e})") from None
+
+
+def check_comparable(base: resultset.ResultSet, cand: resultset.ResultSet,
+                     force: bool) -> None:
     if base.path.resolve() == cand.path.resolve():
         return
     for key in ("host_cpu", "accel", "vcpus"):
@@ -60,117 +98,205 @@ def _check_comparable(base: resultset.ResultSet, cand: resultset.ResultSet,
             raise errors.InputError(
                 f"{key} differs: base {b!r}, candidate {c!r} "
                 "(use --force to compare anyway)")
-    if base.manifest.get("plan_hash") != cand.manifest.get("plan_hash"):
+    bh, ch = (plan.doc_hash(rs.manifest.get("plan")) for rs in (base, cand))
+    bp, cp = (rs.manifest.get("points_hash") for rs in (base, cand))
+    if bh != ch or bp != cp:
         raise errors.InputError(
-            "plans do not match: base "
-            f"{base.manifest.get('plan_name')!r}, candidate "
-            f"{cand.manifest.get('plan_name')!r}")
+            f"plans do not match: base {base.manifest.get('plan_name')!r} "
+            f"(plan {bh}, points {bp}), candidate "
+            f"{cand.manifest.get('plan_name')!r} (plan {ch}, points {cp})")
 
 
-EXACT_FLOOR = 0.01     # exact counts per op: changes below this are 0
+def _check_meta(base: resultset.ResultSet,
+                cand: resultset.ResultSet) -> None:
+    """A metric means the same on both sides: unit, direction, exact."""
+    def meta(rs):
+        return {r.metric: (r.unit, r.direction, r.exact) for r in rs.records}
+    bm, cm = meta(base), meta(cand)
+    for name in sorted(bm.keys() & cm.keys()):
+        if bm[name] != cm[name]:
+            b, c = bm[name], cm[name]
+            raise errors.InputError(
+                f"metric {name}: base has unit {b[0]!r}, direction {b[1]}, "
+                f"exact {b[2]}; candidate has {c[0]!r}, {c[1]}, {c[2]}")
 
 
-def judge_exact(base: list[float], cand: list[float], direction: str,
-                threshold: float) -> tuple[None, bool, bool]:
-    """Exact counts (probe hits per op) need no CI: any change beyond the
-    threshold (relative, or EXACT_FLOOR from a base of 0) counts."""
-    b, c = float(stats.np.median(base)), float(stats.np.median(cand))
-    limit = max(abs(b) * threshold, EXACT_FLOOR)
-    worse = c - b if direction == "lower" else b - c
-    return None, worse > limit, -worse > limit
-
-
-def judge(base: list[float], cand: list[float], direction: str,
-          threshold: float, confidence: float, p: float) -> tuple[
-              stats.Comparison | None, bool, bool]:
-    """(comparison, regressed, improved) for one metric; p is its
-    Mann-Whitney p-value, adjusted for the other metrics compared."""
-    be, ce = stats.estimate(base), stats.estimate(cand)
-    sig = p < 1 - confidence
-    if be.median == 0:
-        if ce.median == 0:
-            return None, False, False
-        worse = ce.median > 0 if direction == "lower" else ce.median < 0
-        return None, worse and sig, (not worse) and sig
-    c = stats.compare(base, cand, confidence=confidence)
-    # Significant: the ratio's CI excludes 1 and Mann-Whitney agrees (the
-    # percentile bootstrap alone runs narrow at 5-10 repetitions).
-    if direction == "higher":
-        regressed = sig and c.ratio < 1 - threshold and c.hi < 1
-        improved = sig and c.ratio > 1 + threshold and c.lo > 1
-    else:
-        regressed = sig and c.ratio > 1 + threshold and c.lo > 1
-        improved = sig and c.ratio < 1 - threshold and c.hi < 1
-    return c, regressed, improved
-
-
-def gate(base: resultset.ResultSet, cand: resultset.ResultSet,
-         base_variant: str | None, cand_variant: str | None,
-         threshold: float, per_metric: dict[str, float],
-         confidence: float, select: str | None) -> list[Verdict]:
-    pairs = _pairs(base, cand, base_variant, cand_variant, select)
-    # one family: every non-exact comparison of this call
-    raw = {i: stats.p_value(xs, ys)
-           for i, (name, _, _, xs, ys) in enumerate(pairs)
-           if not base.metrics[name].exact}
-    adj = dict(zip(raw, stats.holm(list(raw.values()))))
-    out = []
-    for i, (name, bv, cv, xs, ys) in enumerate(pairs):
-        bm = base.metrics[name]
-        th = per_metric.get(name, threshold)
-        if bm.exact:
-            c, reg, imp = judge_exact(xs, ys, bm.direction, th)
-        else:
-            c, reg, imp = judge(xs, ys, bm.direction, th, confidence,
-                                adj[i])
-        label = bv if bv == cv else f"{bv}->{cv}"
-        out.append(Verdict(name, label, stats.estimate(xs),
-                           stats.estimate(ys), c, bm.direction, th,
-                           reg, imp, adj.get(i)))
-    return out
+def family(base: resultset.ResultSet, opts: Options) -> list[re.Pattern]:
+    """The gated measures: --metrics, else the plan's [gate] metrics."""
+    if opts.select is not None:
+        return [_regex(opts.select, "--metrics")]
+    declared = (base.manifest.get("plan") or {}).get("gate", {}).get(
+        "metrics")
+    if not declared:
+        raise errors.InputError(
+            f"{base.path}: the plan declares no [gate] metrics; name the "
+            "measures to gate with --metrics REGEX")
+    return [_regex(p, "plan [gate] metric") for p in declared]
 
 
 def _pairs(base: resultset.ResultSet, cand: resultset.ResultSet,
-           base_variant: str | None, cand_variant: str | None,
-           select: str | None) -> list[tuple]:
-    """(metric, base variant, candidate variant, base samples, candidate
-    samples) for every comparison the call asks for."""
+           bv: str | None, cv: str | None, fam: list[re.Pattern],
+           allow: list[re.Pattern]) -> list[tuple]:
+    """(measure, base variant, cand variant) of every gated comparison."""
+    same = base.path.resolve() == cand.path.resolve()
+    for rs, v, side in ((base, bv, "base"), (cand, cv, "candidate")):
+        if v is not None and v not in rs.variants:
+            raise errors.InputError(
+                f"{side} {rs.path}: no variant {v!r} (has: "
+                f"{', '.join(rs.variants)})")
+    if bv is None:
+        keys_b, keys_c = set(base.series), set(cand.series)
+        wanted = sorted(keys_b | keys_c)
+        pairs = [(m, v, v) for m, v in wanted]
+    else:
+        keys_b = {(m, cv) for m, v in base.series if v == bv}
+        keys_c = {(m, v) for m, v in cand.series if v == cv}
+        pairs = [(m, bv, cv) for m, _ in sorted(keys_b | keys_c)]
     out = []
-    pattern = re.compile(select) if select else None
-    for name, bm in sorted(base.metrics.items()):
-        cm = cand.metrics.get(name)
-        if cm is None or (pattern and not pattern.search(name)):
+    for m, vb, vc in pairs:
+        if not any(p.search(str(m)) for p in fam):
             continue
-        pairs = ([(base_variant, cand_variant or base_variant)]
-                 if base_variant else
-                 [(v, v) for v in sorted(bm.variants) if v in cm.variants])
-        for bv, cv in pairs:
-            if bv not in bm.variants or cv not in cm.variants:
-                continue
-            xs, ys = bm.variants[bv], cm.variants[cv]
-            if xs and ys:
-                out.append((name, bv, cv, xs, ys))
+        key_c = (m, vc)
+        in_b = (m, vb if bv is None else vc) in keys_b
+        in_c = key_c in keys_c
+        if in_b and in_c:
+            out.append((m, vb, vc))
+        elif same and bv is not None:
+            continue    # the plan ran this measure in one mode only
+        elif not any(p.search(str(m)) for p in allow):
+            side = "candidate" if in_b else "base"
+            raise errors.InputError(
+                f"{m} [{vb if in_c else vc}]: missing in the {side} set "
+                f"({(cand if in_b else base).path}); name it with "
+                "--allow-missing REGEX to compare without it")
     return out
+
+
+def threshold_of(m: metrics.Measure, s: samples.Series, base_plan: dict,
+                 opts: Options) -> tuple[float, float]:
+    """(relative, absolute) margin of a measure."""
+    per = opts.per_metric or {}
+    q = metrics.QUANTITIES.get(s.quantity)
+    for key in (str(m), m.metric):
+        if key in per:
+            return per[key], q.abs if q else 0.0
+    if q is not None and q.rel is not None:
+        return q.rel, q.abs
+    if opts.threshold is not None:
+        th = opts.threshold
+    else:
+        th = base_plan.get("gate", {}).get("threshold",
+                                           DEFAULT_THRESHOLD) / 100
+    return th, q.abs if q else 0.0
+
+
+def evaluate(base: resultset.ResultSet, cand: resultset.ResultSet,
+             bv: str | None, cv: str | None, opts: Options) -> list[Verdict]:
+    """Every gated measure's verdict, Holm-adjusted over the family."""
+    _check_meta(base, cand)
+    fam = family(base, opts)
+    allow = [_regex(p, "--allow-missing") for p in opts.allow_missing or []]
+    pairs = _pairs(base, cand, bv, cv if cv is not None else bv, fam, allow)
+    if not pairs:
+        raise errors.InputError(
+            "no gated measure in common to compare (patterns: "
+            f"{', '.join(p.pattern for p in fam)})")
+    same = base.path.resolve() == cand.path.resolve()
+    bplan = base.manifest.get("plan") or {}
+    tests = []
+    for m, vb, vc in pairs:
+        sb, sc = base.series[(m, vb)], cand.series[(m, vc)]
+        rel, abs_ = threshold_of(m, sb, bplan, opts)
+        by_boot = (not same and len(set(sb.boots)) >= 2
+                   and len(set(sc.boots)) >= 2)
+        tests.append(stats.decide(
+            sb.values, sc.values, sb.direction, rel, abs_, sb.exact,
+            sb.boots if by_boot else None, sc.boots if by_boot else None,
+            opts.confidence))
+    # One family: the gated measures with a test (exact counts have none)
+    tested = [i for i, t in enumerate(tests)
+              if t.gateable and t.p_worse is not None]
+    worse = dict(zip(tested, stats.holm([tests[i].p_worse
+                                         for i in tested])))
+    better = dict(zip(tested, stats.holm([tests[i].p_better
+                                          for i in tested])))
+    out = []
+    for i, ((m, vb, vc), t) in enumerate(zip(pairs, tests)):
+        out.append(Verdict(
+            m, vb, vc, base.series[(m, vb)], cand.series[(m, vc)], t,
+            stats.outcome(t, worse.get(i), better.get(i), opts.confidence),
+            worse.get(i), better.get(i)))
+    return out
+
+
+def fmt_num(x: float) -> str:
+    if x == 0:
+        return "0"
+    if abs(x) >= 1e5 or abs(x) < 1e-2:
+        return f"{x:.3g}"
+    return f"{x:.4g}" if abs(x) < 100 else f"{x:.0f}"
+
+
+def fmt_ratio(r: float) -> str:
+    """A relative change; beyond x10 either way as a ratio."""
+    if not math.isfinite(r) or r <= 0:
+        return "n/a"
+    if r >= 10 or r <= 0.1:
+        return f"x{r:.3g}"
+    return f"{100 * (r - 1):+.1f}%"
+
+
+def fmt_change(t: stats.Test, unit: str) -> str:
+    """The estimated change as text: a percentage, a ratio (x2078) where
+    it is large, or an absolute difference where the base is 0."""
+    if t.scale == "log":
+        return fmt_ratio(math.exp(t.diff))
+    if t.scale == "exact" and t.base_center > 0 and t.cand_center > 0:
+        return fmt_ratio(t.cand_center / t.base_center)
+    return f"{t.diff:+.3g} {unit}"
+
+
+def _ci(t: stats.Test, unit: str) -> str:
+    if t.scale == "log":
+        lo, hi = (100 * (math.exp(x) - 1) for x in (t.lo, t.hi))
+        return f"[{lo:+.1f}%, {hi:+.1f}%]"
+    return f"[{t.lo:+.3g}, {t.hi:+.3g}] {unit}"
+
+
+def why(v: Verdict) -> str:
+    t = v.test
+    n = f"{t.n_base}+{t.n_cand} {'boots' if t.unit == 'boot' else 'runs'}"
+    if v.outcome == stats.NOT_GATEABLE:
+        return f"n={n}, needs {stats.MIN_UNITS} per side"
+    if t.scale == "exact":
+        return (f"exact count, tolerance {fmt_num(t.margin)} "
+                f"{v.base.unit}, {n}")
+    margin = (f"+-{100 * math.expm1(t.margin):.3g}%" if t.scale == "log"
+              else f"+-{fmt_num(t.margin)} {v.base.unit}")
+    p = (v.p_worse_adj if v.outcome != stats.IMPROVED else v.p_better_adj)
+    return (f"{_ci(t, v.base.unit)} p={p:.2g} (Holm), TOST p="
+            f"{t.p_equiv:.2g} for {margin}, {n}")
 
 
 def format_verdicts(vs: list[Verdict]) -> str:
     lines = []
     for v in vs:
-        if v.cmp is None and v.base.median:
-            change = (f"{100 * (v.cand.median / v.base.median - 1):+7.2f}%"
-                      " (exact count)")
-        elif v.cmp is None:
-            change = "   n/a (base 0)"
-        else:
-            change = (f"{100 * v.cmp.change:+7.2f}% "
-                      f"[{100 * (v.cmp.lo - 1):+.2f}, "
-                      f"{100 * (v.cmp.hi - 1):+.2f}] "
-                      f"p={v.p_adjusted:.3g} (Holm)")
-        tag = ("REGRESSION" if v.regressed
-               else "improved" if v.improved else "ok")
-        lines.append(f"{tag:10} {v.metric} [{v.variant}] "
-                     f"{v.base.median:.4g} -> {v.cand.median:.4g} {change}")
+        tag = {stats.REGRESSION: "REGRESSION"}.get(v.outcome, v.outcome)
+        lines.append(
+            f"{tag:12} {v.measure} [{v.variant}] "
+            f"{fmt_num(v.test.base_center)} -> "
+            f"{fmt_num(v.test.cand_center)} {v.base.unit} "
+            f"{fmt_change(v.test, v.base.unit)} {why(v)}")
     return "\n".join(lines)
+
+
+def exit_status(vs: list[Verdict]) -> int:
+    outcomes = {v.outcome for v in vs}
+    if stats.REGRESSION in outcomes:
+        return REGRESSION
+    if outcomes & {stats.INCONCLUSIVE, stats.NOT_GATEABLE}:
+        return INCONCLUSIVE
+    return PASS
 
 
 def _per_metric(items: list[str]) -> dict[str, float]:
@@ -178,14 +304,62 @@ def _per_metric(items: list[str]) -> dict[str, float]:
     for item in items:
         name, sep, pct = item.partition("=")
         try:
-            out[name] = float(pct) / 100
+            value = float(pct) / 100
         except ValueError:
+            value = float("nan")
+        if not sep or not name or not math.isfinite(value) or value < 0:
             raise errors.InputError(
-                f"--metric-threshold {item}: expected NAME=PERCENT") from None
-        if not sep or out[name] < 0:
-            raise errors.InputError(
-                f"--metric-threshold {item}: expected NAME=PERCENT >= 0")
+                f"--metric-threshold {item}: expected NAME=PERCENT with "
+                "PERCENT >= 0")
+        out[name] = value
     return out
+
+
+def _summary(vs: list[Verdict], opts: Options) -> list[str]:
+    count = {o: sum(v.outcome == o for v in vs) for o in (
+        stats.REGRESSION, stats.IMPROVED, stats.EQUIVALENT,
+        stats.INCONCLUSIVE, stats.NOT_GATEABLE)}
+    units = sorted({v.test.unit for v in vs if v.test.scale != "exact"})
+    lines = [f"gate: {len(vs)} gated: " + ", ".join(
+        f"{n} {o}" for o, n in count.items()) +
+        f" (confidence {opts.confidence:g}, unit: "
+        f"{'/'.join(units) or 'run'})"]
+    undecided = [v for v in vs if v.outcome in (stats.INCONCLUSIVE,
+                                                 stats.NOT_GATEABLE)]
+    if undecided and not count[stats.REGRESSION]:
+        lines.append("gate: inconclusive: " + "; ".join(
+            f"{v.measure} [{v.variant}] ({v.outcome})" for v in undecided))
+    return lines
+
+
+def run(args) -> int:
+    if not 0 < args.confidence < 1:
+        raise errors.InputError(
+            f"--confidence={args.confidence}: allowed: a number in (0, 1)")
+    if args.threshold is not None and not (
+            math.isfinite(args.threshold) and args.threshold >= 0):
+        raise errors.InputError(
+            f"--threshold={args.threshold}: allowed: a percentage >= 0")
+    opts = Options(
+        None if args.threshold is None else args.threshold / 100,
+        _per_metric(args.metric_threshold), args.confidence, args.metrics,
+        args.allow_missing)
+    (bp, bv), (cp, cv) = _split(args.base), _split(args.cand)
+    base, cand = resultset.load(bp), resultset.load(cp)
+    for rs in (base, cand):
+        if rs.status != "complete":
+            print(f"mntbench-gate: result set {rs.path} is {rs.status}",
+                  file=sys.stderr)
+            return SET_MISSING
+    check_comparable(base, cand, args.force)
+    vs = evaluate(base, cand, bv, cv, opts)
+    print(format_verdicts(vs))
+    print("\n".join(_summary(vs, opts)))
+    if base.path.resolve() != cand.path.resolve() and any(
+            v.test.unit == "run" and v.test.scale != "exact" for v in vs):
+        print("gate: fewer than 2 boots on a side: runs are the unit, and "
+              "boot-to-boot variation is not in the error bars")
+    return exit_status(vs)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -194,44 +368,34 @@ def main(argv: list[str] | None = None) -> int:
         formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("base", help="result set, optionally :VARIANT (a mode)")
     ap.add_argument("cand", help="result set, optionally :VARIANT")
-    ap.add_argument("--threshold", type=float, default=2.0,
-                    help="percent change that counts (default 2)")
+    ap.add_argument("--threshold", type=float, metavar="PCT",
+                    help="percent change that counts (default: the plan's "
+                    "[gate] threshold, else 2)")
     ap.add_argument("--metric-threshold", action="append", default=[],
-                    metavar="NAME=PCT", help="override for one metric")
-    ap.add_argument("--confidence", type=float, default=0.95)
+                    metavar="NAME=PCT", help="override for one measure")
+    ap.add_argument("--confidence", type=float, default=stats.CONFIDENCE)
     ap.add_argument("--metrics", metavar="REGEX",
-                    help="only metrics whose name matches")
+                    help="gate the measures matching REGEX instead of the "
+                    "plan's [gate] metrics")
+    ap.add_argument("--allow-missing", action="append", default=[],
+                    metavar="REGEX", help="measures that may be missing "
+                    "on one side")
     ap.add_argument("--force", action="store_true",
                     help="compare sets from different hosts/accelerators")
+    ap.add_argument("--debug", action="store_true",
+                    help="print the traceback of an internal error")
     args = ap.parse_args(argv)
     try:
-        if not 0 < args.confidence < 1:
-            raise errors.InputError(
-                f"--confidence={args.confidence}: must be in (0, 1)")
-        if args.threshold < 0:
-            raise errors.InputError(
-                f"--threshold={args.threshold}: must be >= 0")
-        (bp, bv), (cp, cv) = _split(args.base), _split(args.cand)
-        base, cand = resultset.load(bp), resultset.load(cp)
-        for rs in (base, cand):
-            if rs.status != "complete":
-                print(f"mntbench-gate: result set {rs.path} is {rs.status}",
-                      file=sys.stderr)
-                return SET_MISSING
-        _check_comparable(base, cand, args.force)
-        vs = gate(base, cand, bv, cv, args.threshold / 100,
-                  _per_metric(args.metric_threshold), args.confidence,
-                  args.metrics)
-        if not vs:
-            raise errors.InputError("no metric in common to compare")
+        return run(args)
     except errors.MntbenchError as e:
         print(f"mntbench-gate: error: {e}", file=sys.stderr)
-        return 2
-    print(format_verdicts(vs))
-    bad = [v for v in vs if v.regressed]
-    print(f"gate: {len(vs)} compared, {len(bad)} regressed "
-          f"(threshold {args.threshold:g}%, confidence {args.confidence:g})")
-    return REGRESSION if bad else PASS
+        return BAD_INPUT
+    except Exception as e:  # never exit 1 ("regression") on a crash
+        if args.debug:
+            traceback.print_exc()
+        print(f"mntbench-gate: error: internal: {type(e).__name__}: {e} "
+              "(run with --debug for the traceback)", file=sys.stderr)
+        return BAD_INPUT
 
 
 if __name__ == "__main__":

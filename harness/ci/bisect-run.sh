@@ -1,7 +1,7 @@
 #!/bin/sh
 # Test one commit for `git bisect run`, with the gate's exit codes:
-# 0 good, 1 bad (regression), 125 skip (build failed, no result set, or
-# the gate could not compare).
+# 0 good, 1 bad (regression), 125 skip (build failed, no result set, the
+# gate could not compare (2), or its verdict is inconclusive (3)).
 #
 #   cd ~/src/linux
 #   git bisect start BAD GOOD
@@ -10,7 +10,8 @@
 #
 # Environment: MNTBENCH (checkout, required), BASE (result set of a good
 # kernel made with the same PROFILE and SEED, required), PROFILE (default
-# bisect-teardown), SEED (default 1), METRICS (gate regex, default all),
+# bisect-teardown), SEED (default 1), METRICS (gate regex, default the
+# plan's [gate] metrics),
 # PATCHES (default none: the tree carries what it needs).
 set -u
 : "${MNTBENCH:?set MNTBENCH to the mntbench checkout}"
