@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import matplotlib
@@ -27,18 +26,12 @@ def _save(fig, out: Path, name: str) -> None:
     plt.close(fig)
 
 
-def _series(rs, pattern: str) -> dict[str, dict[int, list[float]]]:
-    """variant -> {x: samples} for metrics matching pattern with one
-    integer group (the x value)."""
-    rx = re.compile(pattern)
+def _series(rs, x: str, **fields) -> dict[str, dict[int, list[float]]]:
+    """variant -> {x: run values} of the series with these fields; x is
+    the field on the horizontal axis (cpus, layers)."""
     out: dict[str, dict[int, list[float]]] = {}
-    for name, m in rs.metrics.items():
-        mt = rx.fullmatch(name)
-        if not mt:
-            continue
-        for v, xs in m.variants.items():
-            if xs:
-                out.setdefault(v, {})[int(mt.group(1))] = xs
+    for s in rs.select(**fields):
+        out.setdefault(s.variant, {})[getattr(s, x)] = list(s.values)
     return out
 
 
@@ -60,7 +53,8 @@ def _errbar(ax, xs, samples, label, scale=None):
 
 
 def throughput(rs, out: Path, workload: str = "open-close") -> bool:
-    data = _series(rs, rf"{re.escape(workload)}\.l2\.c(\d+)\.ops_per_s_per_task")
+    data = _series(rs, "cpus", kind="load", workload=workload, layers=2,
+                   quantity="ops_per_s_per_task")
     if not data:
         return False
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
@@ -89,7 +83,8 @@ def _ratio_errbar(ax, xs, comps, label=None) -> None:
 
 
 def ratio(rs, out: Path) -> bool:
-    data = _series(rs, r"open-close\.l2\.c(\d+)\.ops_per_s_per_task")
+    data = _series(rs, "cpus", kind="load", workload="open-close",
+                   layers=2, quantity="ops_per_s_per_task")
     if "detached" not in data or "longterm-array" not in data:
         return False
     xs = sorted(set(data["detached"]) & set(data["longterm-array"]))
@@ -107,7 +102,8 @@ def ratio(rs, out: Path) -> bool:
 
 
 def teardown(rs, out: Path) -> bool:
-    data = _series(rs, r"teardown\.l(\d+)\.umount_us")
+    data = _series(rs, "layers", kind="teardown", quantity="umount_us",
+                   stat="median")
     if not data:
         return False
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
@@ -118,7 +114,7 @@ def teardown(rs, out: Path) -> bool:
     ax.set_yscale("log")
     ax.set_title("umount latency vs layers per teardown mode")
     ax.set_xlabel("lower layers (+ upper)")
-    ax.set_ylabel("umount latency, us (median, 95% CI)")
+    ax.set_ylabel("umount latency, us (median of run medians, 95% CI)")
     ax.legend()
     ax.grid(alpha=0.3, which="both")
     _save(fig, out, "teardown-umount-latency")
@@ -128,7 +124,7 @@ def teardown(rs, out: Path) -> bool:
 def probe_overhead(rs, out: Path) -> bool:
     """with/without ratio per CPU count, one line per mode, against the
     5% target."""
-    comps = overhead.comparisons(rs.metrics)
+    comps = overhead.comparisons(rs)
     if not comps:
         return False
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
@@ -149,15 +145,16 @@ def probe_overhead(rs, out: Path) -> bool:
     return True
 
 
-def _bars(rs, out: Path, pattern: str, title: str, ylabel: str,
+def _bars(rs, out: Path, fields: dict, title: str, ylabel: str,
           name: str) -> bool:
-    rx = re.compile(pattern)
+    """One bar per variant (and CPU count where there are several)."""
+    found = rs.select(**fields)
+    many = len({s.cpus for s in found}) > 1
     rows = []
-    for n, m in sorted(rs.metrics.items()):
-        if rx.fullmatch(n):
-            for v in _ordered(m.variants):
-                if m.variants[v]:
-                    rows.append((v, stats.estimate(m.variants[v])))
+    for s in sorted(found, key=lambda s: (s.cpus, _ordered(
+            {v.variant: 0 for v in found}).index(s.variant))):
+        label = f"{s.variant} c{s.cpus}" if many else s.variant
+        rows.append((label, stats.estimate(s.values)))
     if not rows:
         return False
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
@@ -181,13 +178,15 @@ def make_all(rs: resultset.ResultSet) -> list[str]:
                      ("teardown", teardown)):
         if fn(rs, out):
             made.append(name)
-    if _bars(rs, out, r"bystander\.l\d+\.c\d+\.load_ops_per_s_per_task",
+    if _bars(rs, out, {"kind": "bystander",
+                       "quantity": "load_ops_per_s_per_task"},
              "bystander open-close throughput during teardown churn",
              "ops/s per load task (median, 95% CI)", "bystander"):
         made.append("bystander")
     if probe_overhead(rs, out):
         made.append("probe-overhead")
-    if _bars(rs, out, r"probe\.open-close\.l2\.c\d+\.slow_puts_per_op",
+    if _bars(rs, out, {"kind": "probe", "workload": "open-close",
+                       "layers": 2, "quantity": "slow_puts_per_op"},
              "mntput slow path (mount_lock) per open-close op",
              "slow mntputs per op", "mntput-slowpath"):
         made.append("mntput-slowpath")

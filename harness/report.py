@@ -1,6 +1,7 @@
 """report.txt (<= 72 columns, LKP style), report.md and summary.json for a
-result set: each mode against upstream's longterm-array, with the noise
-floor and a power line per metric."""
+result set: each mode against upstream's longterm-array, marked with the
+gate's own verdicts, and the noise floor of each mode from its A/A copy
+with the runs a 2% change needs."""
 
 from __future__ import annotations
 
@@ -8,91 +9,123 @@ import sys
 import textwrap
 from pathlib import Path
 
-from harness import overhead, resultset, stats
+import numpy as np
+
+from harness import errors, gate, metrics, overhead, resultset, stats
+from harness.collect import OVERHEAD_OFF, OVERHEAD_ON
 
 BASE_MODE = "longterm-array"
+AA_TAG = "#aa"          # 'mode#aa': the mode run again, interleaved
 WIDTH = 72
 POWER_CHANGE = 0.02     # the change the power line is computed for
+# Marks of the LKP table: the gate's verdict on a gated measure
+MARKS = {stats.REGRESSION: "*", stats.IMPROVED: "*",
+         stats.EQUIVALENT: "=", stats.INCONCLUSIVE: "?",
+         stats.NOT_GATEABLE: "?"}
+LEGEND = ("* = gate: significant change beyond the threshold, "
+          "= equivalent, ? = undecided; blank: not a gated metric")
 
 
-def _pct_sd(e: stats.Estimate) -> str:
-    if e.median == 0 or e.n < 2:
+def _pct_sd(values) -> str:
+    x = np.asarray(values, dtype=float)
+    med = float(np.median(x))
+    if med == 0 or x.size < 2:
         return "     "
-    return f"±{min(99, round(100 * e.stddev / abs(e.median))):2d}%"
+    return f"±{min(99, round(100 * np.std(x, ddof=1) / abs(med))):2d}%"
 
 
 def _num(x: float) -> str:
-    if x == 0:
-        return "0"
-    if abs(x) >= 1e5 or abs(x) < 1e-2:
-        return f"{x:.3g}"
-    return f"{x:.4g}" if abs(x) < 100 else f"{x:.0f}"
+    return gate.fmt_num(x)
+
+
+def aa_noise(rs: resultset.ResultSet) -> dict[str, dict[str, float]]:
+    """mode -> {measure: relative run-to-run noise} for every mode that
+    has an A/A copy (mode#aa) in the set."""
+    out: dict[str, dict[str, float]] = {}
+    for (m, v), s in rs.series.items():
+        if not v.endswith(AA_TAG):
+            continue
+        mode = v[:-len(AA_TAG)]
+        twin = rs.series.get((m, mode))
+        if twin is None or s.exact:
+            continue
+        out.setdefault(mode, {})[str(m)] = stats.noise(
+            [twin.values, s.values])
+    return out
 
 
 def summary(rs: resultset.ResultSet) -> dict:
-    out = {}
-    for name, m in rs.metrics.items():
-        per = {}
-        for v, xs in m.variants.items():
-            if xs:
-                e = stats.estimate(xs)
-                per[v] = {"median": e.median, "ci": [e.lo, e.hi], "n": e.n,
-                          "stddev": e.stddev}
-        noise = stats.noise_floor(m.variants.values())
-        out[name] = {"unit": m.unit, "direction": m.direction,
-                     "label": m.label, "variants": per,
-                     "noise_floor": noise,
-                     "reps_for_2pct": stats.reps_needed(noise, POWER_CHANGE)
-                     if noise > 0 else None}
+    out: dict = {"measures": {}, "noise": {}}
+    for (m, v), s in sorted(rs.series.items()):
+        e = stats.estimate(s.values)
+        d = out["measures"].setdefault(str(m), {
+            "unit": s.unit, "direction": s.direction, "exact": s.exact,
+            "variants": {}})
+        d["variants"][v] = {"median": e.median, "ci": [e.lo, e.hi],
+                            "n_runs": e.n, "boots": len(set(s.boots)),
+                            "stddev": e.stddev}
+    for mode, per in aa_noise(rs).items():
+        out["noise"][mode] = {
+            name: {"noise_floor": n,
+                   "runs_for_2pct": stats.reps_needed(n, POWER_CHANGE)}
+            for name, n in sorted(per.items())}
     return out
 
 
 def _pairs(rs: resultset.ResultSet) -> list[tuple[str, str]]:
-    variants = sorted({v for m in rs.metrics.values() for v in m.variants})
-    base = BASE_MODE if BASE_MODE in variants else (
-        "probe-off" if "probe-off" in variants else variants[0]
-        if variants else None)
+    variants = [v for v in rs.variants
+                if v not in (OVERHEAD_ON, OVERHEAD_OFF)]
+    if not variants:
+        return []
+    base = BASE_MODE if BASE_MODE in variants else variants[0]
+    keys = set(rs.series)
+
     def shared(v: str) -> bool:
-        return any(base in m.variants and v in m.variants
-                   for m in rs.metrics.values())
-    return [(base, v) for v in variants if v != base and shared(v)] \
-        if base else []
+        return any((m, base) in keys for m, w in keys if w == v)
+    return [(base, v) for v in variants if v != base and shared(v)]
 
 
-def overhead_lines(rs: resultset.ResultSet) -> list[str]:
-    """Throughput with the probe attached / without, same boot, per mode
-    and CPU count."""
-    out = []
-    for (mode, cpus), c in overhead.comparisons(rs.metrics).items():
-        where = f"{mode} c{cpus}" if mode else f"c{cpus}"
-        out.append(f"  {where}: with/without = {c.ratio:.3f} "
-                   f"[{c.lo:.3f}, {c.hi:.3f}], n={c.n_base}+{c.n_cand}")
-    return out
+def verdicts(rs: resultset.ResultSet, base: str,
+             cand: str) -> dict[metrics.Measure, gate.Verdict]:
+    """The gate's verdicts on the plan's gated measures for this pair;
+    empty when the plan declares none."""
+    try:
+        vs = gate.evaluate(rs, rs, base, cand, gate.Options())
+    except errors.InputError:
+        return {}
+    return {v.measure: v for v in vs}
+
+
+def _rows(rs: resultset.ResultSet, base: str, cand: str):
+    """(measure, base series, cand series, mark) of a pair."""
+    marks = {m: MARKS[v.outcome] for m, v in
+             verdicts(rs, base, cand).items()}
+    for (m, v), sb in sorted(rs.series.items()):
+        sc = rs.series.get((m, cand))
+        if v == base and sc is not None:
+            yield m, sb, sc, marks.get(m, " ")
+
+
+def _change(b: float, c: float) -> str:
+    if b > 0 and c > 0:
+        return gate.fmt_ratio(c / b)
+    return "0.0%" if b == c else ("new" if b == 0 else "n/a")
 
 
 def lkp_table(rs: resultset.ResultSet, base: str, cand: str) -> list[str]:
-    lines = [f"{base:>16}  {'':>8}  {cand}",
+    lines = [f"{base:>16}  {'':>8}  {cand}"[:WIDTH],
              f"{'-' * 16}  {'-' * 8}  {'-' * 16}",
              f"{'%stddev':>16}  {'%change':>8}  {'%stddev':>16}"]
-    for name, m in sorted(rs.metrics.items()):
-        xs, ys = m.variants.get(base), m.variants.get(cand)
-        if not xs or not ys:
-            continue
-        b, c = stats.estimate(xs), stats.estimate(ys)
-        if b.median:
-            ch = f"{100 * (c.median / b.median - 1):+.1f}%"
-            p = stats.p_value(xs, ys)
-            mark = "*" if p < 0.05 else " "
-        else:
-            ch, mark = ("0.0%" if c.median == 0 else "new"), " "
-        left = f"{_num(b.median):>10} {_pct_sd(b)}"
-        right = f"{_num(c.median):>10} {_pct_sd(c)}"
-        row = f"{left:>16}  {ch:>7}{mark}  {right:>16}  "
-        if len(row) + len(name) <= WIDTH:
-            lines.append(row + name)
+    for m, sb, sc, mark in _rows(rs, base, cand):
+        b, c = float(np.median(sb.values)), float(np.median(sc.values))
+        left = f"{_num(b):>10} {_pct_sd(sb.values)}"
+        right = f"{_num(c):>10} {_pct_sd(sc.values)}"
+        row = f"{left:>16}  {_change(b, c):>7}{mark}  {right:>16}  "
+        if len(row) + len(str(m)) <= WIDTH:
+            lines.append(row + str(m))
         else:
             lines.append(row.rstrip())
-            lines.append(f"{'':4}{name}"[:WIDTH])
+            lines.append(f"{'':4}{m}"[:WIDTH])
     return lines
 
 
@@ -128,6 +161,16 @@ def reproduce(rs: resultset.ResultSet) -> str:
             f"SEED={m.get('seed')} CPUS={m.get('vcpus')}")
 
 
+def overhead_lines(rs: resultset.ResultSet) -> list[str]:
+    """Throughput with the probe attached / without, same boot, per mode
+    and CPU count."""
+    out = []
+    for (mode, cpus), c in overhead.comparisons(rs).items():
+        out.append(f"  {mode} c{cpus}: with/without = {c.ratio:.3f} "
+                   f"[{c.lo:.3f}, {c.hi:.3f}], n={c.n_base}+{c.n_cand}")
+    return out
+
+
 def text_report(rs: resultset.ResultSet, summ: dict) -> str:
     out = ["mntbench report", "=" * 15, ""]
     out += brief_manifest(rs)
@@ -135,46 +178,49 @@ def text_report(rs: resultset.ResultSet, summ: dict) -> str:
     out += textwrap.wrap(reproduce(rs), WIDTH - 2, initial_indent="  ",
                          subsequent_indent="    ", break_on_hyphens=False)
     out.append("")
-    for base, cand in _pairs(rs):
-        out += [f"{cand} vs {base} (* = Mann-Whitney p < 0.05)", ""]
+    pairs = _pairs(rs)
+    if pairs:
+        out += textwrap.wrap(
+            "Each mode against " + pairs[0][0] + ": median of runs "
+            "(latency: of each run's median, and its p90), run-to-run "
+            "%stddev. " + LEGEND + ".", WIDTH) + [""]
+    for base, cand in pairs:
+        out += [f"{cand} vs {base}", ""]
         out += lkp_table(rs, base, cand)
         out.append("")
     oh = overhead_lines(rs)
     if oh:
         out += ["Probe overhead (open-close throughput with mntlock",
                 "attached / without, same boot, 95% CI):", *oh, ""]
-    out += ["Noise floor (A/A spread within a mode) and repetitions for",
-            f"a {100 * POWER_CHANGE:.0f}% change at 80% power:", ""]
-    for name, s in sorted(summ.items()):
-        if s["noise_floor"] > 0:
-            row = (f"  {100 * s['noise_floor']:5.1f}%  n={s['reps_for_2pct']}"
-                   f"  {name}")
-            out.append(row[:WIDTH])
+    for mode, per in summ["noise"].items():
+        out += [f"Noise floor of {mode} (run-to-run sd, from its A/A",
+                f"copy {mode}{AA_TAG}) and runs per side for a "
+                f"{100 * POWER_CHANGE:.0f}% change",
+                "at 80% power (one-sided t-test, alpha 0.05):", ""]
+        for name, d in per.items():
+            out.append(f"  {100 * d['noise_floor']:5.1f}%  "
+                       f"n={d['runs_for_2pct']:<5} {name}"[:WIDTH])
+        out.append("")
     failed = rs.manifest.get("failed_points") or []
     if failed:
-        out += ["", f"Failed points ({len(failed)}):"]
+        out += [f"Failed points ({len(failed)}):"]
         out += [f"  {f}"[:WIDTH] for f in failed]
-    return "\n".join(out) + "\n"
+    return "\n".join(out).rstrip("\n") + "\n"
 
 
 def md_report(rs: resultset.ResultSet, summ: dict) -> str:
     out = [f"# mntbench report: {rs.path.name}", ""]
     out += ["```", *brief_manifest(rs), "```", "",
-            f"Reproduce: `{reproduce(rs)}`", ""]
+            f"Reproduce: `{reproduce(rs)}`", "", LEGEND + ".", ""]
     for base, cand in _pairs(rs):
         out += [f"## {cand} vs {base}", "",
-                "| metric | " + base + " | change | " + cand + " | p |",
-                "| --- | ---: | ---: | ---: | ---: |"]
-        for name, m in sorted(rs.metrics.items()):
-            xs, ys = m.variants.get(base), m.variants.get(cand)
-            if not xs or not ys:
-                continue
-            b, c = stats.estimate(xs), stats.estimate(ys)
-            ch = (f"{100 * (c.median / b.median - 1):+.1f}%"
-                  if b.median else "n/a")
-            out.append(f"| {name} | {_num(b.median)} {_pct_sd(b)} | {ch} | "
-                       f"{_num(c.median)} {_pct_sd(c)} | "
-                       f"{stats.p_value(xs, ys):.3g} |")
+                "| metric | " + base + " | change | " + cand + " | gate |",
+                "| --- | ---: | ---: | ---: | :---: |"]
+        for m, sb, sc, mark in _rows(rs, base, cand):
+            b, c = float(np.median(sb.values)), float(np.median(sc.values))
+            out.append(f"| {m} | {_num(b)} {_pct_sd(sb.values)} | "
+                       f"{_change(b, c)} | {_num(c)} "
+                       f"{_pct_sd(sc.values)} | {mark.strip()} |")
         out.append("")
     plots = sorted((rs.path / "plots").glob("*.png"))
     for p in plots:
@@ -201,9 +247,9 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     try:
         rs = resultset.load(args.set)
-    except Exception as e:
+    except errors.MntbenchError as e:
         print(f"mntbench-report: error: {e}", file=sys.stderr)
-        return 2
+        return e.exit_code
     write_all(rs)
     print((rs.path / "report.txt").read_text(), end="")
     return 0
