@@ -23,7 +23,7 @@ RUNARGS  := $(KARGS) --profile '$(PROFILE)' --cpus $(CPUS) \
 
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: all deps kernel vm bench gate ab report test clean
+.PHONY: all deps kernel vm bench gate ab report test unit clean
 
 # The generator, and the eBPF tool (vmlinux.h comes from the built
 # kernel's BTF, so the kernel is built first).
@@ -71,6 +71,15 @@ test: all
 	$(MAKE) -C bench test
 	$(PY) -m unittest discover -s harness/tests -t . -v
 	$(PY) -m unittest discover -s bpf/tests -t . -v
+
+# The fast loop: host-only tests (no kernel build, no QEMU), about a
+# minute: the generator on real overlays, plans, statistics, the gate on
+# altered copies of results/reference, report and plots.
+UNIT := harness.tests.test_plan harness.tests.test_stats \
+	harness.tests.test_gate harness.tests.test_report_plots
+unit: deps
+	$(MAKE) -C bench test
+	$(PY) -m unittest -v $(UNIT)
 
 clean:
 	$(MAKE) -C bench clean

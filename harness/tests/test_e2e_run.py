@@ -57,6 +57,11 @@ class InterruptResumeTest(unittest.TestCase):
         for name, mtime in kept.items():
             self.assertEqual((raw / name).stat().st_mtime_ns, mtime, name)
         self.assertEqual(resultset.validate(sdir), [])
+        # every record says which boot made it: the kept points boot 0,
+        # the resumed ones boot 1
+        self.assertEqual(m["boots"], 2)
+        self.assertEqual({r.boot for r in resultset.load(sdir).records},
+                         {0, 1})
 
 
 if __name__ == "__main__":

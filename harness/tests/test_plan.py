@@ -50,7 +50,11 @@ class PlanTest(unittest.TestCase):
         for text, named in (
                 (PROBES + "all_puts = 1\n", "all_puts=1"),
                 ('[probes]\nmodes = ["bogus"]\n', "'bogus'"),
-                ('[load]\nworkloads = ["bogus"]\n', "'bogus'")):
+                ('[load]\nworkloads = ["bogus"]\n', "'bogus'"),
+                ('[teardown]\nreps = 0\n', "reps=0"),
+                ('[gate]\nmetrics = ["("]\n', "'('"),
+                ('[gate]\nmetrics = "x"\n', "metrics='x'"),
+                ('[gate]\nthreshold = -1\n', "threshold=-1")):
             with self.assertRaises(errors.InputError) as cm:
                 plan.load(self.write_plan(text))
             msg = str(cm.exception)
@@ -58,6 +62,37 @@ class PlanTest(unittest.TestCase):
             self.assertIn("allowed:", msg)
             self.assertNotIn("\n", msg)
         self.assertEqual(errors.InputError.exit_code, 2)
+
+
+    def test_every_kind_has_runs_and_ab_parts_spread_them(self):
+        """Teardown, bystander and probe points have reps like load
+        points, so an A/B's rounds (rep % rounds) all get some of each."""
+        text = (PROBES.replace("overhead_reps = 3", "reps = 3\n"
+                               "overhead_reps = 2") +
+                '[load]\nmodes = ["detached"]\nworkloads = ["stat"]\n'
+                '[teardown]\nmodes = ["detached"]\nlayers = [1]\n'
+                'reps = 3\n[bystander]\nmodes = ["detached"]\n'
+                'layers = [2]\nreps = 3\n')
+        path = self.write_plan(text)
+        Path(path).write_text(Path(path).read_text().replace(
+            "reps = 1\n", "reps = 3\n", 1))
+        pts = plan.expand(plan.load(path), 2, seed=1)
+        kinds = {p["kind"] for p in pts}
+        self.assertEqual(kinds, {"load", "teardown", "bystander", "probe",
+                                 "overhead"})
+        rounds = 2
+        for k in kinds:
+            parts = {p["rep"] % rounds for p in pts if p["kind"] == k}
+            self.assertEqual(parts, {0, 1}, k)
+        self.assertEqual(len({p["id"] for p in pts}), len(pts))
+
+    def test_plan_hash_covers_every_setting(self):
+        a = plan.load(self.write_plan(PROBES))
+        b = plan.load(self.write_plan(PROBES.replace(
+            "overhead_reps = 3", "overhead_reps = 3\nall_puts = true")))
+        self.assertNotEqual(a.hash, b.hash)
+        self.assertEqual(a.hash, plan.doc_hash(dict(a.doc,
+                                                    description="x")))
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Report and graphs from the recorded fixture set."""
+"""Report and graphs from a copy of the committed reference set."""
 
 from __future__ import annotations
 
@@ -7,8 +7,10 @@ import tempfile
 import unittest
 from pathlib import Path
 
-from harness import report, resultset
-from harness.tests.test_stats_gate import FIXTURE
+from harness import report, resultset, stats
+from harness.paths import REPO
+
+REFERENCE = REPO / "results" / "reference"
 
 
 class ReportTest(unittest.TestCase):
@@ -16,7 +18,8 @@ class ReportTest(unittest.TestCase):
     def setUpClass(cls):
         cls.tmp = Path(tempfile.mkdtemp(prefix="mntbench-report-"))
         cls.set = cls.tmp / "set"
-        shutil.copytree(FIXTURE, cls.set)
+        shutil.copytree(REFERENCE, cls.set,
+                        ignore=shutil.ignore_patterns("plots", "report*"))
         report.write_all(resultset.load(cls.set))
 
     @classmethod
@@ -33,6 +36,34 @@ class ReportTest(unittest.TestCase):
         self.assertIn("make bench PROFILE=", text)
         self.assertIn("kernel:", text)
 
+    def test_marks_are_the_gates_verdicts(self):
+        """A row is marked * exactly when the gate calls a regression or
+        an improvement on that measure for that pair of modes."""
+        rs = resultset.load(self.set)
+        text = (self.set / "report.txt").read_text().splitlines()
+        starred = 0
+        for base, cand in report._pairs(rs):
+            vs = report.verdicts(rs, base, cand)
+            self.assertTrue(vs, (base, cand))
+            sig = {m for m, v in vs.items() if v.outcome in (
+                stats.REGRESSION, stats.IMPROVED)}
+            rows = report.lkp_table(rs, base, cand)
+            marked = set()
+            for m, _, _, mark in report._rows(rs, base, cand):
+                if mark == "*":
+                    marked.add(m)
+                self.assertEqual(mark == "*", m in sig, m)
+            starred += len(marked)
+            for r in rows:
+                self.assertIn(r, text)
+        self.assertGreater(starred, 0)
+
+    def test_noise_floor_per_mode_from_its_aa_copy(self):
+        text = (self.set / "report.txt").read_text()
+        self.assertIn("Noise floor of longterm-array (run-to-run sd, "
+                      "from its A/A", text)
+        self.assertNotIn("teardown", text.split("Noise floor of")[1])
+
     def test_markdown_report(self):
         md = (self.set / "report.md").read_text()
         self.assertIn("| metric |", md)
@@ -41,6 +72,7 @@ class ReportTest(unittest.TestCase):
     def test_summary(self):
         s = (self.set / "summary.json").read_text()
         self.assertIn("noise_floor", s)
+        self.assertIn('"n_runs"', s)
 
     def test_plots_exist_with_titles(self):
         titles = {

@@ -1,0 +1,334 @@
+"""The regression gate on altered copies of results/reference and on
+simulated families (host only: no kernel, no QEMU)."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import math
+import os
+import shutil
+import subprocess
+import tempfile
+import unittest
+from pathlib import Path
+from unittest import mock
+
+import numpy as np
+
+from harness import gate, metrics, resultset, samples
+from harness.paths import REPO
+
+REFERENCE = REPO / "results" / "reference"
+
+
+def run_gate(*args: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    return subprocess.run(["/usr/bin/python3", "-m", "harness.gate", *args],
+                          capture_output=True, text=True, env=env)
+
+
+class SetFactory:
+    """Copies of the reference set's manifest and samples, altered."""
+
+    def __init__(self) -> None:
+        self.tmp = Path(tempfile.mkdtemp(prefix="mntbench-gate-"))
+
+    def make(self, name: str, records=None, manifest=None) -> Path:
+        """records(list of dicts) -> list of dicts; manifest(dict) ->
+        anything JSON."""
+        d = self.tmp / name
+        d.mkdir()
+        doc = json.loads((REFERENCE / "samples.json").read_text())
+        man = json.loads((REFERENCE / "manifest.json").read_text())
+        if records:
+            doc["records"] = records(doc["records"])
+        if manifest:
+            man = manifest(man)
+        (d / "samples.json").write_text(json.dumps(doc))
+        (d / "manifest.json").write_text(json.dumps(man))
+        return d
+
+    def raw(self, name: str, samples_text: str) -> Path:
+        d = self.make(name)
+        (d / "samples.json").write_text(samples_text)
+        return d
+
+    def cleanup(self) -> None:
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def scale(factor: float, workloads=("open-close", "stat")):
+    def f(recs):
+        for r in recs:
+            if r["kind"] == "load" and r["workload"] in workloads:
+                r["value"] *= factor
+        return recs
+    return f
+
+
+def first(pred, change):
+    """Apply change to the first record matching pred."""
+    def f(recs):
+        for r in recs:
+            if pred(r):
+                change(r)
+                break
+        return recs
+    return f
+
+
+class BadInputTest(unittest.TestCase):
+    """Each bad input: exit 2 and one line naming what is wrong."""
+
+    def setUp(self):
+        self.f = SetFactory()
+        self.addCleanup(self.f.cleanup)
+        self.base = self.f.make("base")
+
+    def bad(self, cand: Path, *words: str, args=()) -> None:
+        p = run_gate(str(self.base), str(cand), *args)
+        self.assertEqual(p.returncode, 2, p.stdout + p.stderr)
+        self.assertNotIn("Traceback", p.stderr)
+        line = p.stderr.strip()
+        self.assertEqual(len(line.splitlines()), 1, line)
+        for w in words:
+            self.assertIn(w, line)
+
+    def load_record(self, r):
+        return r["kind"] == "load" and r["variant"] == "detached"
+
+    def set_value(self, value):
+        return self.f.make("c", records=first(
+            self.load_record, lambda r: r.update(value=value)))
+
+    def test_nan_inf_bool_string_values(self):
+        for i, v in enumerate((float("nan"), float("inf"), True, "12")):
+            with self.subTest(value=v):
+                d = self.f.make(f"c{i}", records=first(
+                    self.load_record, lambda r, v=v: r.update(value=v)))
+                self.bad(d, "samples.json", "metric 'stat.l2.c1.",
+                         "variant 'detached'", repr(v))
+
+    def test_no_records_or_wrong_shape(self):
+        self.bad(self.f.raw("e", json.dumps(
+            {"schema": samples.SCHEMA, "records": []})), "no records")
+        self.bad(self.f.raw("m", json.dumps(
+            {"schema": samples.SCHEMA, "metrics": []})),
+            "'records' is not a list")
+        self.bad(self.f.raw("o", json.dumps(
+            {"schema": "mntbench.samples/1", "metrics": {}})),
+            "mntbench.samples/1", "harness.collect")
+
+    def test_manifest_not_an_object(self):
+        self.bad(self.f.make("c", manifest=lambda m: []),
+                 "manifest.json holds a list")
+
+    def test_bad_metrics_regex(self):
+        self.bad(self.f.make("c"), "--metrics '('",
+                 "not a regular expression", args=("--metrics", "("))
+
+    def test_metric_missing_in_candidate(self):
+        gone = "open-close.l2.c2.ops_per_s_per_task"
+        d = self.f.make("c", records=lambda rs: [
+            r for r in rs if r["metric"] != gone])
+        self.bad(d, gone, "missing in the candidate", "--allow-missing")
+        p = run_gate(str(self.base), str(d), "--allow-missing",
+                     r"^open-close\.l2\.c2\.")
+        self.assertNotEqual(p.returncode, 2, p.stderr)
+
+    def test_variant_missing_in_candidate(self):
+        d = self.f.make("c", records=lambda rs: [
+            r for r in rs if r["variant"] != "detached"])
+        self.bad(d, "[detached]", "missing in the candidate")
+
+    def test_candidate_keeping_one_metric(self):
+        keep = "stat.l2.c1.ops_per_s_per_task"
+        d = self.f.make("c", records=lambda rs: [
+            r for r in rs if r["metric"] == keep])
+        self.bad(d, "missing in the candidate")
+
+    def test_direction_exact_unit_must_agree(self):
+        name = "open-close.l2.c2.ops_per_s_per_task"
+        for key, value in (("direction", "lower"), ("exact", True),
+                           ("unit", "kops/s")):
+            with self.subTest(key=key):
+                def flip(rs, key=key, value=value):
+                    for r in rs:
+                        if r["metric"] == name:
+                            r[key] = value
+                    return rs
+                self.bad(self.f.make(f"c-{key}", records=flip), name, key)
+
+    def test_plan_settings_must_match(self):
+        for key, value in (("duration", 3.0), ("warmup", 0.1),
+                           ("task_mode", "thread")):
+            with self.subTest(key=key):
+                d = self.f.make(f"c-{key}", manifest=lambda m, k=key, v=value:
+                                {**m, "plan": {**m["plan"], k: v}})
+                self.bad(d, "plans do not match")
+
+    def test_internal_error_is_2_not_1(self):
+        err = io.StringIO()
+        with mock.patch.object(gate, "evaluate",
+                               side_effect=RuntimeError("boom")), \
+                contextlib.redirect_stderr(err), \
+                contextlib.redirect_stdout(io.StringIO()):
+            rc = gate.main([str(self.base), str(self.f.make("c"))])
+        self.assertEqual(rc, 2)
+        self.assertIn("boom", err.getvalue())
+        self.assertIn("--debug", err.getvalue())
+
+    def test_bad_threshold(self):
+        self.bad(self.f.make("c"), "x=abc",
+                 args=("--metric-threshold", "x=abc"))
+
+
+class VerdictTest(unittest.TestCase):
+    def setUp(self):
+        self.f = SetFactory()
+        self.addCleanup(self.f.cleanup)
+        self.base = self.f.make("base")
+
+    def test_halved_throughput_is_a_regression(self):
+        p = run_gate(str(self.base), str(self.f.make("half",
+                                                      records=scale(0.5))))
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertRegex(p.stdout, r"REGRESSION +open-close\.l2\.c1\."
+                                   r"ops_per_s_per_task \[longterm-array\]")
+
+    def test_identical_copy_passes_or_is_inconclusive(self):
+        p = run_gate(str(self.base), str(self.f.make("same")))
+        self.assertIn(p.returncode, (0, 3), p.stdout + p.stderr)
+        self.assertNotIn("REGRESSION", p.stdout)
+        if p.returncode == 3:
+            self.assertIn("gate: inconclusive: ", p.stdout)
+
+    def test_two_halves_of_one_teardown_run_do_not_regress(self):
+        """The first and second half of one run's iterations, as base and
+        candidate: one run per side is not a replicate, so never 1."""
+        rs = resultset.load(REFERENCE)
+        key = ("teardown.l10.umount_us", "longterm-array")
+        runs = sorted({r.run for r in rs.records if
+                       (r.metric, r.variant) == key})
+
+        def half(which):
+            def f(recs):
+                run = [r for r in recs if (r["metric"], r["variant"]) == key
+                       and r["run"] == runs[0]]
+                n = len(run)
+                return [r for r in run
+                        if (r["iteration"] < n // 2) == (which == 0)]
+            return f
+        a = self.f.make("a", records=half(0))
+        b = self.f.make("b", records=half(1))
+        p = run_gate(str(a), str(b), "--metrics", "^teardown")
+        self.assertNotEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertIn("not gateable", p.stdout)
+
+    def exact_pair(self, base_value: float, cand_value: float):
+        def put(v):
+            def f(recs):
+                for r in recs:
+                    if r["quantity"] == "slow_puts_per_op":
+                        r["value"] = v
+                return recs
+            return f
+        tag = f"{base_value}-{cand_value}"
+        return (self.f.make(f"b{tag}", records=put(base_value)),
+                self.f.make(f"c{tag}", records=put(cand_value)))
+
+    def test_exact_count_tolerance(self):
+        # 3.4e-6 -> 0.009 slow puts per op is beyond max(1%, 0.001)
+        b, c = self.exact_pair(3.4e-6, 0.009)
+        p = run_gate(str(b), str(c), "--metrics", "slow_puts")
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertIn("x2.65e+03", p.stdout)
+        # within the absolute tolerance: equivalent, and from a base of 0
+        b, c = self.exact_pair(0.0, 0.0005)
+        p = run_gate(str(b), str(c), "--metrics", "slow_puts")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        b, c = self.exact_pair(0.0, 1.0)
+        p = run_gate(str(b), str(c), "--metrics", "slow_puts")
+        self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
+        self.assertIn("+1 1/op", p.stdout)
+
+    def test_improvement_is_not_a_regression(self):
+        p = run_gate(str(self.base), str(self.f.make("fast",
+                                                      records=scale(2.0))),
+                     "--metrics", r"^open-close\.")
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertIn("improved", p.stdout)
+
+    def test_family_is_the_plans_declaration(self):
+        rs = resultset.load(REFERENCE)
+        vs = gate.evaluate(rs, rs, None, None, gate.Options())
+        declared = rs.manifest["plan"]["gate"]["metrics"]
+        import re
+        for v in vs:
+            self.assertTrue(any(re.search(p, str(v.measure))
+                                for p in declared), v.measure)
+        self.assertFalse(any(v.measure.metric.startswith("overhead.")
+                             for v in vs))
+
+
+def _records(variant: str, value_of, boots: int, runs: int,
+             metric_names) -> list[samples.Record]:
+    out = []
+    for name in metric_names:
+        for b in range(boots):
+            for r in range(runs):
+                out.append(samples.Record(
+                    metric=name, variant=variant, boot=b, run=b * runs + r,
+                    value=value_of(name, b, r), unit="ops/s",
+                    direction=metrics.HIGHER, exact=False, kind="load",
+                    mode=variant, workload=name.split(".")[0], layers=2,
+                    cpus=1, quantity="ops_per_s_per_task"))
+    return out
+
+
+class SimulationTest(unittest.TestCase):
+    """Seeded families with boot-to-boot variation (2% sd) and run noise
+    (4% sd), 4 boots x 3 runs per side, 4 gated measures."""
+    FAMILIES = 300
+    NAMES = [f"w{i}.l2.c1.ops_per_s_per_task" for i in range(4)]
+
+    def family(self, rng, shift: float) -> list[gate.Verdict]:
+        def side(mult):
+            be = {n: rng.normal(0, 0.02, 4) for n in self.NAMES}
+            return _records(
+                "m", lambda n, b, r: 1e5 * mult(n) * math.exp(
+                    be[n][b] + rng.normal(0, 0.04)), 4, 3, self.NAMES)
+        manifest = {"plan": {"gate": {"metrics": ["."]}}}
+        base = resultset.ResultSet(Path("/sim/base"), manifest,
+                                   side(lambda n: 1.0))
+        cand = resultset.ResultSet(
+            Path("/sim/cand"), manifest,
+            side(lambda n: 1 + shift if n == self.NAMES[0] else 1.0))
+        return gate.evaluate(base, cand, None, None, gate.Options())
+
+    def test_false_alarm_rate_and_power(self):
+        rng = np.random.default_rng(20261125)
+        alarms = sum(any(v.outcome == "regression" for v in
+                         self.family(rng, 0.0))
+                     for _ in range(self.FAMILIES))
+        hits = sum(any(v.outcome == "regression" and
+                       v.measure.metric == self.NAMES[0]
+                       for v in self.family(rng, -0.10))
+                   for _ in range(self.FAMILIES))
+        fa, pw = alarms / self.FAMILIES, hits / self.FAMILIES
+        print(f"\nsimulated A/A false-alarm rate {fa:.3f}, power at -10% "
+              f"{pw:.3f} ({self.FAMILIES} families)")
+        self.assertGreaterEqual(fa, 0.01)
+        self.assertLessEqual(fa, 0.08)
+        self.assertGreaterEqual(pw, 0.80)
+
+    def test_units_are_boot_means(self):
+        v = self.family(np.random.default_rng(1), 0.0)[0]
+        self.assertEqual(v.test.unit, "boot")
+        self.assertEqual((v.test.n_base, v.test.n_cand), (4, 4))
+
+
+if __name__ == "__main__":
+    unittest.main()
