@@ -273,8 +273,9 @@ def why(v: Verdict) -> str:
                 f"{v.base.unit}, {n}")
     margin = (f"+-{100 * math.expm1(t.margin):.3g}%" if t.scale == "log"
               else f"+-{fmt_num(t.margin)} {v.base.unit}")
-    p = (v.p_worse_adj if v.outcome != stats.IMPROVED else v.p_better_adj)
-    return (f"{_ci(t, v.base.unit)} p={p:.2g} (Holm), TOST p="
+    # the p-value of the direction the estimate went
+    p = v.p_worse_adj if t.worse > 0 else v.p_better_adj
+    return (f"{_ci(t, v.base.unit)} p={p:.2g} (Holm, one-sided), TOST p="
             f"{t.p_equiv:.2g} for {margin}, {n}")
 
 
