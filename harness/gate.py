@@ -258,8 +258,7 @@ def fmt_change(t: stats.Test, unit: str) -> str:
 
 def _ci(t: stats.Test, unit: str) -> str:
     if t.scale == "log":
-        lo, hi = (100 * (math.exp(x) - 1) for x in (t.lo, t.hi))
-        return f"[{lo:+.1f}%, {hi:+.1f}%]"
+        return f"[{fmt_ratio(math.exp(t.lo))}, {fmt_ratio(math.exp(t.hi))}]"
     return f"[{t.lo:+.3g}, {t.hi:+.3g}] {unit}"
 
 
