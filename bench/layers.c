@@ -76,6 +76,7 @@ void scratch_setup(void)
 	xmkdir("w");
 	xmkdir("c");
 	xmkdir("m");
+	xmkdir("m2");
 }
 
 /* Lower layers 0..nlayers-1, upper/work slots and churn mount points */

@@ -37,7 +37,7 @@ const char *const mount_api_names[] = {
 
 enum {
 	OPT_FILE_LAYER = 256, OPT_WARMUP, OPT_READ_SIZE, OPT_OVL_OPT,
-	OPT_MOUNT_API, OPT_CHECK, OPT_TARGET,
+	OPT_MOUNT_API, OPT_CHECK, OPT_TARGET, OPT_PAIR,
 };
 
 static const struct option long_opts[] = {
@@ -56,6 +56,7 @@ static const struct option long_opts[] = {
 	{ "mount-api",	required_argument, NULL, OPT_MOUNT_API },
 	{ "check",	no_argument,	   NULL, OPT_CHECK },
 	{ "target",	required_argument, NULL, OPT_TARGET },
+	{ "pair-modes",	required_argument, NULL, OPT_PAIR },
 	{ "output",	required_argument, NULL, 'o' },
 	{ "quiet",	no_argument,	   NULL, 'q' },
 	{ "help",	no_argument,	   NULL, 'h' },
@@ -89,6 +90,9 @@ static const char help_tail[] =
 	"      --check          mount, print the layer the file is read\n"
 	"                       from (content=NAME), exit; no workload\n"
 	"      --target=PATH    no overlay of our own: tasks use PATH\n"
+	"      --pair-modes=A,B two overlays, in private_mounts modes A\n"
+	"                       and B, alternated block by block (each\n"
+	"                       --interval <= 0.25 s); open-close only\n"
 	"  -o, --output=FILE    JSON to FILE (via FILE.tmp), not stdout\n"
 	"  -q, --quiet          no summary on stderr\n"
 	"  -h, --help           this help\n"
@@ -209,6 +213,21 @@ static void parse_cpus(const char *s)
 	}
 }
 
+/* --pair-modes=A,B: two mode names, different */
+static void parse_pair(const char *arg)
+{
+	char *a = xstrdup(arg);
+	char *b = strchr(a, ',');
+
+	if (b)
+		*b++ = '\0';
+	if (!b || !*a || !*b || strchr(b, ',') || !strcmp(a, b))
+		die(EXIT_USAGE, "--pair-modes=%s: expected two different modes A,B (such as longterm-array,detached)",
+		    arg);
+	opt.pair[0] = a;
+	opt.pair[1] = b;
+}
+
 static void parse_output(const char *s)
 {
 	char *dir = xstrdup(s), *slash = strrchr(dir, '/');
@@ -287,6 +306,9 @@ static void parse_option(int c, const char *arg)
 	case OPT_CHECK:
 		opt.check = true;
 		break;
+	case OPT_PAIR:
+		parse_pair(arg);
+		break;
 	case OPT_TARGET:
 		opt.target = realpath(arg, NULL);
 		if (!opt.target)
@@ -336,6 +358,13 @@ static void check_options(void)
 	if (opt.target && (opt.wl->flags & (WL_CHURN_ALL | WL_CHURN_ONE)))
 		die(EXIT_USAGE, "--target=%s: %s needs an overlay of its own",
 		    opt.target, opt.wl->name);
+	if (opt.pair[0] && (opt.target || opt.upper || opt.check ||
+			    opt.wl->run != open_close_loop))
+		die(EXIT_USAGE,
+		    "--pair-modes: needs an open-close workload on an overlay of its own, without --target, --upper or --check");
+	if (opt.pair[0] && opt.interval > 0.25)
+		die(EXIT_TIME, "--interval=%g: blocks of --pair-modes must be <= 0.25 s",
+		    opt.interval);
 	if (opt.target && (opt.layers_set || opt.upper || opt.check))
 		die(EXIT_USAGE,
 		    "--target=%s: cannot be combined with --layers, --upper or --check",

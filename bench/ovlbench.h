@@ -54,6 +54,7 @@ struct opts {
 	enum mount_api api;
 	bool check;
 	const char *target;	/* absolute path, or NULL */
+	const char *pair[2];	/* --pair-modes: overlay modes A, B */
 	const char *output;	/* NULL: stdout */
 	int out_dirfd;		/* its directory, opened at start */
 	const char *out_base;

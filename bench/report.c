@@ -27,8 +27,8 @@
 struct summary {
 	bool churn;
 	unsigned int tasks;
-	unsigned long long ops, lifetime_ops;
-	double seconds, ops_per_s, per_task;
+	unsigned long long ops, lifetime_ops, cpu_ns;
+	double seconds, ops_per_s, per_task, cpu_ns_per_op;
 };
 
 static void summarize(const struct run *r, struct summary *s)
@@ -44,11 +44,67 @@ static void summarize(const struct run *r, struct summary *s)
 			continue;
 		s->tasks++;
 		s->lifetime_ops += r->lifetime_ops[t];
+		s->cpu_ns += r->cpu_ns ? r->cpu_ns[t] : 0;
 		for (i = 0; i < r->nintervals; i++)
 			s->ops += r->samples[i * r->ntasks + t];
 	}
 	s->ops_per_s = s->seconds > 0 ? s->ops / s->seconds : 0;
 	s->per_task = s->tasks ? s->ops_per_s / s->tasks : 0;
+	s->cpu_ns_per_op = s->ops ? (double)s->cpu_ns / s->ops : 0;
+}
+
+/* Ops/s of all tasks in block i */
+static double block_rate(const struct run *r, unsigned int i)
+{
+	unsigned long long n = 0;
+	unsigned int t;
+
+	for (t = 0; t < r->ntasks; t++)
+		n += r->samples[i * r->ntasks + t];
+	return r->intervals[i] > 0 ? n / r->intervals[i] : 0;
+}
+
+/*
+ * A paired run: block i ran on overlay i % 2; each AB pair of blocks
+ * gives a ratio B/A of their rates, the unit of a paired comparison.
+ */
+static void write_pair(struct json *j, const struct run *r)
+{
+	double sum[2] = { 0, 0 }, secs[2] = { 0, 0 };
+	unsigned int i;
+
+	if (!opt.pair[0]) {
+		json_null(j, "pair");
+		return;
+	}
+	for (i = 0; i < r->nintervals; i++) {
+		sum[i % 2] += block_rate(r, i) * r->intervals[i];
+		secs[i % 2] += r->intervals[i];
+	}
+	json_open(j, "pair", '{');
+	json_open(j, "modes", '[');
+	json_str(j, NULL, opt.pair[0]);
+	json_str(j, NULL, opt.pair[1]);
+	json_close(j);
+	json_open(j, "overlay_modes", '[');
+	json_str(j, NULL, r->mode);
+	json_str(j, NULL, r->mode2);
+	json_close(j);
+	json_open(j, "phases", '[');
+	for (i = 0; i < r->nintervals; i++)
+		json_uint(j, NULL, i % 2);
+	json_close(j);
+	json_open(j, "ops_per_s_per_task", '[');
+	for (i = 0; i < 2; i++)
+		json_double(j, NULL, secs[i] > 0 ?
+			    sum[i] / secs[i] / r->ntasks : 0);
+	json_close(j);
+	json_open(j, "block_ratios", '[');
+	for (i = 0; i + 1 < r->nintervals; i += 2)
+		json_double(j, NULL, block_rate(r, i) > 0 ?
+			    block_rate(r, i + 1) / block_rate(r, i) : 0);
+	json_close(j);
+	json_close(j);
 }
 
 static void write_params(struct json *j)
@@ -163,6 +219,11 @@ static void write_run(struct json *j, const struct run *r)
 		json_uint(j, NULL, total);
 	}
 	json_close(j);
+	write_pair(j, r);
+	json_open(j, "task_cpu_ns", '[');
+	for (t = 0; t < r->ntasks; t++)
+		json_uint(j, NULL, r->cpu_ns ? r->cpu_ns[t] : 0);
+	json_close(j);
 	json_open(j, "summary", '{');
 	json_str(j, "role", s.churn ? "churn" : "load");
 	json_uint(j, "tasks", s.tasks);
@@ -171,6 +232,7 @@ static void write_run(struct json *j, const struct run *r)
 	json_double(j, "seconds", s.seconds);
 	json_double(j, "ops_per_s", s.ops_per_s);
 	json_double(j, "ops_per_s_per_task", s.per_task);
+	json_double(j, "cpu_ns_per_op", s.cpu_ns_per_op);
 	json_close(j);
 	if (opt.wl->flags & (WL_CHURN_ALL | WL_CHURN_ONE)) {
 		json_open(j, "latency", '{');

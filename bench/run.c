@@ -91,6 +91,63 @@ static void check_read(struct run *r)
 		    buf, want);
 }
 
+#define SWITCH "/sys/module/overlay/parameters/private_mounts"
+
+/* Select the mode of overlays mounted from now on */
+static void write_switch(const char *mode)
+{
+	int fd = open(SWITCH, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		die(EXIT_NOOVL, "--pair-modes: %s: %s (this kernel has no private_mounts switch)",
+		    SWITCH, strerror(errno));
+	n = write(fd, mode, strlen(mode));
+	close(fd);
+	if (n < 0)
+		die(EXIT_USAGE, "--pair-modes: mode %s: %s (see %s)", mode,
+		    strerror(errno), SWITCH);
+}
+
+static char *read_switch(void)
+{
+	char buf[64] = "";
+	ssize_t n;
+	int fd = open(SWITCH, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		die(EXIT_NOOVL, "--pair-modes: %s: %s (this kernel has no private_mounts switch)",
+		    SWITCH, strerror(errno));
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return xstrdup(buf);
+}
+
+/*
+ * Overlay B of a paired run, on m2: the same lower layers, the other mode;
+ * then the switch goes back to what it was before overlay A.
+ */
+static void mount_pair(struct run *r, unsigned int nlayers, char *orig)
+{
+	struct ovl_req req;
+	char err[1024];
+
+	ovl_req_init(&req, nlayers, -1, "m2");
+	write_switch(opt.pair[1]);
+	if (ovl_mount(&req, err, sizeof(err)))
+		die(EXIT_MOUNT, "mounting a %u-layer overlay on %s/m2: %s",
+		    nlayers, scratch_root(), err);
+	write_switch(orig);
+	ovl_req_free(&req);
+	free(orig);
+	r->mode2 = ovl_mode("m2");
+	if (strcmp(r->mode, opt.pair[0]) || strcmp(r->mode2, opt.pair[1]))
+		die(EXIT_MOUNT, "--pair-modes=%s,%s: the overlays have modes %s and %s",
+		    opt.pair[0], opt.pair[1], r->mode, r->mode2);
+}
+
 static void setup_tasks(struct run *r)
 {
 	bool shared = opt.wl->flags & WL_SHARED_FILE;
@@ -121,6 +178,14 @@ static void setup_tasks(struct run *r)
 				die(EXIT_INTERNAL, "out of memory");
 			t->path = path;
 		}
+		t->paths[0] = t->path;
+		t->paths[1] = t->path;
+		if (opt.pair[0]) {
+			if (asprintf(&path, "%s/m2/f%u", scratch_root(),
+				     shared ? 0 : i) < 0)
+				die(EXIT_INTERNAL, "out of memory");
+			t->paths[1] = path;
+		}
 	}
 }
 
@@ -134,6 +199,7 @@ static void check_signal(void)
 
 static void run_one(struct run *r, unsigned int nlayers)
 {
+	char *orig = NULL;
 	struct ovl_req req;
 	bool mounted = false;
 	char err[1024];
@@ -147,6 +213,10 @@ static void run_one(struct run *r, unsigned int nlayers)
 	} else {
 		files_place(nlayers, opt.ntasks);
 		ovl_req_init(&req, nlayers, opt.upper ? 0 : -1, "m");
+		if (opt.pair[0]) {
+			orig = read_switch();
+			write_switch(opt.pair[0]);
+		}
 		if (ovl_mount(&req, err, sizeof(err)))
 			die(EXIT_MOUNT, "mounting a %u-layer overlay on %s/m: %s",
 			    nlayers, scratch_root(), err);
@@ -154,6 +224,8 @@ static void run_one(struct run *r, unsigned int nlayers)
 		mounted = true;
 		r->mode = ovl_mode("m");
 		r->api = ovl_api_name();
+		if (opt.pair[0])
+			mount_pair(r, nlayers, orig);
 	}
 	if (opt.check)
 		check_read(r);
@@ -178,6 +250,9 @@ static void run_one(struct run *r, unsigned int nlayers)
 	tasks_collect(r);
 	if (mounted && umount2("m", 0))
 		die(EXIT_MOUNT, "umount %s/m: %s", scratch_root(),
+		    strerror(errno));
+	if (mounted && opt.pair[0] && umount2("m2", 0))
+		die(EXIT_MOUNT, "umount %s/m2: %s", scratch_root(),
 		    strerror(errno));
 out:
 	if (!opt.target)

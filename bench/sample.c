@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <linux/futex.h>
 #include <sys/syscall.h>
@@ -43,6 +44,28 @@ static int wait_ready(struct run *r)
 	return ret;
 }
 
+/* The task's CPU time so far, read from the parent through its clock */
+static uint64_t task_cpu_ns(const struct task *t)
+{
+	struct timespec ts;
+	clockid_t clk;
+
+	if (opt.threads ? pthread_getcpuclockid(t->thread, &clk) :
+	    clock_getcpuclockid(t->pid, &clk))
+		return 0;
+	if (clock_gettime(clk, &ts))
+		return 0;
+	return (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void read_cpu(struct run *r, uint64_t *out)
+{
+	unsigned int i;
+
+	for (i = 0; i < r->ntasks; i++)
+		out[i] = task_cpu_ns(&r->tasks[i]);
+}
+
 static void read_counts(struct run *r, unsigned long *out)
 {
 	unsigned int i;
@@ -63,18 +86,27 @@ int sample_run(struct run *r)
 	r->nintervals = opt.nintervals;
 	r->samples = xcalloc(r->nintervals * r->ntasks, sizeof(*r->samples));
 	r->intervals = xcalloc(r->nintervals, sizeof(*r->intervals));
+	r->cpu_ns = xcalloc(r->ntasks, sizeof(*r->cpu_ns));
 
 	ret = wait_ready(r);
 	if (ret)
 		goto out;
 	__atomic_store_n(&r->ctl->go, 1, __ATOMIC_RELEASE);
 	syscall(SYS_futex, &r->ctl->go, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
-	ret = wait_until(r, now_ns() + (uint64_t)(opt.warmup * 1e9));
+	/* Paired runs warm both overlays: half the warm-up on each */
+	ret = wait_until(r, now_ns() + (uint64_t)(opt.warmup * 1e9 /
+						(opt.pair[0] ? 2 : 1)));
+	if (!ret && opt.pair[0]) {
+		WRITE_ONCE(r->ctl->phase, 1);
+		ret = wait_until(r, now_ns() + (uint64_t)(opt.warmup * 5e8));
+		WRITE_ONCE(r->ctl->phase, 0);
+	}
 	if (ret)
 		goto out;
 
 	last = start = now_ns();
 	read_counts(r, prev);
+	read_cpu(r, r->cpu_ns);
 	WRITE_ONCE(r->ctl->measuring, 1);
 	WRITE_ONCE(r->ctl->window_opened, 1);
 	for (i = 0; i < r->nintervals; i++) {
@@ -83,6 +115,8 @@ int sample_run(struct run *r)
 			goto out;
 		now = now_ns();
 		read_counts(r, cur);
+		if (opt.pair[0])	/* block i is overlay i % 2 */
+			WRITE_ONCE(r->ctl->phase, (i + 1) % 2);
 		for (t = 0; t < r->ntasks; t++) {
 			r->samples[i * r->ntasks + t] = cur[t] - prev[t];
 			prev[t] = cur[t];
@@ -90,6 +124,8 @@ int sample_run(struct run *r)
 		r->intervals[i] = (now - last) / 1e9;
 		last = now;
 	}
+	for (t = 0; t < r->ntasks; t++)
+		r->cpu_ns[t] = task_cpu_ns(&r->tasks[t]) - r->cpu_ns[t];
 	WRITE_ONCE(r->ctl->measuring, 0);
 out:
 	free(prev);

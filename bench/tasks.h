@@ -19,6 +19,7 @@ struct ctl {
 	/* Written by the parent, read by the tasks in their loops */
 	unsigned int go;		/* start barrier (futex) */
 	unsigned int stop;
+	unsigned int phase;		/* paired runs: overlay 0 (A) or 1 (B) */
 	unsigned int measuring;		/* record latencies */
 	unsigned int window_opened;	/* measuring was set once */
 	/* Written by the tasks at start and on failure */
@@ -41,6 +42,7 @@ struct task {
 	int cpu;
 	bool churn;
 	const char *path;		/* file, or churn mount point */
+	const char *paths[2];		/* its file in overlay A and B */
 	unsigned int read_size;
 	struct ovl_req req;		/* churn tasks' overlay */
 	struct ctl *ctl;
@@ -58,6 +60,7 @@ struct run {
 	unsigned int nlayers;		/* 0 with --target */
 	unsigned int ntasks;
 	char *mode;			/* private_mounts= of the overlay */
+	char *mode2;			/* of overlay B in a paired run */
 	const char *api;
 	struct task *tasks;
 	struct ctl *ctl;
@@ -73,6 +76,9 @@ struct run {
 	/* Per task, every op of the run, warm-up and tail included: what
 	 * a probe attached for the whole run sees */
 	unsigned long *lifetime_ops;
+	/* Per task, CPU time over the measured window: under QEMU -icount
+	 * the task's own instructions, whatever the other vCPUs do */
+	uint64_t *cpu_ns;
 	char failure[512];
 };
 
