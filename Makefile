@@ -11,13 +11,15 @@ RESULTS  ?= $(CURDIR)/results/vm
 CMD      ?= uname -a
 PROFILE  ?= default
 SEED     ?=
+ACCEL    ?=
 RESUME   ?=
 OUT      ?=
 BASE     ?=
 CAND     ?=
 SET      ?= $(lastword $(sort $(wildcard results/2*-*)))
 KARGS    := --ksrc '$(KSRC)' --patches '$(PATCHES)'
-RUNARGS  := $(KARGS) --profile '$(PROFILE)' --cpus $(CPUS) \
+ACCARGS  := $(if $(ACCEL),--accel '$(ACCEL)')
+RUNARGS  := $(KARGS) --profile '$(PROFILE)' --cpus $(CPUS) $(ACCARGS) \
 	    $(if $(SEED),--seed $(SEED)) $(if $(RESUME),--resume '$(RESUME)') \
 	    $(if $(OUT),--out '$(OUT)')
 
@@ -38,7 +40,7 @@ kernel: deps
 	$(PY) -m harness.kbuild $(KARGS)
 
 vm: kernel
-	$(PY) -m harness.vm $(KARGS) --cpus $(CPUS) --mem $(MEM) \
+	$(PY) -m harness.vm $(KARGS) --cpus $(CPUS) --mem $(MEM) $(ACCARGS) \
 		--timeout $(TIMEOUT) --results '$(RESULTS)' -- '$(CMD)'
 
 # Build, boot, run the plan; leaves results/<timestamp>-<host>/.
@@ -58,7 +60,8 @@ AB_PROFILE   ?= quick
 ab: all
 	$(PY) -m harness.ab --base-ksrc '$(BASE_KSRC)' --cand-ksrc '$(CAND_KSRC)' \
 		--base-patches '$(BASE_PATCHES)' --cand-patches '$(CAND_PATCHES)' \
-		--profile '$(AB_PROFILE)' --cpus $(CPUS) $(if $(SEED),--seed $(SEED)) \
+		--profile '$(AB_PROFILE)' --cpus $(CPUS) $(ACCARGS) \
+		$(if $(SEED),--seed $(SEED)) \
 		$(if $(OUT),--out '$(OUT)')
 
 # Regenerate report.txt, report.md and plots/ of a set (default: newest).

@@ -54,6 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int)
     ap.add_argument("--out", type=Path,
                     help="directory for base/ and cand/ (default results/ab-*)")
+    ap.add_argument("--accel", choices=vm.accel.ACCELS,
+                    help="default: KVM if it boots, else TCG")
     ap.add_argument("--threshold", type=float,
                     help="percent (default: the plan's [gate] threshold)")
     ap.add_argument("--metrics", metavar="REGEX")
@@ -68,7 +70,7 @@ def main(argv: list[str] | None = None) -> int:
             print("ab: only one kernel has the private_mounts switch: "
                   "both are run in their fixed mode", file=sys.stderr)
         has_switch = base_k.has_switch and cand_k.has_switch
-        accel = vm.accel.choose(vm.VMConfig(
+        accel = args.accel or vm.accel.choose(vm.VMConfig(
             kernel=base_k, results=REPO / "results" / "vm"), vm.boot)
         seed = args.seed if args.seed is not None else \
             random.SystemRandom().randrange(1 << 31)

@@ -4,7 +4,11 @@
 (e.g. kvm_pvm) on which a stock kernel hangs right after "early console in
 setup code". So the first run on a host makes a probe boot under KVM with a
 short time limit, and caches the verdict per host (hostname, host kernel,
-QEMU version). MNTBENCH_ACCEL=kvm|tcg overrides.
+QEMU version). MNTBENCH_ACCEL=kvm|tcg|icount overrides.
+
+icount is TCG with a deterministic instruction clock: single-threaded
+TCG, guest time advancing by 2^shift ns per instruction. It is never
+chosen by itself; plans and users ask for it (ACCEL=icount).
 """
 
 from __future__ import annotations
@@ -19,6 +23,15 @@ from typing import Callable
 
 from harness import errors
 from harness.paths import cache_dir
+
+KVM, TCG, ICOUNT = "kvm", "tcg", "icount"
+ACCELS = (KVM, TCG, ICOUNT)
+# shift=0: 1 ns of guest time per instruction, whatever the host's speed
+# (auto would adapt to the host and so differ between machines);
+# sleep=off: an idle vCPU jumps to its next timer deadline instead of
+# waiting in host time, so idle periods cost no host time and no noise;
+# align=off: the guest clock is not slowed to host time.
+ICOUNT_OPTS = "shift=0,sleep=off,align=off"
 
 _noticed = False         # the TCG notice is printed once per process
 PROBE_TIMEOUT = 25.0    # a KVM boot takes ~1-3 s; TCG here takes ~4 s
@@ -71,9 +84,10 @@ def _probe(cfg, boot: Callable) -> tuple[str, str]:
 def choose(cfg, boot: Callable, quiet: bool = False) -> str:
     forced = os.environ.get("MNTBENCH_ACCEL")
     if forced:
-        if forced not in ("kvm", "tcg"):
+        if forced not in ACCELS:
             raise errors.InputError(
-                f"MNTBENCH_ACCEL={forced}: allowed values are kvm, tcg")
+                f"MNTBENCH_ACCEL={forced}: allowed values are "
+                f"{', '.join(ACCELS)}")
         return forced
     key = host_key()
     verdict = _cached(key)

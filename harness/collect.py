@@ -15,7 +15,10 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from harness import errors, metrics, samples
+import numpy as np
+
+from harness import errors, metrics, monitor, samples
+from harness.accel import ICOUNT
 from harness.resultset import write_text
 
 OVERHEAD_ON, OVERHEAD_OFF = "probe-on", "probe-off"
@@ -24,9 +27,13 @@ OVERHEAD_ON, OVERHEAD_OFF = "probe-on", "probe-off"
 class Collector:
     def __init__(self) -> None:
         self.records: list[samples.Record] = []
+        self.disturbed: set[str] = set()    # point ids
 
     def add(self, p: dict, boot: int, quantity: str, values,
-            variant: str | None = None, per_iteration: bool = False) -> None:
+            variant: str | None = None, per_iteration: bool = False,
+            icount: bool = False) -> None:
+        if icount:
+            quantity = metrics.ON_ICOUNT.get(quantity, quantity)
         q = metrics.quantity(quantity)
         workload = p.get("workload", p["kind"])
         name = metrics.name(p["kind"], quantity, workload, p["layers"],
@@ -38,7 +45,8 @@ class Collector:
                 direction=q.direction, exact=q.exact, kind=p["kind"],
                 mode=p["mode"], workload=workload, layers=p["layers"],
                 cpus=p["cpus"], quantity=quantity,
-                iteration=i if per_iteration else None))
+                iteration=i if per_iteration else None,
+                disturbed=p["id"] in self.disturbed))
 
 
 def _run(doc: dict) -> dict:
@@ -50,38 +58,51 @@ def _iterations(lat: dict, what: str) -> list[float]:
     return [x / 1000 for task in lat[f"{what}_ns"]["raw"] for x in task]
 
 
-def _load(c: Collector, p: dict, boot: int, doc: dict) -> None:
-    c.add(p, boot, "ops_per_s_per_task",
-          [_run(doc)["summary"]["ops_per_s_per_task"]])
+def _throughput(doc: dict, icount: bool) -> float:
+    """ops/s per task; on the icount clock the tasks' own CPU time per op
+    instead (instructions per op: it does not depend on an idle vCPU)."""
+    s = _run(doc)["summary"]
+    return s["cpu_ns_per_op"] if icount else s["ops_per_s_per_task"]
 
 
-def _teardown(c: Collector, p: dict, boot: int, doc: dict) -> None:
+def _load(c: Collector, p: dict, boot: int, doc: dict,
+          icount: bool) -> None:
+    c.add(p, boot, "ops_per_s_per_task", [_throughput(doc, icount)],
+          icount=icount)
+
+
+def _teardown(c: Collector, p: dict, boot: int, doc: dict,
+              icount: bool) -> None:
     lat = _run(doc)["latency"]
     for what in ("umount", "mount"):
         c.add(p, boot, f"{what}_us", _iterations(lat, what),
-              per_iteration=True)
+              per_iteration=True, icount=icount)
 
 
-def _bystander(c: Collector, p: dict, boot: int, doc: dict) -> None:
+def _bystander(c: Collector, p: dict, boot: int, doc: dict,
+               icount: bool) -> None:
     run = _run(doc)
     load = [i for i, r in enumerate(run["task_roles"]) if r == "load"]
-    secs = sum(run["intervals_s"]) or 1.0
-    per_task = sum(run["task_totals"][i] for i in load) / secs / max(
-        len(load), 1)
-    c.add(p, boot, "load_ops_per_s_per_task", [per_task])
+    ops = sum(run["task_totals"][i] for i in load)
+    if icount:
+        value = sum(run["task_cpu_ns"][i] for i in load) / max(ops, 1)
+    else:
+        value = ops / (sum(run["intervals_s"]) or 1.0) / max(len(load), 1)
+    c.add(p, boot, "load_ops_per_s_per_task", [value], icount=icount)
     lat = run.get("latency") or {}
     if "umount_ns" in lat:
         c.add(p, boot, "umount_us", _iterations(lat, "umount"),
-              per_iteration=True)
+              per_iteration=True, icount=icount)
 
 
-def _overhead(c: Collector, p: dict, boot: int, doc: dict) -> None:
-    c.add(p, boot, "ops_per_s_per_task",
-          [_run(doc)["summary"]["ops_per_s_per_task"]],
-          variant=OVERHEAD_ON if p["probe"] else OVERHEAD_OFF)
+def _overhead(c: Collector, p: dict, boot: int, doc: dict,
+              icount: bool) -> None:
+    c.add(p, boot, "ops_per_s_per_task", [_throughput(doc, icount)],
+          variant=OVERHEAD_ON if p["probe"] else OVERHEAD_OFF,
+          icount=icount)
 
 
-def _probe(c: Collector, p: dict, boot: int, doc: dict,
+def _probe(c: Collector, p: dict, boot: int, doc: dict, icount: bool,
            probe: dict | None) -> None:
     if probe is None:
         return
@@ -90,18 +111,36 @@ def _probe(c: Collector, p: dict, boot: int, doc: dict,
     # The probe saw the whole run: divide by every op, not the window's.
     ops = s.get("lifetime_ops", s["total_ops"])
     for q, value in probes.per_op(probe, ops).items():
-        c.add(p, boot, q, [value])
+        c.add(p, boot, q, [value], icount=icount)
 
 
-HANDLERS = {"load": _load, "teardown": _teardown, "bystander": _bystander,
-            "overhead": _overhead}
+def _paired(c: Collector, p: dict, boot: int, doc: dict,
+            icount: bool) -> None:
+    ratios = [x for x in _run(doc)["pair"]["block_ratios"] if x > 0]
+    a, b = p["pair"]
+    c.add(p, boot, "pair_ratio",
+          [float(np.exp(np.mean(np.log(ratios)))) if ratios else 0.0],
+          variant=paired_variant(a, b))
 
 
-def boot_of(sdir: Path, point_id: str) -> int:
-    """The boot that ran a point (run_points.py records it); 0 for sets
-    made before boots were recorded."""
+def paired_variant(a: str, b: str) -> str:
+    """The variant of a paired point: B relative to A."""
+    return f"{b}/{a}"
+
+
+HANDLERS = {"load": _load, "pathlen": _load, "teardown": _teardown,
+            "bystander": _bystander, "overhead": _overhead,
+            "paired": _paired}
+
+
+def boot_of(sdir: Path, point_id: str) -> tuple[int, str]:
+    """(boot, clock) of a point, as run_points.py recorded them; boot 0
+    and no clock for sets made before they were recorded."""
     f = sdir / "boots" / f"{point_id}.json"
-    return int(json.loads(f.read_text())["boot"]) if f.is_file() else 0
+    if not f.is_file():
+        return 0, ""
+    doc = json.loads(f.read_text())
+    return int(doc["boot"]), str(doc.get("clock", ""))
 
 
 def collect(sdir: Path) -> tuple[list[samples.Record], list[str]]:
@@ -115,13 +154,17 @@ def collect(sdir: Path) -> tuple[list[samples.Record], list[str]]:
             missing.append(p["id"])
             continue
         doc = json.loads(raw.read_text())
-        boot = boot_of(sdir, p["id"])
+        boot, clock = boot_of(sdir, p["id"])
+        icount = clock == ICOUNT
+        host = monitor.read(sdir, p["id"])
+        if host and host.get("disturbed"):
+            c.disturbed.add(p["id"])
         if p["kind"] == "probe":
             pf = sdir / "probes" / f"{p['id']}.json"
-            _probe(c, p, boot, doc, json.loads(pf.read_text())
+            _probe(c, p, boot, doc, icount, json.loads(pf.read_text())
                    if pf.is_file() else None)
         else:
-            HANDLERS[p["kind"]](c, p, boot, doc)
+            HANDLERS[p["kind"]](c, p, boot, doc, icount)
     return c.records, missing
 
 

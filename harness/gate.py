@@ -16,6 +16,8 @@ Per measure in it, with threshold T (plan [gate] threshold, default 2%):
   equivalent    TOST: the change is within +-T;
   inconclusive  anything else (too noisy to tell);
   not gateable  fewer than 3 units on a side.
+A measure with a run the host disturbed (harness/monitor.py) is never
+called a regression or equivalent: it is inconclusive.
 Exact counts (probe hits per op) have no sampling error: their change is
 compared with max(rel x base, abs), declared per quantity
 (harness/metrics.py).
@@ -222,10 +224,13 @@ def evaluate(base: resultset.ResultSet, cand: resultset.ResultSet,
                                           for i in tested])))
     out = []
     for i, ((m, vb, vc), t) in enumerate(zip(pairs, tests)):
-        out.append(Verdict(
-            m, vb, vc, base.series[(m, vb)], cand.series[(m, vc)], t,
-            stats.outcome(t, worse.get(i), better.get(i), opts.confidence),
-            worse.get(i), better.get(i)))
+        sb, sc = base.series[(m, vb)], cand.series[(m, vc)]
+        o = stats.outcome(t, worse.get(i), better.get(i), opts.confidence)
+        if (sb.disturbed or sc.disturbed) and o != stats.NOT_GATEABLE:
+            # the host, not the kernel, may have made the difference
+            o = stats.INCONCLUSIVE
+        out.append(Verdict(m, vb, vc, sb, sc, t, o, worse.get(i),
+                           better.get(i)))
     return out
 
 
@@ -265,6 +270,9 @@ def _ci(t: stats.Test, unit: str) -> str:
 def why(v: Verdict) -> str:
     t = v.test
     n = f"{t.n_base}+{t.n_cand} {'boots' if t.unit == 'boot' else 'runs'}"
+    nd = len(v.base.disturbed) + len(v.cand.disturbed)
+    if nd:
+        n += f", {nd} disturbed by the host: not decided"
     if v.outcome == stats.NOT_GATEABLE:
         return f"n={n}, needs {stats.MIN_UNITS} per side"
     if t.scale == "exact":

@@ -50,7 +50,35 @@ QUANTITIES = {q.name: q for q in (
              "contended mount_lock acquisitions per op", abs=0.001),
     Quantity("lock_wait_ns_per_op", "ns/op", LOWER,
              "mount_lock wait (qspinlock slowpath) per op", abs=1.0),
+    Quantity("pair_ratio", "ratio", HIGHER,
+             "throughput of mode B over mode A in alternating blocks of "
+             "one run (geometric mean of the run's AB block ratios)"),
+    # Measured under QEMU -icount (harness/accel.py): guest time is
+    # instructions (1 ns each), shared round-robin by the busy vCPUs, so
+    # these are path lengths (x busy vCPUs), including logical effects
+    # (walk restarts, spinning) but not cache-coherence cost. Never
+    # wall-clock speed.
+    Quantity("insn_ns_per_op", "insn/op", LOWER,
+             "task CPU time per op on the icount clock: instructions per "
+             "op times the busy vCPUs"),
+    Quantity("load_insn_ns_per_op", "insn/op", LOWER,
+             "instructions per open-close op of load tasks beside churn "
+             "(icount)"),
+    Quantity("umount_icount_us", "us", LOWER,
+             "umount latency in icount guest time (instructions; idle "
+             "jumps to the next timer)", per_iteration=True),
+    Quantity("mount_icount_us", "us", LOWER,
+             "mount latency in icount guest time", per_iteration=True),
+    Quantity("lock_wait_icount_ns_per_op", "insn/op", LOWER,
+             "mount_lock wait per op in icount guest time", abs=1.0),
 )}
+
+# What a quantity becomes when the point ran on the icount clock
+ON_ICOUNT = {"ops_per_s_per_task": "insn_ns_per_op",
+             "load_ops_per_s_per_task": "load_insn_ns_per_op",
+             "umount_us": "umount_icount_us",
+             "mount_us": "mount_icount_us",
+             "lock_wait_ns_per_op": "lock_wait_icount_ns_per_op"}
 
 
 def quantity(name: str) -> Quantity:
@@ -68,8 +96,9 @@ def name(kind: str, quantity_name: str, workload: str, layers: int,
         return f"bystander.l{layers}.c{cpus}.{quantity_name}"
     if kind == "overhead":
         return f"overhead.{mode}.c{cpus}.{quantity_name}"
-    if kind == "probe":
-        return f"probe.{workload}.l{layers}.c{cpus}.{quantity_name}"
+    if kind in ("probe", "paired"):
+        return f"{kind}.{workload}.l{layers}.c{cpus}.{quantity_name}"
+    # load and pathlen (load points on the icount clock)
     return f"{workload}.l{layers}.c{cpus}.{quantity_name}"
 
 

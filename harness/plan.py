@@ -17,12 +17,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from harness import errors
+from harness.accel import ICOUNT, KVM, TCG
 from harness.paths import REPO
+
+HOST = "host"       # no VM: the running kernel
 
 PLANS = REPO / "harness" / "plans"
 MODES = ("longterm-array", "longterm-array-normal", "longterm-serial",
          "detached")
 WORKLOADS = ("open-close", "open-close-shared", "open-read-close", "stat")
+CLOCKS = ("auto", ICOUNT)  # plan `clock`: the accelerator's, or icount
 FIXED = "fixed"     # the one mode of a kernel without the switch
 DEFAULT = "default"  # leave the switch alone: the kernel's own default
 
@@ -67,13 +71,27 @@ def _validate(doc: dict, path: Path) -> None:
         if not isinstance(v, (int, float)) or v < 0 or (
                 key != "warmup" and v <= 0):
             raise errors.InputError(f"plan {path}: {key}={v!r} must be > 0")
-    for sec in ("load", "teardown", "bystander", "probes"):
+    clock = doc.get("clock", "auto")
+    if clock not in CLOCKS:
+        raise errors.InputError(
+            f"plan {path}: clock={clock!r}; allowed: {', '.join(CLOCKS)}")
+    if clock == ICOUNT and doc.get("pathlen", {}).get("modes"):
+        raise errors.InputError(
+            f"plan {path}: [pathlen] with clock='icount'; allowed: one of "
+            "them (load points already run on icount)")
+    for pair in doc.get("paired", {}).get("pairs", []):
+        if not (isinstance(pair, list) and len(pair) == 2
+                and all(m in MODES for m in pair) and pair[0] != pair[1]):
+            raise errors.InputError(
+                f"plan {path}: [paired] pair {pair!r}; allowed: two "
+                f"different modes of {', '.join(MODES)}")
+    for sec in ("load", "pathlen", "teardown", "bystander", "probes"):
         for m in doc.get(sec, {}).get("modes", []):
             if base_mode(m) not in MODES + (DEFAULT,):
                 raise errors.InputError(
                     f"plan {path}: [{sec}] mode {m!r}; allowed: "
                     f"{', '.join(MODES + (DEFAULT,))}")
-    for sec in ("teardown", "bystander", "probes"):
+    for sec in ("pathlen", "teardown", "bystander", "probes", "paired"):
         r = doc.get(sec, {}).get("reps", 1)
         if isinstance(r, bool) or not isinstance(r, int) or r < 1:
             raise errors.InputError(
@@ -84,7 +102,7 @@ def _validate(doc: dict, path: Path) -> None:
     if not isinstance(ap, bool):
         raise errors.InputError(
             f"plan {path}: [probes] all_puts={ap!r}; allowed: true, false")
-    for sec in ("load", "probes"):
+    for sec in ("load", "pathlen", "probes", "paired"):
         for w in doc.get(sec, {}).get("workloads", []):
             if w not in WORKLOADS:
                 raise errors.InputError(
@@ -145,29 +163,79 @@ def _modes(sec: dict, has_switch: bool) -> list[str]:
     return modes if has_switch or not modes else [FIXED]
 
 
-def expand(plan: Plan, vcpus: int, seed: int, has_switch: bool = True,
-           probes: bool = True) -> list[dict]:
-    """The ordered list of points for this many vCPUs (without the probe
-    pass where the kernel cannot be traced)."""
-    rng = random.Random(seed)
-    d = plan.doc
-    dur = str(d["duration"])
-    points: list[dict] = []
+def clock_of(p: dict, plan_clock: str, accel_name: str) -> str:
+    """The clock a point runs on: path-length points always on icount;
+    with plan clock 'icount', every point unless KVM works; else the
+    set's accelerator (icount too when the user forces it)."""
+    if accel_name in (HOST, ICOUNT):
+        return accel_name
+    if p["kind"] == "pathlen" or (plan_clock == ICOUNT
+                                  and accel_name != KVM):
+        return ICOUNT
+    return accel_name
 
-    load = plan.section("load")
-    for rep in range(d["reps"]):
+
+def _load_points(plan: Plan, kind: str, vcpus: int, has_switch: bool,
+                 rng: random.Random) -> list[dict]:
+    """Throughput points (load), or the same on the icount clock
+    (pathlen: instructions per op)."""
+    d = plan.doc
+    sec = plan.section(kind)
+    dur = str(sec.get("duration", d["duration"]))
+    # a section's own shorter duration is one interval long
+    interval = (["--interval", dur]
+                if float(dur) < d["interval"] else [])
+    out = []
+    for rep in range(sec.get("reps", d["reps"])):
         block = []
-        for w in load.get("workloads", []):
-            for layers in load.get("layers", [2]):
-                for c in cpu_counts(load.get("cpus", "powers"), vcpus):
-                    for m in _modes(load, has_switch):
+        for w in sec.get("workloads", []):
+            for layers in sec.get("layers", [2]):
+                for c in cpu_counts(sec.get("cpus", "powers"), vcpus):
+                    for m in _modes(sec, has_switch):
                         block.append({
-                            "id": f"load-{w}-l{layers}-c{c}-{m}-r{rep}",
-                            "kind": "load", "workload": w, "mode": m,
+                            "id": f"{kind}-{w}-l{layers}-c{c}-{m}-r{rep}",
+                            "kind": kind, "workload": w, "mode": m,
                             "layers": layers, "cpus": c, "rep": rep,
                             "probe": False,
                             "args": ["--workload", w, "--layers", str(layers),
-                                     "--duration", dur, *_common(plan, c)]})
+                                     "--duration", dur, *_common(plan, c),
+                                     *interval]})
+        rng.shuffle(block)
+        out += block
+    return out
+
+
+def expand(plan: Plan, vcpus: int, seed: int, has_switch: bool = True,
+           probes: bool = True, accel_name: str = TCG) -> list[dict]:
+    """The ordered list of points for this many vCPUs (without the probe
+    pass where the kernel cannot be traced), each with its clock."""
+    rng = random.Random(seed)
+    d = plan.doc
+    dur = str(d["duration"])
+    points = _load_points(plan, "load", vcpus, has_switch, rng)
+    if accel_name != HOST:     # no icount clock on the host
+        points += _load_points(plan, "pathlen", vcpus, has_switch, rng)
+
+    pa = plan.section("paired") if has_switch else {}
+    for rep in range(pa.get("reps", 1)):
+        block = []
+        for a, b in pa.get("pairs", []):
+            for w in pa.get("workloads", ["open-close"]):
+                for layers in pa.get("layers", [2]):
+                    for c in cpu_counts(pa.get("cpus", "powers"), vcpus):
+                        block.append({
+                            "id": f"paired-{w}-l{layers}-c{c}-{b}-vs-{a}"
+                                  f"-r{rep}",
+                            # ovlbench sets the switch for each overlay
+                            "kind": "paired", "workload": w,
+                            "mode": DEFAULT, "pair": [a, b],
+                            "layers": layers, "cpus": c, "rep": rep,
+                            "probe": False,
+                            "args": ["--workload", w, "--layers",
+                                     str(layers), "--duration", dur,
+                                     *_common(plan, c), "--interval",
+                                     str(pa.get("interval", 0.25)),
+                                     "--pair-modes", f"{a},{b}"]})
         rng.shuffle(block)
         points += block
 
@@ -244,6 +312,13 @@ def expand(plan: Plan, vcpus: int, seed: int, has_switch: bool = True,
                                  "2", "--duration", dur,
                                  *_common(plan, c)]})
     points += block
+    clock = d.get("clock", "auto")
+    for p in points:
+        p["clock"] = clock_of(p, clock, accel_name)
+        # On icount a guest has as many vCPUs as the point has tasks: an
+        # idle vCPU's own work (timers, the harness) takes the shared
+        # instruction clock and shows as 0.2-0.4% noise at 1 task.
+        p["boot_cpus"] = p["cpus"] if p["clock"] == ICOUNT else vcpus
     return points
 
 

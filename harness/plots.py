@@ -124,7 +124,7 @@ def teardown(rs, out: Path) -> bool:
 def probe_overhead(rs, out: Path) -> bool:
     """with/without ratio per CPU count, one line per mode, against the
     5% target."""
-    comps = overhead.comparisons(rs)
+    comps = {k: o.speed for k, o in overhead.comparisons(rs).items()}
     if not comps:
         return False
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
@@ -183,6 +183,14 @@ def make_all(rs: resultset.ResultSet) -> list[str]:
              "bystander open-close throughput during teardown churn",
              "ops/s per load task (median, 95% CI)", "bystander"):
         made.append("bystander")
+    for kind in ("pathlen", "load"):
+        if _bars(rs, out, {"kind": kind, "workload": "open-close",
+                           "quantity": "insn_ns_per_op"},
+                 "open-close path length (icount: instructions, "
+                 "not wall-clock time)", "instructions per op "
+                 "(median, 95% CI)", "path-length-open-close"):
+            made.append("path-length")
+            break
     if probe_overhead(rs, out):
         made.append("probe-overhead")
     if _bars(rs, out, {"kind": "probe", "workload": "open-close",

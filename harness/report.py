@@ -11,7 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
-from harness import errors, gate, metrics, overhead, resultset, stats
+from harness import (errors, gate, metrics, monitor, overhead, resultset,
+                     stats)
+from harness.accel import ICOUNT
 from harness.collect import OVERHEAD_OFF, OVERHEAD_ON
 
 BASE_MODE = "longterm-array"
@@ -74,7 +76,7 @@ def summary(rs: resultset.ResultSet) -> dict:
 
 def _pairs(rs: resultset.ResultSet) -> list[tuple[str, str]]:
     variants = [v for v in rs.variants
-                if v not in (OVERHEAD_ON, OVERHEAD_OFF)]
+                if v not in (OVERHEAD_ON, OVERHEAD_OFF) and "/" not in v]
     if not variants:
         return []
     base = BASE_MODE if BASE_MODE in variants else variants[0]
@@ -165,20 +167,84 @@ def overhead_lines(rs: resultset.ResultSet) -> list[str]:
     """Throughput with the probe attached / without, same boot, per mode
     and CPU count."""
     out = []
-    for (mode, cpus), c in overhead.comparisons(rs).items():
+    for (mode, cpus), o in overhead.comparisons(rs).items():
+        c = o.speed
         out.append(f"  {mode} c{cpus}: with/without = {c.ratio:.3f} "
                    f"[{c.lo:.3f}, {c.hi:.3f}], n={c.n_base}+{c.n_cand}")
+        if o.added is not None:
+            out.append(f"    {o.added:+.0f} icount ns per op "
+                       f"({100 * o.added / o.base:+.2f}% of {o.base:.0f})")
+    return out
+
+
+def disturbance_line(rs: resultset.ResultSet) -> str:
+    """One line on how much the host let the vCPUs run."""
+    docs = [d for f in sorted((rs.path / "host").glob("*.json"))
+            if (d := monitor.read(rs.path, f.stem))]
+    wall = [d for d in docs if d.get("clock") != ICOUNT]
+    if not wall:
+        return "host:     no wall-clock points watched"
+    bad = [d for d in wall if d.get("disturbed")]
+    shares = [d.get("runnable_share", d["vcpu_share"]) for d in wall]
+    loads = [d["load1"] for d in wall]
+    return (f"host:     {len(bad)} of {len(wall)} points disturbed "
+            f"(runnable >= {min(shares):.2f}, load1 <= {max(loads):.1f})")
+
+
+def _pct_ci(diff: float, lo: float, hi: float) -> str:
+    return (f"{100 * np.expm1(diff):+.1f}% [{100 * np.expm1(lo):+.1f}%, "
+            f"{100 * np.expm1(hi):+.1f}%]")
+
+
+def paired_lines(rs: resultset.ResultSet) -> list[str]:
+    """Mode B over mode A, from alternating blocks in one run (paired) and
+    from separate runs (unpaired), with 95% CIs over runs: how much the
+    pairing narrows the interval."""
+    from statsmodels.stats.weightstats import DescrStatsW
+    out = []
+    for s in sorted(rs.select(kind="paired", quantity="pair_ratio"),
+                    key=lambda s: (s.variant, s.cpus)):
+        b, a = s.variant.split("/", 1)
+        x = np.log(s.values)
+        if x.size < 2:
+            continue
+        lo, hi = DescrStatsW(x).tconfint_mean()
+        out.append(f"  {s.workload} c{s.cpus} {s.variant}:")
+        out.append(f"    paired   {_pct_ci(x.mean(), lo, hi)} "
+                   f"({x.size} runs)")
+        sa = rs.select(kind="load", workload=s.workload, layers=s.layers,
+                       cpus=s.cpus, variant=a,
+                       quantity="ops_per_s_per_task")
+        sb = rs.select(kind="load", workload=s.workload, layers=s.layers,
+                       cpus=s.cpus, variant=b,
+                       quantity="ops_per_s_per_task")
+        if sa and sb:
+            t = stats.decide(sa[0].values, sb[0].values, "higher", 0.02)
+            out.append(f"    unpaired {_pct_ci(t.diff, t.lo, t.hi)} "
+                       f"({t.n_base}+{t.n_cand} runs)")
     return out
 
 
 def text_report(rs: resultset.ResultSet, summ: dict) -> str:
     out = ["mntbench report", "=" * 15, ""]
     out += brief_manifest(rs)
+    out.append(disturbance_line(rs))
     out += ["", "Reproduce with:"]
     out += textwrap.wrap(reproduce(rs), WIDTH - 2, initial_indent="  ",
                          subsequent_indent="    ", break_on_hyphens=False)
     out.append("")
     pairs = _pairs(rs)
+    icount = {s.quantity for s in rs.series.values()} & set(
+        metrics.ON_ICOUNT.values())
+    if icount:
+        out += textwrap.wrap(
+            "Metrics named *insn* or *icount* ran on QEMU's icount clock ("
+            f"{rs.manifest.get('icount') or 'shift=0'}): guest time "
+            "counts instructions, 1 ns each, shared by the busy vCPUs (at "
+            "2 tasks an op's icount ns are twice its instructions). They "
+            "measure path length per op, walk restarts and spinning "
+            "included; not wall-clock speed, and not cache-coherence "
+            "cost.", WIDTH) + [""]
     if pairs:
         out += textwrap.wrap(
             "Each mode against " + pairs[0][0] + ": median of runs "
@@ -188,6 +254,11 @@ def text_report(rs: resultset.ResultSet, summ: dict) -> str:
         out += [f"{cand} vs {base}", ""]
         out += lkp_table(rs, base, cand)
         out.append("")
+    pl = paired_lines(rs)
+    if pl:
+        out += ["Paired comparison (mode B / mode A throughput, blocks of",
+                "0.25 s alternating in one run) against separate runs:",
+                *pl, ""]
     oh = overhead_lines(rs)
     if oh:
         out += ["Probe overhead (open-close throughput with mntlock",
@@ -198,7 +269,7 @@ def text_report(rs: resultset.ResultSet, summ: dict) -> str:
                 f"{100 * POWER_CHANGE:.0f}% change",
                 "at 80% power (one-sided t-test, alpha 0.05):", ""]
         for name, d in per.items():
-            out.append(f"  {100 * d['noise_floor']:5.1f}%  "
+            out.append(f"  {100 * d['noise_floor']:6.2f}%  "
                        f"n={d['runs_for_2pct']:<5} {name}"[:WIDTH])
         out.append("")
     failed = rs.manifest.get("failed_points") or []

@@ -24,7 +24,8 @@ import sys
 import time
 from pathlib import Path
 
-from harness import collect, errors, kbuild, plan, report, resultset, vm
+from harness import (collect, errors, kbuild, monitor, plan, report,
+                     resultset, vm)
 from harness.paths import REPO
 
 RUN_POINTS = REPO / "harness" / "guest" / "run_points.py"
@@ -62,6 +63,9 @@ def new_manifest(p: plan.Plan, seed: int, vcpus: int, kernel, accel: str,
             "release", "ksrc", "source_id", "series", "series_hash",
             "fragment_hash", "config_hash")},
         "switch": kernel.has_switch if kernel else SWITCH.exists(),
+        "clocks": sorted({pt["clock"] for pt in points}),
+        "icount": vm.accel.ICOUNT_OPTS
+        if any(pt["clock"] == vm.accel.ICOUNT for pt in points) else None,
         "plan_name": p.name, "plan_hash": p.hash,
         "points_hash": plan.points_hash(points), "boots": 0,
         "plan": p.doc, "seed": seed,
@@ -110,26 +114,46 @@ def next_boot(sdir: Path) -> int:
     return boot
 
 
-def _guest_args(sdir: Path, part: str = "") -> list[str]:
-    args = [str(RUN_POINTS), str(sdir), "--boot", str(next_boot(sdir))]
+def _guest_args(sdir: Path, clock: str, cpus: int | None = None,
+                part: str = "") -> list[str]:
+    args = [str(RUN_POINTS), str(sdir), "--boot", str(next_boot(sdir)),
+            "--clock", clock]
+    args += ["--cpus", str(cpus)] if cpus else []
     return args + (["--part", part] if part else [])
+
+
+def _boots_to_run(sdir: Path, vcpus: int) -> list[tuple[str, int]]:
+    """(clock, vCPUs) of the boots with points still to run, in the
+    order of the points."""
+    points = json.loads((sdir / "points.json").read_text())
+    todo = [(p.get("clock", ""), p.get("boot_cpus", vcpus)) for p in points
+            if not (sdir / "raw" / f"{p['id']}.json").exists()]
+    return list(dict.fromkeys(todo))
 
 
 def run_vm(sdir: Path, kernel, vcpus: int, timeout: float,
            part: str = "") -> int:
-    """One boot running the set's points (part 'K/N': the K-th of N
-    interleaved parts, for A/B runs)."""
-    cfg = vm.VMConfig(kernel=kernel, cpus=vcpus, results=sdir,
-                      timeout=timeout)
-    cmd = " ".join(["/usr/bin/python3", *_guest_args(sdir, part)])
-    return vm.run(cfg, cmd).rc
+    """Boot once per clock and guest size the set's points need (the
+    accelerator's; icount for path-length points, sized to their tasks)
+    and run them (part 'K/N': the K-th of N interleaved parts, for A/B
+    runs)."""
+    rc = 0
+    points = json.loads((sdir / "points.json").read_text())
+    for clock, cpus in _boots_to_run(sdir, vcpus):
+        cfg = vm.VMConfig(kernel=kernel, cpus=cpus, results=sdir,
+                          timeout=timeout, accel=clock or None)
+        cmd = " ".join(["/usr/bin/python3",
+                        *_guest_args(sdir, clock, cpus, part)])
+        with monitor.Monitor(sdir, points, clock):
+            rc = vm.run(cfg, cmd).rc or rc
+    return rc
 
 
 def run_host(sdir: Path) -> int:
     """Host mode: the same points on the running kernel, in a private
     mount namespace of ovlbench's own."""
     return subprocess.run(["/usr/bin/python3",
-                           *_guest_args(sdir)]).returncode
+                           *_guest_args(sdir, plan.HOST)]).returncode
 
 
 def prepare(args, argv) -> tuple[Path, object, int]:
@@ -139,7 +163,7 @@ def prepare(args, argv) -> tuple[Path, object, int]:
         m = json.loads((sdir / "manifest.json").read_text())
         if m.get("status") == "complete":
             raise errors.InputError(f"--resume {sdir}: set is complete")
-        kernel = None if m["accel"] == "host" else kbuild.ensure_kernel(
+        kernel = None if m["accel"] == plan.HOST else kbuild.ensure_kernel(
             Path(m["kernel"]["ksrc"] or kbuild.DEFAULT_KSRC),
             kbuild._parse_patches(args.patches))
         return sdir, kernel, m["vcpus"]
@@ -147,7 +171,7 @@ def prepare(args, argv) -> tuple[Path, object, int]:
     vcpus = args.cpus
     kernel = None
     if args.host:
-        accel, has_switch = "host", SWITCH.exists()
+        accel, has_switch = plan.HOST, SWITCH.exists()
         if not has_switch:
             print("run: the running kernel has no private_mounts switch: "
                   "only its own fixed mode is measured", file=sys.stderr)
@@ -177,7 +201,7 @@ def create_set(sdir: Path, p: plan.Plan, seed: int, vcpus: int, kernel,
                accel: str, has_switch: bool, argv: list[str],
                probes: bool = True) -> None:
     """Write the points and the manifest of a new, incomplete set."""
-    points = plan.expand(p, vcpus, seed, has_switch, probes)
+    points = plan.expand(p, vcpus, seed, has_switch, probes, accel)
     if sdir.exists() and any(sdir.iterdir()):
         raise errors.InputError(f"--out {sdir}: exists and is not empty")
     sdir.mkdir(parents=True, exist_ok=True)
@@ -210,7 +234,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="with --host: run the probe pass too")
     ap.add_argument("--ksrc", type=Path, default=kbuild.DEFAULT_KSRC)
     ap.add_argument("--patches", default=str(kbuild.DEFAULT_PATCHES))
-    ap.add_argument("--accel", choices=["kvm", "tcg"])
+    ap.add_argument("--accel", choices=vm.accel.ACCELS,
+                    help="default: KVM if it boots, else TCG; icount: "
+                    "TCG with a deterministic instruction clock")
     ap.add_argument("--timeout", type=float, default=3600.0,
                     help="guest time limit in seconds (default 3600)")
     args = ap.parse_args(argv)

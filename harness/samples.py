@@ -8,7 +8,11 @@ value, with the structure of the design kept.
        "kind": "load", "mode": "detached", "workload": "open-close",
        "layers": 2, "cpus": 2, "quantity": "ops_per_s_per_task"},
       {... "metric": "teardown.l10.umount_us", "run": 0,
-       "iteration": 17, ...}]}
+       "iteration": 17, ...},
+      {... "disturbed": true ...}]}
+
+"disturbed" (absent: false) marks a run during which the host took the
+vCPUs' CPUs (harness/monitor.py).
 
 A run is one ovlbench invocation (a point of the plan) and the unit of
 analysis; boot says which guest boot ran it. Per-iteration records
@@ -53,11 +57,15 @@ class Record:
     cpus: int
     quantity: str
     iteration: int | None = None
+    # the host took the vCPUs' CPUs during the run (harness/monitor.py)
+    disturbed: bool = False
 
     def doc(self) -> dict:
         d = {k: getattr(self, k) for k in FIELDS}
         if self.iteration is not None:
             d["iteration"] = self.iteration
+        if self.disturbed:
+            d["disturbed"] = True
         return d
 
 
@@ -76,6 +84,7 @@ class Series:
     layers: int
     cpus: int
     units: list[tuple[int, int, float]] = field(default_factory=list)
+    disturbed: set[tuple[int, int]] = field(default_factory=set)
 
     @property
     def values(self) -> np.ndarray:
@@ -113,11 +122,13 @@ def _check(rec, where: str) -> Record:
     if rec["direction"] not in metrics.DIRECTIONS:
         raise _bad(where, f"{name}: direction {rec['direction']!r}; "
                           f"allowed: {', '.join(metrics.DIRECTIONS)}")
-    if not isinstance(rec["exact"], bool):
-        raise _bad(where, f"{name}: exact={rec['exact']!r}; allowed: "
-                          "true, false")
+    for k in ("exact", "disturbed"):
+        if not isinstance(rec.get(k, False), bool):
+            raise _bad(where, f"{name}: {k}={rec[k]!r}; allowed: true, "
+                              "false")
     return Record(**{k: rec[k] for k in FIELDS},
-                  iteration=rec.get("iteration"))
+                  iteration=rec.get("iteration"),
+                  disturbed=rec.get("disturbed", False))
 
 
 def parse(doc, where: str) -> list[Record]:
@@ -198,4 +209,6 @@ def series(records: list[Record]) -> dict[tuple[metrics.Measure, str],
                     r0.quantity, r0.kind, r0.mode, r0.workload, r0.layers,
                     r0.cpus)
             s.units.append((boot, run, value))
+            if r0.disturbed:
+                s.disturbed.add((boot, run))
     return out

@@ -71,12 +71,17 @@ def qemu_argv(cfg: VMConfig, accel_name: str, ctl: Path, console: Path,
         "nmi_watchdog=0", f"mntbench.ctl={ctl}", f"mntbench.res={results}",
     ] + ([f"mntbench.tmp={','.join(keep)}"] if (keep := _tmp_entries())
          else []))
-    if accel_name == "kvm":
+    if accel_name == accel.KVM:
         acc = ["-accel", "kvm", "-cpu", "host"]
+    elif accel_name == accel.ICOUNT:
+        acc = ["-accel", "tcg,thread=single", "-icount", accel.ICOUNT_OPTS,
+               "-cpu", "max"]
     else:
         acc = ["-accel", "tcg,thread=multi", "-cpu", "max"]
     return [
         "qemu-system-x86_64", "-nodefaults", "-no-user-config",
+        # named threads ("CPU 0/TCG"): harness/monitor.py finds the vCPUs
+        "-name", "mntbench,debug-threads=on",
         "-display", "none", "-no-reboot", "-machine", "pc",
         *acc, "-smp", str(cfg.cpus), "-m", f"{cfg.mem_mb}M",
         "-kernel", str(cfg.kernel.bzimage), "-append", append,
@@ -230,7 +235,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="seconds before the guest is killed (default 600)")
     ap.add_argument("--results", type=Path, default=DEFAULT_RESULTS,
                     help="writable share; console logs go to <results>/console")
-    ap.add_argument("--accel", choices=["auto", "kvm", "tcg"], default="auto")
+    ap.add_argument("--accel", choices=["auto", *accel.ACCELS],
+                    default="auto", help="icount: deterministic clock")
     ap.add_argument("--ksrc", type=Path, default=kbuild.DEFAULT_KSRC)
     ap.add_argument("--patches", default=str(kbuild.DEFAULT_PATCHES))
     ap.add_argument("--env", action="append", default=[], metavar="K=V",

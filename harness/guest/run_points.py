@@ -1,14 +1,16 @@
 #!/usr/bin/python3
 """Guest side of a run: execute the points of a plan, in order, in one boot.
 
-Usage: run_points.py SET_DIR [--boot B] [--part K/N]
-(SET_DIR/points.json is the plan; --part K/N runs only the K-th of N
-interleaved parts: the points whose repetition r has r % N == K)
+Usage: run_points.py SET_DIR [--boot B] [--clock C] [--cpus N] [--part K/N]
+(SET_DIR/points.json is the plan; --clock C and --cpus N run only the
+points of that clock and guest size, this boot's; --part K/N only the
+K-th of N interleaved parts: the points whose repetition r has
+r % N == K)
 
 For each point: set the overlay mode, run ovlbench (with mntlock attached
 in probe passes), and keep its output in SET_DIR/raw/<id>.json (ovlbench
-writes it via a temp file and rename) and the boot that ran it in
-SET_DIR/boots/<id>.json. Points whose output exists are
+writes it via a temp file and rename) and the boot and clock that ran it
+in SET_DIR/boots/<id>.json. Points whose output exists are
 skipped, which is how --resume continues a set. A progress line with the
 ETA goes to stdout after each point. A failed point is recorded in
 SET_DIR/failed/<id>.txt and the run goes on.
@@ -57,10 +59,10 @@ def run_point(p: dict, sdir: Path) -> str | None:
     return None
 
 
-def record_boot(sdir: Path, point_id: str, boot: int) -> None:
+def record_boot(sdir: Path, point_id: str, boot: int, clock: str) -> None:
     f = sdir / "boots" / f"{point_id}.json"
     tmp = f.with_name(f".{f.name}.tmp")
-    tmp.write_text(json.dumps({"boot": boot}) + "\n")
+    tmp.write_text(json.dumps({"boot": boot, "clock": clock}) + "\n")
     os.replace(tmp, f)
 
 
@@ -68,10 +70,17 @@ def main() -> int:
     ap = argparse.ArgumentParser(prog="run_points")
     ap.add_argument("set", type=Path)
     ap.add_argument("--boot", type=int, default=0)
+    ap.add_argument("--clock", default="")
+    ap.add_argument("--cpus", type=int)
     ap.add_argument("--part", metavar="K/N")
     args = ap.parse_args()
     sdir = args.set
     points = json.loads((sdir / "points.json").read_text())
+    if args.clock:
+        points = [p for p in points if p.get("clock", "") == args.clock]
+    if args.cpus:
+        points = [p for p in points
+                  if p.get("boot_cpus", args.cpus) == args.cpus]
     if args.part:
         # Part K of N (A/B runs alternate boots): repetition r goes to
         # part r % N, so every kind of point is spread over the boots.
@@ -89,7 +98,7 @@ def main() -> int:
     failed = 0
     for i, p in enumerate(todo, 1):
         try:
-            record_boot(sdir, p["id"], args.boot)
+            record_boot(sdir, p["id"], args.boot, args.clock)
             why = run_point(p, sdir)
         except (OSError, RuntimeError) as e:
             why = str(e)
