@@ -54,7 +54,9 @@ class PlanTest(unittest.TestCase):
                 ('[teardown]\nreps = 0\n', "reps=0"),
                 ('[gate]\nmetrics = ["("]\n', "'('"),
                 ('[gate]\nmetrics = "x"\n', "metrics='x'"),
-                ('[gate]\nthreshold = -1\n', "threshold=-1")):
+                ('[gate]\nthreshold = -1\n', "threshold=-1"),
+                ('[paired]\npairs = [["detached", "detached"]]\n',
+                 "['detached', 'detached']")):
             with self.assertRaises(errors.InputError) as cm:
                 plan.load(self.write_plan(text))
             msg = str(cm.exception)
@@ -93,6 +95,34 @@ class PlanTest(unittest.TestCase):
         self.assertNotEqual(a.hash, b.hash)
         self.assertEqual(a.hash, plan.doc_hash(dict(a.doc,
                                                     description="x")))
+
+
+    def test_clocks_of_points(self):
+        """Path-length points run on icount (in guests sized to their
+        tasks); plan clock 'icount' moves every point there unless KVM
+        works; the host has no icount."""
+        text = ('[load]\nmodes = ["detached"]\nworkloads = ["stat"]\n'
+                'cpus = [1, "all"]\n[pathlen]\nmodes = ["detached"]\n'
+                'workloads = ["stat"]\ncpus = [1, "all"]\n')
+        p = plan.load(self.write_plan(text))
+        pts = plan.expand(p, 2, seed=1, accel_name="tcg")
+        self.assertEqual({(x["kind"], x["clock"], x["boot_cpus"])
+                          for x in pts},
+                         {("load", "tcg", 2), ("pathlen", "icount", 1),
+                          ("pathlen", "icount", 2)})
+        self.assertEqual({x["clock"] for x in plan.expand(
+            p, 2, seed=1, accel_name="kvm") if x["kind"] == "load"},
+            {"kvm"})
+        self.assertEqual({x["kind"] for x in plan.expand(
+            p, 2, seed=1, accel_name="host")}, {"load"})
+        q = plan.load(self.write_plan('clock = "icount"\n' + text.split(
+            "[pathlen]")[0]))
+        for accel_name, want in (("tcg", "icount"), ("kvm", "kvm"),
+                                 ("icount", "icount")):
+            self.assertEqual({x["clock"] for x in plan.expand(
+                q, 2, seed=1, accel_name=accel_name)}, {want})
+        with self.assertRaises(errors.InputError):
+            plan.load(self.write_plan('clock = "fast"\n'))
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ controls on that set, each gating the plan's declared [gate] metrics
   open-close op (~0 vs 1) regress, so the gate exits 1; stat (no
   reference on a private mount) is not among the regressions;
 - positive, teardown: longterm-array vs longterm-serial, umount latency
-  at 100 layers: exit 1;
+  at 100 layers (on the icount clock where KVM does not work): exit 1;
 - negative: an A/A pair of the same mode interleaved in the same boot
   never exits 1 (0, or 3 where the noise cannot show equivalence).
 """
@@ -91,8 +91,8 @@ class QuickControlsTest(unittest.TestCase):
     def test_positive_control_teardown(self):
         p = gate(self.at("longterm-array"), self.at("longterm-serial"))
         self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
-        self.assertRegex(p.stdout,
-                         r"REGRESSION +teardown\.l100\.umount_us:median")
+        self.assertRegex(p.stdout, r"REGRESSION +teardown\.l100\."
+                                   r"umount_(icount_)?us:median")
 
     def test_negative_control_a_a(self):
         p = gate(self.at("longterm-array"), self.at("longterm-array#aa"))

@@ -1,0 +1,95 @@
+"""The clocks in the VM: a set on the icount clock records it and repeats
+within 1%; under MTTCG a host hog during a point gets that point flagged
+as disturbed, and the quiet point beside it does not."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+import unittest
+
+import numpy as np
+
+from harness import accel, monitor, resultset
+from harness.paths import REPO
+from harness.tests import common
+
+FIXTURES = REPO / "harness" / "tests" / "fixtures"
+
+
+def start_run(sdir, plan: str, *extra: str) -> subprocess.Popen:
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    return subprocess.Popen(
+        ["/usr/bin/python3", "-m", "harness.run", "--profile",
+         str(FIXTURES / plan), "--cpus", "2", "--seed", "1", "--out",
+         str(sdir), *extra], cwd=REPO, env=env, stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+class IcountTest(unittest.TestCase):
+    def test_icount_set_records_its_clock_and_repeats(self):
+        sdir = common.results_dir("icount") / "set"
+        p = start_run(sdir, "icount.toml", "--accel", "icount")
+        out, err = p.communicate(timeout=1200)
+        self.assertEqual(p.returncode, 0, err[-3000:])
+        m = json.loads((sdir / "manifest.json").read_text())
+        self.assertEqual(m["accel"], accel.ICOUNT)
+        self.assertEqual(m["clocks"], [accel.ICOUNT])
+        self.assertEqual(m["icount"], accel.ICOUNT_OPTS)
+        rs = resultset.load(sdir)
+        for cpus in (1, 2):
+            s, = rs.select(quantity="insn_ns_per_op", cpus=cpus)
+            x = s.values
+            spread = (x.max() - x.min()) / np.median(x)
+            print(f"\nicount, {cpus} task(s): {np.median(x):.0f} insn/op, "
+                  f"spread {100 * spread:.3f}% over {x.size} runs")
+            self.assertEqual(x.size, 5)
+            self.assertLess(spread, 0.01)
+        self.assertFalse(rs.select(quantity="ops_per_s_per_task"))
+
+
+def _hog(n: int) -> list[subprocess.Popen]:
+    return [subprocess.Popen(["/usr/bin/python3", "-c", "while 1: pass"])
+            for _ in range(n)]
+
+
+class DisturbanceTest(unittest.TestCase):
+    def test_hog_flags_its_point_only(self):
+        sdir = common.results_dir("disturb") / "set"
+        p = start_run(sdir, "disturb.toml", "--accel", "tcg")
+        quiet = "load-open-close-l2-c2-longterm-array-r0"
+        hogged = "load-open-close-l2-c2-longterm-array-r1"
+        hogs = []
+        try:
+            deadline = time.monotonic() + 600
+            while not (sdir / "boots" / f"{hogged}.json").exists():
+                self.assertIsNone(p.poll(), "run ended early")
+                self.assertLess(time.monotonic(), deadline)
+                time.sleep(0.05)
+            hogs = _hog(2 * (os.cpu_count() or 1))
+            while not (sdir / "raw" / f"{hogged}.json").exists():
+                self.assertIsNone(p.poll(), "run ended early")
+                time.sleep(0.05)
+        finally:
+            for h in hogs:
+                h.kill()
+                h.wait()
+        out, err = p.communicate(timeout=600)
+        self.assertEqual(p.returncode, 0, err[-3000:])
+        q, h = (monitor.read(sdir, i) for i in (quiet, hogged))
+        print("\n" + "; ".join(
+            f"{name}: vcpu_share {d['vcpu_share']:.3f}, runnable "
+            f"{d['runnable_share']:.3f}, others {d['other_share']:.3f}"
+            for name, d in (("quiet", q), ("hogged", h))))
+        self.assertFalse(q["disturbed"], q)
+        self.assertTrue(h["disturbed"], h)
+        recs = resultset.load(sdir).records
+        self.assertEqual({r.run for r in recs if r.disturbed}, {1})
+        self.assertIn("1 of 2 points disturbed",
+                      (sdir / "report.txt").read_text())
+
+
+if __name__ == "__main__":
+    unittest.main()
