@@ -68,8 +68,11 @@ class QuickControlsTest(unittest.TestCase):
         # prints a ratio for each (the figure itself is not asserted)
         rs = resultset.load(self.sdir)
         comps = overhead.comparisons(rs)
-        self.assertEqual(sorted(m for m, _ in comps),
-                         ["detached", "longterm-array"])
+        # every probed mode at every CPU count of the probe pass
+        cpus = sorted({c for _, c in comps})
+        self.assertEqual(cpus[0], 1)
+        self.assertEqual(sorted(comps), [(m, c) for m in (
+            "detached", "longterm-array") for c in cpus])
         report = (self.sdir / "report.txt").read_text()
         for mode, cpus in comps:
             self.assertIn(f"  {mode} c{cpus}: with/without = ", report)
