@@ -104,9 +104,11 @@ int sample_run(struct run *r)
 	if (ret)
 		goto out;
 
+	/* CPU clocks outside the counts-to-measuring gaps, which the
+	 * latency records must match to one op */
+	read_cpu(r, r->cpu_ns);
 	last = start = now_ns();
 	read_counts(r, prev);
-	read_cpu(r, r->cpu_ns);
 	WRITE_ONCE(r->ctl->measuring, 1);
 	WRITE_ONCE(r->ctl->window_opened, 1);
 	for (i = 0; i < r->nintervals; i++) {
@@ -124,9 +126,9 @@ int sample_run(struct run *r)
 		r->intervals[i] = (now - last) / 1e9;
 		last = now;
 	}
+	WRITE_ONCE(r->ctl->measuring, 0);
 	for (t = 0; t < r->ntasks; t++)
 		r->cpu_ns[t] = task_cpu_ns(&r->tasks[t]) - r->cpu_ns[t];
-	WRITE_ONCE(r->ctl->measuring, 0);
 out:
 	free(prev);
 	free(cur);
