@@ -128,6 +128,12 @@ def paired_variant(a: str, b: str) -> str:
     return f"{b}/{a}"
 
 
+def paired_modes(variant: str) -> tuple[str, str] | None:
+    """(A, B) of a paired point's variant; None for any other variant."""
+    b, sep, a = variant.partition("/")
+    return (a, b) if sep else None
+
+
 HANDLERS = {"load": _load, "pathlen": _load, "teardown": _teardown,
             "bystander": _bystander, "overhead": _overhead,
             "paired": _paired}

@@ -146,31 +146,28 @@ def _pairs(base: resultset.ResultSet, cand: resultset.ResultSet,
             raise errors.InputError(
                 f"{side} {rs.path}: no variant {v!r} (has: "
                 f"{', '.join(rs.variants)})")
-    if bv is None:
-        keys_b, keys_c = set(base.series), set(cand.series)
-        wanted = sorted(keys_b | keys_c)
-        pairs = [(m, v, v) for m, v in wanted]
-    else:
-        keys_b = {(m, cv) for m, v in base.series if v == bv}
-        keys_c = {(m, v) for m, v in cand.series if v == cv}
-        pairs = [(m, bv, cv) for m, _ in sorted(keys_b | keys_c)]
+    def keys(rs, v):
+        return {(m, w) for m, w in rs.series if v is None or w == v}
+    keys_b, keys_c = keys(base, bv), keys(cand, cv)
+    # measure -> (base variant, candidate variant): each variant with
+    # itself, or the two named ones
+    wanted = sorted({(m, w if bv is None else bv, w if bv is None else cv)
+                     for m, w in keys_b | keys_c})
     out = []
-    for m, vb, vc in pairs:
+    for m, vb, vc in wanted:
         if not any(p.search(str(m)) for p in fam):
             continue
-        key_c = (m, vc)
-        in_b = (m, vb if bv is None else vc) in keys_b
-        in_c = key_c in keys_c
+        in_b, in_c = (m, vb) in keys_b, (m, vc) in keys_c
         if in_b and in_c:
             out.append((m, vb, vc))
         elif same and bv is not None:
             continue    # the plan ran this measure in one mode only
         elif not any(p.search(str(m)) for p in allow):
-            side = "candidate" if in_b else "base"
+            side, rs, v = (("candidate", cand, vc) if in_b
+                           else ("base", base, vb))
             raise errors.InputError(
-                f"{m} [{vb if in_c else vc}]: missing in the {side} set "
-                f"({(cand if in_b else base).path}); name it with "
-                "--allow-missing REGEX to compare without it")
+                f"{m} [{v}]: missing in the {side} set ({rs.path}); name "
+                "it with --allow-missing REGEX to compare without it")
     return out
 
 

@@ -175,18 +175,19 @@ def clock_of(p: dict, plan_clock: str, accel_name: str) -> str:
     return accel_name
 
 
-def _load_points(plan: Plan, kind: str, vcpus: int, has_switch: bool,
-                 rng: random.Random) -> list[dict]:
-    """Throughput points (load), or the same on the icount clock
-    (pathlen: instructions per op)."""
+def _workload_points(plan: Plan, kind: str, sec: dict, vcpus: int,
+                     has_switch: bool, rng: random.Random, reps: int,
+                     **extra) -> list[dict]:
+    """Points running a file workload per mode and CPU count: load,
+    pathlen (the same on the icount clock: instructions per op) and
+    probe (with mntlock attached: extra carries its fields)."""
     d = plan.doc
-    sec = plan.section(kind)
     dur = str(sec.get("duration", d["duration"]))
     # a section's own shorter duration is one interval long
     interval = (["--interval", dur]
                 if float(dur) < d["interval"] else [])
     out = []
-    for rep in range(sec.get("reps", d["reps"])):
+    for rep in range(sec.get("reps", reps)):
         block = []
         for w in sec.get("workloads", []):
             for layers in sec.get("layers", [2]):
@@ -196,7 +197,7 @@ def _load_points(plan: Plan, kind: str, vcpus: int, has_switch: bool,
                             "id": f"{kind}-{w}-l{layers}-c{c}-{m}-r{rep}",
                             "kind": kind, "workload": w, "mode": m,
                             "layers": layers, "cpus": c, "rep": rep,
-                            "probe": False,
+                            "probe": False, **extra,
                             "args": ["--workload", w, "--layers", str(layers),
                                      "--duration", dur, *_common(plan, c),
                                      *interval]})
@@ -212,9 +213,11 @@ def expand(plan: Plan, vcpus: int, seed: int, has_switch: bool = True,
     rng = random.Random(seed)
     d = plan.doc
     dur = str(d["duration"])
-    points = _load_points(plan, "load", vcpus, has_switch, rng)
+    points = _workload_points(plan, "load", plan.section("load"), vcpus,
+                              has_switch, rng, d["reps"])
     if accel_name != HOST:     # no icount clock on the host
-        points += _load_points(plan, "pathlen", vcpus, has_switch, rng)
+        points += _workload_points(plan, "pathlen", plan.section("pathlen"),
+                                   vcpus, has_switch, rng, d["reps"])
 
     pa = plan.section("paired") if has_switch else {}
     for rep in range(pa.get("reps", 1)):
@@ -278,22 +281,8 @@ def expand(plan: Plan, vcpus: int, seed: int, has_switch: bool = True,
     # mntlock's own options: the overhead pairs measure the tool as the
     # probe pass runs it
     margs = ["--all-puts"] if pr.get("all_puts") else []
-    for rep in range(pr.get("reps", 1)):
-        block = []
-        for w in pr.get("workloads", []):
-            for layers in pr.get("layers", [2]):
-                for c in cpu_counts(pr.get("cpus", "powers"), vcpus):
-                    for m in _modes(pr, has_switch):
-                        block.append({
-                            "id": f"probe-{w}-l{layers}-c{c}-{m}-r{rep}",
-                            "kind": "probe", "workload": w, "mode": m,
-                            "layers": layers, "cpus": c, "rep": rep,
-                            "probe": True, "mntlock_args": margs,
-                            "args": ["--workload", w, "--layers",
-                                     str(layers), "--duration", dur,
-                                     *_common(plan, c)]})
-        rng.shuffle(block)
-        points += block
+    points += _workload_points(plan, "probe", pr, vcpus, has_switch, rng, 1,
+                               probe=True, mntlock_args=margs)
     # Overhead: the same open-close run with and without the tool, in
     # alternating pairs in the same boot, for every mode and CPU count
     # of the probe pass.

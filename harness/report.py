@@ -14,6 +14,7 @@ import numpy as np
 from harness import (errors, gate, metrics, monitor, overhead, resultset,
                      stats)
 from harness.accel import ICOUNT
+from harness import collect
 from harness.collect import OVERHEAD_OFF, OVERHEAD_ON
 
 BASE_MODE = "longterm-array"
@@ -75,8 +76,8 @@ def summary(rs: resultset.ResultSet) -> dict:
 
 
 def _pairs(rs: resultset.ResultSet) -> list[tuple[str, str]]:
-    variants = [v for v in rs.variants
-                if v not in (OVERHEAD_ON, OVERHEAD_OFF) and "/" not in v]
+    variants = [v for v in rs.variants if v not in (OVERHEAD_ON, OVERHEAD_OFF)
+                and collect.paired_modes(v) is None]
     if not variants:
         return []
     base = BASE_MODE if BASE_MODE in variants else variants[0]
@@ -204,7 +205,7 @@ def paired_lines(rs: resultset.ResultSet) -> list[str]:
     out = []
     for s in sorted(rs.select(kind="paired", quantity="pair_ratio"),
                     key=lambda s: (s.variant, s.cpus)):
-        b, a = s.variant.split("/", 1)
+        a, b = collect.paired_modes(s.variant)
         x = np.log(s.values)
         if x.size < 2:
             continue
