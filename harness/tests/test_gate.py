@@ -198,6 +198,24 @@ class VerdictTest(unittest.TestCase):
         self.assertRegex(p.stdout, r"REGRESSION +open-close\.l2\.c1\."
                                    r"ops_per_s_per_task \[longterm-array\]")
 
+    def test_a_disturbed_run_is_never_decided(self):
+        """Halved throughput regresses, unless a run of that measure was
+        disturbed by the host: then it is inconclusive, and says why."""
+        name = "open-close.l2.c1.ops_per_s_per_task"
+
+        def halve_and_disturb(recs):
+            recs = scale(0.5)(recs)
+            for r in recs:
+                if r["metric"] == name and r["run"] == 0:
+                    r["disturbed"] = True
+            return recs
+        d = self.f.make("hog", records=halve_and_disturb)
+        p = run_gate(str(self.base), str(d), "--metrics",
+                     rf"^{name.replace('.', '[.]')}$")
+        self.assertEqual(p.returncode, 3, p.stdout + p.stderr)
+        self.assertNotIn("REGRESSION", p.stdout)
+        self.assertIn("disturbed by the host: not decided", p.stdout)
+
     def test_identical_copy_passes_or_is_inconclusive(self):
         p = run_gate(str(self.base), str(self.f.make("same")))
         self.assertIn(p.returncode, (0, 3), p.stdout + p.stderr)
