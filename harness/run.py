@@ -24,12 +24,12 @@ import sys
 import time
 from pathlib import Path
 
-from harness import (collect, errors, kbuild, monitor, plan, report,
-                     resultset, vm)
+from harness import (collect, errors, kbuild, kparams, monitor, plan,
+                     report, resultset, vm)
 from harness.paths import REPO
 
 RUN_POINTS = REPO / "harness" / "guest" / "run_points.py"
-SWITCH = Path("/sys/module/overlay/parameters/private_mounts")
+SWITCH = kparams.SWITCH
 
 
 def _version(cmd: list[str]) -> str:
@@ -51,7 +51,8 @@ def host_cpu() -> str:
 
 
 def new_manifest(p: plan.Plan, seed: int, vcpus: int, kernel, accel: str,
-                 points: list[dict], argv: list[str]) -> dict:
+                 points: list[dict], argv: list[str],
+                 knobs: dict[str, int] | None = None) -> dict:
     info = kernel.info if kernel else {"release": platform.release(),
                                        "series": [], "source_id": "host"}
     return {
@@ -69,6 +70,9 @@ def new_manifest(p: plan.Plan, seed: int, vcpus: int, kernel, accel: str,
         "plan_name": p.name, "plan_hash": p.hash,
         "points_hash": plan.points_hash(points), "boots": 0,
         "plan": p.doc, "seed": seed,
+        # calibration: injected cost (harness/kparams.py); {} measures the
+        # kernel as it is
+        "knobs": dict(knobs or {}),
         "tools": {"qemu": _version(["qemu-system-x86_64", "--version"]),
                   "bpftrace": _version(["bpftrace", "--version"]),
                   "bpftool": _version(["bpftool", "version"]),
@@ -199,7 +203,8 @@ def prepare(args, argv) -> tuple[Path, object, int]:
 
 def create_set(sdir: Path, p: plan.Plan, seed: int, vcpus: int, kernel,
                accel: str, has_switch: bool, argv: list[str],
-               probes: bool = True) -> None:
+               probes: bool = True,
+               knobs: dict[str, int] | None = None) -> None:
     """Write the points and the manifest of a new, incomplete set."""
     points = plan.expand(p, vcpus, seed, has_switch, probes, accel)
     if sdir.exists() and any(sdir.iterdir()):
@@ -207,7 +212,7 @@ def create_set(sdir: Path, p: plan.Plan, seed: int, vcpus: int, kernel,
     sdir.mkdir(parents=True, exist_ok=True)
     resultset.write_json(sdir / "points.json", points)
     resultset.write_json(sdir / "manifest.json", new_manifest(
-        p, seed, vcpus, kernel, accel, points, argv))
+        p, seed, vcpus, kernel, accel, points, argv, knobs))
     est = plan.estimate_seconds(p, points)
     print(f"run: {len(points)} points, plan {p.name}, seed {seed}, about "
           f"{est / 60:.0f} min; set {sdir}", flush=True)

@@ -7,7 +7,8 @@ points of that clock and guest size, this boot's; --part K/N only the
 K-th of N interleaved parts: the points whose repetition r has
 r % N == K)
 
-For each point: set the overlay mode, run ovlbench (with mntlock attached
+For each point: set the overlay mode and the set's calibration knobs
+(manifest "knobs", harness/kparams.py), run ovlbench (with mntlock attached
 in probe passes), and keep its output in SET_DIR/raw/<id>.json (ovlbench
 writes it via a temp file and rename) and the boot and clock that ran it
 in SET_DIR/boots/<id>.json. Points whose output exists are
@@ -27,21 +28,17 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+from harness import kparams  # noqa: E402  (the guest has no PYTHONPATH)
+
 OVLBENCH = REPO / "bench" / "ovlbench"
 MNTLOCK = REPO / "bpf" / "mntlock"
-SWITCH = Path("/sys/module/overlay/parameters/private_mounts")
 
 
-def set_mode(mode: str) -> None:
-    """Select the mode; 'mode#tag' (an A/A copy) selects 'mode'; 'fixed'
-    (no switch) and 'default' (the kernel's own default) change nothing."""
-    if mode not in ("fixed", "default"):
-        SWITCH.write_text(mode.split("#", 1)[0])
-
-
-def run_point(p: dict, sdir: Path) -> str | None:
+def run_point(p: dict, sdir: Path, knobs: dict[str, int]) -> str | None:
     """Run one point; None on success, else why it failed."""
-    set_mode(p["mode"])
+    kparams.set_mode(p["mode"])
+    kparams.apply_knobs(knobs)
     raw = sdir / "raw" / f"{p['id']}.json"
     argv = [str(OVLBENCH), *p["args"], "--quiet", "--output", str(raw)]
     if p["probe"]:
@@ -76,6 +73,8 @@ def main() -> int:
     args = ap.parse_args()
     sdir = args.set
     points = json.loads((sdir / "points.json").read_text())
+    knobs = json.loads((sdir / "manifest.json").read_text()).get(
+        "knobs") or {}
     if args.clock:
         points = [p for p in points if p.get("clock", "") == args.clock]
     if args.cpus:
@@ -99,8 +98,8 @@ def main() -> int:
     for i, p in enumerate(todo, 1):
         try:
             record_boot(sdir, p["id"], args.boot, args.clock)
-            why = run_point(p, sdir)
-        except (OSError, RuntimeError) as e:
+            why = run_point(p, sdir, knobs)
+        except (OSError, RuntimeError, kparams.KnobError) as e:
             why = str(e)
         if why:
             failed += 1
@@ -111,8 +110,9 @@ def main() -> int:
         eta = el / i * (len(todo) - i)
         print(f"[{done0 + i}/{len(points)}] {p['id']:44} "
               f"ETA {int(eta) // 60}:{int(eta) % 60:02d}", flush=True)
-    if SWITCH.exists():
-        SWITCH.write_text("longterm-array")
+    if kparams.SWITCH.exists():
+        kparams.SWITCH.write_text("longterm-array")
+    kparams.apply_knobs({})
     return 1 if failed else 0
 
 

@@ -30,10 +30,11 @@ def vm_config(name: str, **kw) -> vm.VMConfig:
     return vm.VMConfig(kernel=kernel(), results=results_dir(name), **kw)
 
 
-def guest_json(name: str, script: Path, args: str = "") -> tuple[dict, Path]:
+def guest_json(name: str, script: Path, args: str = "",
+               **vm_kw) -> tuple[dict, Path]:
     """Boot once and run `script OUT ARGS` in the guest; the JSON document
     it wrote to OUT, and OUT.  A non-zero exit fails with the console."""
-    cfg = vm_config(name)
+    cfg = vm_config(name, **vm_kw)
     out = cfg.results / f"{name}.json"
     res = vm.run(cfg, f"/usr/bin/python3 {script} {out} {args}")
     if res.rc != 0:

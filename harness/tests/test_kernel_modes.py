@@ -77,5 +77,45 @@ class ModesTest(unittest.TestCase):
             self.assertGreaterEqual(m["mntput_ns_internal"], CLOSES, name)
 
 
+class KnobsTest(unittest.TestCase):
+    """The calibration knobs (second patch), on the icount clock, where
+    their cost is a count of instructions."""
+    doc: dict = {}
+
+    @classmethod
+    def setUpClass(cls):
+        cls.doc, _ = common.guest_json(
+            "knobs", REPO / "harness" / "tests" / "guest" / "check_knobs.py",
+            accel="icount", cpus=1)
+
+    def test_default_zero_bad_values_rejected(self):
+        for name, c in self.doc["checks"].items():
+            self.assertEqual(c["default"], "0", name)
+            for v, res in c["bad"].items():
+                self.assertEqual(res, "Invalid argument", f"{name}={v}")
+            self.assertEqual(c["after_bad"], "0", name)
+            self.assertEqual(c["max"], str(1 << 24), name)
+
+    def test_read_once_per_superblock_and_shown_when_set(self):
+        self.assertEqual(self.doc["shown"]["set"],
+                         ["synthetic_open_cost=7",
+                          "synthetic_teardown_cost=9"])
+        self.assertEqual(self.doc["shown"]["unset"], [])
+
+    def test_cost_is_linear_in_units(self):
+        """Twice the units add twice the instructions (within 0.5%), and a
+        unit costs a few instructions, never nothing."""
+        for name, c in self.doc["cost"].items():
+            c0, c1, c2 = (c[k] for k in sorted(c, key=int))
+            units = int(sorted(c, key=int)[1])
+            added1, added2 = c1 - c0, c2 - c0
+            self.assertAlmostEqual(added2 / added1, 2.0, delta=0.01, msg=name)
+            per_unit = added1 / units
+            print(f"\nknob {name}: {per_unit:.3f} icount ns per unit "
+                  f"(base {c0:.1f} ns)")
+            self.assertGreater(per_unit, 1.0, name)
+            self.assertLess(per_unit, 20.0, name)
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -1,0 +1,104 @@
+#!/usr/bin/python3
+"""Guest side of the knob tests: the calibration knobs of the kernel patch
+(harness/kparams.py), their checks, and their cost on the icount clock.
+
+Writes one JSON document (write, then rename) to the path given; the host
+side (harness/tests/test_kernel_modes.py) asserts on it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(REPO))
+from harness import kparams  # noqa: E402
+from harness.guest.layers import make_layers  # noqa: E402
+
+OVLBENCH = REPO / "bench" / "ovlbench"
+ROOT = Path("/tmp/knobs")
+BAD = ["-1", "abc", str(kparams.KNOB_MAX + 1), "99999999999"]
+
+
+def param(name: str) -> Path:
+    return kparams.PARAMS / kparams.KNOBS[name]
+
+
+def checks(name: str) -> dict:
+    p = param(name)
+    out = {"default": p.read_text().strip(), "bad": {}}
+    for v in BAD:
+        try:
+            p.write_text(v)
+            out["bad"][v] = "accepted"
+        except OSError as e:
+            out["bad"][v] = os.strerror(e.errno)
+    out["after_bad"] = p.read_text().strip()
+    p.write_text(str(kparams.KNOB_MAX))
+    out["max"] = p.read_text().strip()
+    p.write_text("0")
+    return out
+
+
+def shown_options() -> dict:
+    """/proc/mounts of a mount made with both knobs set, after the knobs
+    were set back to 0 (read once per superblock), and of one without."""
+    lower = make_layers(ROOT, 2)
+    mnt = ROOT / "m"
+    out = {}
+    for tag, knobs in (("set", {"open": 7, "teardown": 9}), ("unset", {})):
+        kparams.apply_knobs(knobs)
+        subprocess.run(["mount", "-t", "overlay", "overlay", "-o",
+                        f"lowerdir={lower}", str(mnt)], check=True)
+        kparams.apply_knobs({})
+        line = [ln for ln in Path("/proc/mounts").read_text().splitlines()
+                if f" {mnt} overlay " in ln][0]
+        out[tag] = [o for o in line.split()[3].split(",")
+                    if o.startswith("synthetic_")]
+        subprocess.run(["umount", str(mnt)], check=True)
+    subprocess.run(["umount", str(ROOT)], check=True)
+    return out
+
+
+def cost(name: str, units: int) -> float:
+    """icount ns per open (open-close) or per umount (teardown, median)."""
+    kparams.apply_knobs({name: units})
+    tmp = Path("/tmp/knob-run.json")
+    if name == "open":
+        args = ["--workload", "open-close", "--layers", "2",
+                "--warmup", "0.1", "--duration", "0.3", "--interval", "0.3"]
+    else:
+        args = ["--workload", "teardown", "--upper", "--layers", "10",
+                "--warmup", "0", "--duration", "0.3", "--interval", "0.3"]
+    subprocess.run([str(OVLBENCH), *args, "--tasks", "1", "--cpus", "0",
+                    "--quiet", "--output", str(tmp)], check=True)
+    kparams.apply_knobs({})
+    run = json.loads(tmp.read_text())["runs"][0]
+    if name == "open":
+        return run["summary"]["cpu_ns_per_op"]
+    return float(run["latency"]["umount_ns"]["median"])
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("output", type=Path)
+    args = ap.parse_args()
+    doc: dict = {"checks": {k: checks(k) for k in kparams.KNOBS},
+                 "shown": shown_options(), "cost": {}}
+    for name, units in (("open", 1000), ("teardown", 10000)):
+        doc["cost"][name] = {n: cost(name, n)
+                             for n in (0, units, 2 * units)}
+    tmp = args.output.with_suffix(".tmp")
+    tmp.write_text(json.dumps(doc, indent=2) + "\n")
+    tmp.rename(args.output)
+    print(json.dumps(doc, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
