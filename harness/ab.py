@@ -2,22 +2,41 @@
 
     python3 -m harness.ab --base-ksrc TREE_A --cand-ksrc TREE_B \\
         [--base-patches DIR|none] [--cand-patches DIR|none] \\
-        [--profile quick] [--rounds 3] [--out DIR]
+        [--base-knobs K=N,...] [--cand-knobs K=N,...] \\
+        [--profile quick] [--min-boots 3] [--max-boots N | --budget MIN] \\
+        [--rounds N] [--out DIR]
 
 The kernels are built one after the other (never two builds at once).
-Repetitions of every kind of point (load, teardown, bystander, probes)
-are split into rounds; each round boots base and candidate in a seeded
-random order, so that drift of the host hits both alike. Each round is a
-boot of each kernel, so with 2 or more rounds the gate compares boot
-means (harness/gate.py). Both sets share plan and seed, so the gate can
-compare them. Exit status: the gate's (0 pass, 1 regression, 2 bad
-input, 3 inconclusive), or 125 when a kernel could not be built or a set
-not produced, so that `git bisect run` skips that commit.
+Each round boots base and candidate once each, in a seeded random order,
+so that drift of the host hits both alike; the gate's unit is then the
+boot mean (harness/gate.py).
+
+Sequential (harness/sequential.py): from --min-boots boots per kernel on,
+the gate looks after every round at the alpha its spending function
+gives that look, and the run stops when every gated measure is decided,
+when a regression is called, or at --max-boots. The default maximum is
+as many rounds as fit --budget minutes of guest time (default 10),
+measured on the first round, and at most 40. --rounds N is the fixed
+design: N boots per kernel and one look at the full alpha.
+Each boot runs ceil(R / min-boots) repetitions of every kind of point
+whose plan says R, so the first look has about the plan's repetitions.
+
+--base-knobs/--cand-knobs set the calibration knobs of the kernel patch
+(harness/kparams.py: open=N, teardown=N loop iterations) for every point
+of that side: `make calibrate` injects regressions of known size so.
+
+OUT/sequential.json records the looks (boots, alpha, outcome of every
+measure), the guest seconds used and why the run stopped. Exit status:
+the gate's at the last look (0 pass, 1 regression, 2 bad input, 3
+inconclusive), or 125 when a kernel could not be built or a set not
+produced, so that `git bisect run` skips that commit; 130 interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import math
 import os
 import random
 import socket
@@ -25,10 +44,13 @@ import sys
 import time
 from pathlib import Path
 
-from harness import errors, gate, kbuild, plan, run, vm
+from harness import (collect, errors, gate, kbuild, kparams, plan,
+                     resultset, run, sequential, vm)
 from harness.paths import REPO
 
 CANNOT_TEST = 125
+MAX_ROUNDS = 40         # points are laid out for this many boots at most
+SIDES = ("base", "cand")
 
 
 def build(ksrc: Path, patches: str) -> kbuild.Kernel:
@@ -38,8 +60,56 @@ def build(ksrc: Path, patches: str) -> kbuild.Kernel:
         raise errors.VMError(f"kernel from {ksrc}: {e}") from e
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+def _knobs(text: str, opt: str, kernel: kbuild.Kernel) -> dict[str, int]:
+    try:
+        knobs = kparams.parse_knobs(text)
+    except kparams.KnobError as e:
+        raise errors.InputError(f"{opt}: {e}") from None
+    smap = (kernel.dir / "System.map").read_text()
+    for name, value in knobs.items():
+        if value and f"__param_{kparams.KNOBS[name]}" not in smap:
+            raise errors.InputError(
+                f"{opt} {name}={value}: the kernel has no "
+                f"{kparams.KNOBS[name]} (a series without the knob patch)")
+    return knobs
+
+
+def _look(sets: dict, confidence: float,
+          opts: gate.Options) -> list[gate.Verdict]:
+    """The gate on what both sets hold so far."""
+    loaded = {}
+    for side, (sdir, _k) in sets.items():
+        failed = sorted((sdir / "failed").glob("*.txt"))
+        if failed:
+            raise errors.VMError(
+                f"{side}: point {failed[0].stem} failed: "
+                f"{failed[0].read_text().strip()}")
+        collect.write(sdir)
+        loaded[side] = resultset.load(sdir)
+    gate.check_comparable(loaded["base"], loaded["cand"], False)
+    opts = gate.Options(opts.threshold, None, confidence, opts.select)
+    return gate.evaluate(loaded["base"], loaded["cand"], None, None, opts)
+
+
+def _pct(t) -> list[float | None]:
+    return [None if r is None else round(r * 100, 3)
+            for r in (t.relative(x) for x in (t.diff, t.lo, t.hi))]
+
+
+def _trim(sdir: Path, rounds: int, most: int) -> None:
+    """Drop the points of rounds never run: the set then says what it
+    holds, and finish() can call it complete."""
+    points = json.loads((sdir / "points.json").read_text())
+    kept = [p for p in points if p["rep"] % most < rounds]
+    resultset.write_json(sdir / "points.json", kept)
+    mpath = sdir / "manifest.json"
+    manifest = json.loads(mpath.read_text())
+    manifest["points_hash"] = plan.points_hash(kept)
+    manifest["boots_per_kernel"] = rounds
+    resultset.write_json(mpath, manifest)
+
+
+def _parse(argv: list[str]) -> argparse.Namespace:
     ap = argparse.ArgumentParser(
         prog="mntbench-ab", description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -47,9 +117,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cand-ksrc", type=Path, default=kbuild.DEFAULT_KSRC)
     ap.add_argument("--base-patches", default=str(kbuild.DEFAULT_PATCHES))
     ap.add_argument("--cand-patches", default=str(kbuild.DEFAULT_PATCHES))
+    ap.add_argument("--base-knobs", default="", metavar="K=N,...")
+    ap.add_argument("--cand-knobs", default="", metavar="K=N,...")
     ap.add_argument("--profile", default="quick")
-    ap.add_argument("--rounds", type=int, default=3,
-                    help="boots of each kernel (default 3)")
+    ap.add_argument("--min-boots", type=int, default=3,
+                    help="boots per kernel at the first look (default 3)")
+    ap.add_argument("--max-boots", type=int,
+                    help=f"boots per kernel at most (default: what fits "
+                    f"--budget, at most {MAX_ROUNDS})")
+    ap.add_argument("--budget", type=float, default=10.0, metavar="MIN",
+                    help="guest minutes for the default --max-boots "
+                    "(default 10)")
+    ap.add_argument("--rounds", type=int,
+                    help="fixed design: exactly N boots per kernel")
     ap.add_argument("--cpus", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--seed", type=int)
     ap.add_argument("--out", type=Path,
@@ -60,12 +140,111 @@ def main(argv: list[str] | None = None) -> int:
                     help="percent (default: the plan's [gate] threshold)")
     ap.add_argument("--metrics", metavar="REGEX")
     args = ap.parse_args(argv)
-    try:
+    if args.rounds is not None:
         if args.rounds < 1:
-            raise errors.InputError(f"--rounds={args.rounds}: must be >= 1")
+            raise errors.InputError(
+                f"--rounds={args.rounds}: allowed: an integer >= 1")
+        args.min_boots = args.max_boots = args.rounds
+    if not 1 <= args.min_boots <= MAX_ROUNDS:
+        raise errors.InputError(
+            f"--min-boots={args.min_boots}: allowed: 1..{MAX_ROUNDS}")
+    if args.max_boots is not None and not (
+            args.min_boots <= args.max_boots <= MAX_ROUNDS):
+        raise errors.InputError(
+            f"--max-boots={args.max_boots}: allowed: {args.min_boots} "
+            f"(--min-boots)..{MAX_ROUNDS}")
+    if not (math.isfinite(args.budget) and args.budget > 0):
+        raise errors.InputError(
+            f"--budget={args.budget}: allowed: minutes > 0")
+    if args.threshold is not None and not (
+            math.isfinite(args.threshold) and args.threshold >= 0):
+        raise errors.InputError(
+            f"--threshold={args.threshold}: allowed: a percentage >= 0")
+    return args
+
+
+class Sequence:
+    """The rounds of one A/B run and its record, OUT/sequential.json."""
+
+    def __init__(self, out: Path, args, cap: int):
+        self.path = out / "sequential.json"
+        self.doc = {
+            "alpha": sequential.ALPHA, "spending": "pocock-type",
+            "min_boots": args.min_boots, "max_boots": args.max_boots,
+            "budget_s": args.budget * 60, "layout_boots": cap,
+            "rounds": [], "looks": [], "stopped": None, "exit": None,
+            "guest_s": 0.0,
+            "knobs": {"base": kparams.parse_knobs(args.base_knobs),
+                      "cand": kparams.parse_knobs(args.cand_knobs)}}
+
+    def save(self) -> None:
+        resultset.write_json(self.path, self.doc)
+
+
+def _rounds(args, sets: dict, seq: Sequence, cap: int,
+            opts: gate.Options) -> float:
+    """Run rounds until the sequential rule stops; the last look's
+    confidence."""
+    rng = random.Random(seq.doc["seed"])
+    d = seq.doc
+    confidence = 1 - sequential.ALPHA
+    for r in range(cap):
+        t0 = time.monotonic()
+        for side in rng.sample(list(SIDES), 2):
+            sdir, k = sets[side]
+            print(f"ab: round {r + 1}: {side}", flush=True)
+            run.run_vm(sdir, k, args.cpus, 3600.0, f"{r}/{cap}")
+        spent = time.monotonic() - t0
+        d["rounds"].append(round(spent, 1))
+        d["guest_s"] = round(sum(d["rounds"]), 1)
+        n = r + 1
+        if d["max_boots"] is None:
+            # fixed before the first look: the spending needs it
+            d["max_boots"] = max(args.min_boots, min(
+                cap, int(d["budget_s"] // max(spent, 1.0))))
+        most = d["max_boots"]
+        if n >= args.min_boots:
+            design = sequential.Design(args.min_boots, most)
+            confidence = design.confidence_at(n)
+            vs = _look(sets, confidence, opts)
+            why = sequential.settled([v.outcome for v in vs])
+            d["looks"].append({
+                "boots": n, "alpha": design.alpha_at(n),
+                "guest_s": d["guest_s"],
+                "outcomes": {f"{v.measure} [{v.variant}]": v.outcome
+                             for v in vs},
+                # estimate and CI at the look's confidence, percent
+                "changes_pct": {f"{v.measure} [{v.variant}]": _pct(v.test)
+                                for v in vs}})
+            print(f"ab: look at {n} boots per kernel (alpha "
+                  f"{design.alpha_at(n):.4f}): " + ", ".join(
+                      f"{sum(v.outcome == o for v in vs)} {o}"
+                      for o in sorted({v.outcome for v in vs})), flush=True)
+            if why is None and n >= most:
+                why = "max-boots"
+            elif why is None and args.rounds is None and \
+                    args.max_boots is None and \
+                    d["guest_s"] + spent > d["budget_s"]:
+                why = "budget"
+            if why:
+                d["stopped"] = why
+                seq.save()
+                return confidence
+        seq.save()
+    d["stopped"] = "max-boots"
+    return confidence
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    seq = None
+    try:
+        args = _parse(argv)
         p = plan.load(args.profile)
         base_k = build(args.base_ksrc, args.base_patches)
         cand_k = build(args.cand_ksrc, args.cand_patches)
+        knobs = {"base": _knobs(args.base_knobs, "--base-knobs", base_k),
+                 "cand": _knobs(args.cand_knobs, "--cand-knobs", cand_k)}
         if base_k.has_switch != cand_k.has_switch:
             print("ab: only one kernel has the private_mounts switch: "
                   "both are run in their fixed mode", file=sys.stderr)
@@ -76,20 +255,25 @@ def main(argv: list[str] | None = None) -> int:
             random.SystemRandom().randrange(1 << 31)
         out = args.out or REPO / "results" / (
             f"ab-{time.strftime('%Y%m%d-%H%M%S')}-{socket.gethostname()}")
+        cap = args.max_boots or MAX_ROUNDS
+        p = plan.for_boots(p, args.min_boots, cap)
         sets = {"base": (out / "base", base_k), "cand": (out / "cand", cand_k)}
-        for sdir, k in sets.values():
+        for side, (sdir, k) in sets.items():
             run.create_set(sdir, p, seed, args.cpus, k, accel, has_switch,
-                           argv)
-        rng = random.Random(seed)
-        for r in range(args.rounds):
-            for side in rng.sample(["base", "cand"], 2):
-                sdir, k = sets[side]
-                print(f"ab: round {r + 1}/{args.rounds}: {side}", flush=True)
-                run.run_vm(sdir, k, args.cpus, 3600.0, f"{r}/{args.rounds}")
+                           argv, knobs=knobs[side])
+        seq = Sequence(out, args, cap)
+        seq.doc["seed"] = seed
+        opts = gate.Options(
+            None if args.threshold is None else args.threshold / 100,
+            None, 1 - sequential.ALPHA, args.metrics)
+        confidence = _rounds(args, sets, seq, cap, opts)
+        rounds = len(seq.doc["rounds"])
         for sdir, _ in sets.values():
+            _trim(sdir, rounds, cap)
             if run.finish(sdir, interrupted=False) != 0:
                 raise errors.VMError(f"set {sdir} is incomplete")
-        gargs = [str(sets["base"][0]), str(sets["cand"][0])]
+        gargs = [str(sets["base"][0]), str(sets["cand"][0]),
+                 "--confidence", repr(confidence)]
         if args.threshold is not None:
             gargs += ["--threshold", str(args.threshold)]
         if args.metrics:
@@ -101,10 +285,21 @@ def main(argv: list[str] | None = None) -> int:
         print(f"mntbench-ab: cannot test: {e}", file=sys.stderr)
         return CANNOT_TEST
     except KeyboardInterrupt:
-        print("mntbench-ab: interrupted", file=sys.stderr)
+        if seq is not None:
+            seq.doc["stopped"] = "interrupted"
+            seq.save()
+            for sdir, _ in sets.values():
+                run.finish(sdir, interrupted=True)
+        print("mntbench-ab: interrupted; the finished boots are kept",
+              file=sys.stderr)
         return 130
-    print(f"ab: base {sets['base'][0]}\nab: cand {sets['cand'][0]}")
-    return gate.main(gargs)
+    print(f"ab: base {sets['base'][0]}\nab: cand {sets['cand'][0]}\n"
+          f"ab: {rounds} boots per kernel, {seq.doc['guest_s'] / 60:.1f} "
+          f"guest minutes, stopped: {seq.doc['stopped']}", flush=True)
+    rc = gate.main(gargs)
+    seq.doc["exit"] = rc
+    seq.save()
+    return rc
 
 
 if __name__ == "__main__":

@@ -8,8 +8,10 @@ difference between modes.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
+import math
 import random
 import re
 import tomllib
@@ -309,6 +311,33 @@ def expand(plan: Plan, vcpus: int, seed: int, has_switch: bool = True,
         # instruction clock and shows as 0.2-0.4% noise at 1 task.
         p["boot_cpus"] = p["cpus"] if p["clock"] == ICOUNT else vcpus
     return points
+
+
+# Sections with repetitions, and their count when the plan gives none
+_REPS_DEFAULT = {"load": None, "pathlen": None, "paired": 1, "teardown": 1,
+                 "bystander": 1, "probes": 1}
+
+
+def for_boots(plan: Plan, first: int, most: int) -> Plan:
+    """The plan of an A/B run of up to `most` boots per kernel, looked at
+    from `first` boots on (harness/ab.py): each boot runs ceil(R / first)
+    repetitions of a kind whose plan says R, so the first look has about
+    the plan's repetitions; boot k runs repetitions r with r % most == k
+    (run_points.py --part)."""
+    doc = copy.deepcopy(plan.doc)
+
+    def scaled(r: int) -> int:
+        return math.ceil(r / first) * most
+    top = doc["reps"]
+    doc["reps"] = scaled(top)
+    for sec, default in _REPS_DEFAULT.items():
+        if sec in doc:
+            doc[sec]["reps"] = scaled(doc[sec].get("reps", default or top))
+    if doc.get("probes", {}).get("overhead_reps"):
+        doc["probes"]["overhead_reps"] = scaled(
+            doc["probes"]["overhead_reps"])
+    doc["boots"] = {"first": first, "most": most}
+    return Plan(plan.name, doc, doc_hash(doc))
 
 
 def doc_hash(doc) -> str:

@@ -89,6 +89,13 @@ class Test:
         """The change in the bad direction (negative: better)."""
         return self.worse_sign * self.diff
 
+    def relative(self, x: float) -> float | None:
+        """A difference on this test's scale (diff, lo, hi) as a relative
+        change of the base (0.05 = +5%)."""
+        if self.scale == "log":
+            return math.expm1(x)
+        return x / self.base_center if self.base_center else None
+
     @property
     def gateable(self) -> bool:
         if self.scale == "exact":

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import gc
 import json
 import math
 import os
@@ -17,7 +18,7 @@ from unittest import mock
 
 import numpy as np
 
-from harness import gate, metrics, resultset, samples
+from harness import gate, metrics, resultset, samples, sequential
 from harness.paths import REPO
 
 REFERENCE = REPO / "results" / "reference"
@@ -312,6 +313,17 @@ class SimulationTest(unittest.TestCase):
     FAMILIES = 300
     NAMES = [f"w{i}.l2.c1.ops_per_s_per_task" for i in range(4)]
 
+    @classmethod
+    def setUpClass(cls):
+        # statsmodels' Holm calls gc.collect() on every call; with the
+        # interpreter's objects frozen it is cheap, and the simulation
+        # takes seconds instead of minutes
+        gc.freeze()
+
+    @classmethod
+    def tearDownClass(cls):
+        gc.unfreeze()
+
     def family(self, rng, shift: float) -> list[gate.Verdict]:
         def side(mult):
             be = {n: rng.normal(0, 0.02, 4) for n in self.NAMES}
@@ -346,6 +358,81 @@ class SimulationTest(unittest.TestCase):
         v = self.family(np.random.default_rng(1), 0.0)[0]
         self.assertEqual(v.test.unit, "boot")
         self.assertEqual((v.test.n_base, v.test.n_cand), (4, 4))
+
+
+class SequentialSimulationTest(unittest.TestCase):
+    """harness/ab.py's sequential rule on seeded boots: 2 gated measures
+    (as the calibrate plan), one run per boot, boot sd 2% and run sd 3%,
+    looks from 3 to 10 boots per kernel."""
+    RUNS = 300
+    NAMES = [f"w{i}.l2.c1.ops_per_s_per_task" for i in range(2)]
+    DESIGN = sequential.Design(3, 10)
+
+    @classmethod
+    def setUpClass(cls):
+        # statsmodels' Holm calls gc.collect() on every call; with the
+        # interpreter's objects frozen it is cheap, and the simulation
+        # takes seconds instead of minutes
+        gc.freeze()
+
+    @classmethod
+    def tearDownClass(cls):
+        gc.unfreeze()
+
+    def boots(self, rng, shift: float) -> dict:
+        k = self.DESIGN.most
+        def side(mult):
+            be = {n: rng.normal(0, 0.02, k) for n in self.NAMES}
+            return _records(
+                "m", lambda n, b, r: 1e5 * mult(n) * math.exp(
+                    be[n][b] + rng.normal(0, 0.03)), k, 1, self.NAMES)
+        return {"base": side(lambda n: 1.0),
+                "cand": side(lambda n: 1 + shift
+                             if n == self.NAMES[0] else 1.0)}
+
+    def run_once(self, rng, shift: float, spend: bool = True):
+        """(why it stopped, boots per kernel, outcomes) of one A/B."""
+        recs = self.boots(rng, shift)
+        manifest = {"plan": {"gate": {"metrics": ["."], "threshold": 1.0}}}
+        for n in range(self.DESIGN.first, self.DESIGN.most + 1):
+            rs = {side: resultset.ResultSet(
+                Path(f"/sim/{side}"), manifest,
+                [r for r in recs[side] if r.boot < n]) for side in recs}
+            conf = self.DESIGN.confidence_at(n) if spend else 0.95
+            vs = gate.evaluate(rs["base"], rs["cand"], None, None,
+                               gate.Options(confidence=conf))
+            why = sequential.settled([v.outcome for v in vs])
+            if why or n == self.DESIGN.most:
+                return why or "max-boots", n, [v.outcome for v in vs]
+        raise AssertionError("unreachable")
+
+    def test_spending_bounds_false_alarms_and_keeps_power(self):
+        rng = np.random.default_rng(20261126)
+        aa = [self.run_once(rng, 0.0) for _ in range(self.RUNS)]
+        naive = [self.run_once(rng, 0.0, spend=False)
+                 for _ in range(self.RUNS)]
+        hit = [self.run_once(rng, -0.08) for _ in range(self.RUNS)]
+        fa = sum(w == "regression" for w, _, _ in aa) / self.RUNS
+        fa_naive = sum(w == "regression" for w, _, _ in naive) / self.RUNS
+        pw = sum(w == "regression" for w, _, _ in hit) / self.RUNS
+        boots = np.mean([n for _, n, _ in hit])
+        print(f"\nsequential (3..10 boots, Pocock-type spending): A/A "
+              f"false alarms {fa:.3f} (every look at 0.05: {fa_naive:.3f}),"
+              f" power at -8% {pw:.3f}, mean boots at -8% {boots:.1f} "
+              f"({self.RUNS} runs)")
+        self.assertLessEqual(fa, 0.06)
+        self.assertGreater(fa_naive, fa)
+        self.assertGreaterEqual(pw, 0.80)
+        self.assertLess(boots, self.DESIGN.most)
+
+    def test_spending_adds_up_to_alpha(self):
+        d = self.DESIGN
+        total = sum(d.alpha_at(n) for n in range(d.first, d.most + 1))
+        self.assertAlmostEqual(total, sequential.ALPHA, places=12)
+        self.assertAlmostEqual(sequential.Design(4, 4).alpha_at(4),
+                               sequential.ALPHA, places=12)
+        with self.assertRaises(ValueError):
+            d.alpha_at(2)
 
 
 if __name__ == "__main__":

@@ -88,6 +88,36 @@ class PlanTest(unittest.TestCase):
             self.assertEqual(parts, {0, 1}, k)
         self.assertEqual(len({p["id"] for p in pts}), len(pts))
 
+    def test_for_boots_gives_every_boot_its_share(self):
+        """An A/B plan of up to 7 boots, looked at from 3: every boot
+        runs ceil(R / 3) repetitions of each kind whose plan says R, so
+        the first look has at least the plan's repetitions."""
+        p = plan.load("quick")
+        ab = plan.for_boots(p, 3, 7)
+        self.assertNotEqual(ab.hash, p.hash)
+        pts = plan.expand(ab, 2, seed=1)
+        base = plan.expand(p, 2, seed=1)
+        for kind in {q["kind"] for q in base}:
+            reps = len({q["rep"] for q in base if q["kind"] == kind})
+            per_boot = -(-reps // 3)
+            for boot in range(7):
+                got = {q["rep"] for q in pts
+                       if q["kind"] == kind and q["rep"] % 7 == boot}
+                self.assertEqual(len(got), per_boot, (kind, boot))
+
+    def test_knobs_parsed_and_bad_ones_named(self):
+        from harness import kparams
+        self.assertEqual(kparams.parse_knobs("open=38, teardown=0"),
+                         {"open": 38, "teardown": 0})
+        self.assertEqual(kparams.parse_knobs(""), {})
+        self.assertEqual(kparams.format_knobs({"teardown": 2, "open": 1}),
+                         "open=1,teardown=2")
+        for bad in ("open", "close=1", "open=-1", "open=1.5",
+                    f"open={(1 << 24) + 1}"):
+            with self.assertRaises(kparams.KnobError) as cm:
+                kparams.parse_knobs(bad)
+            self.assertIn(bad.split(",")[0], str(cm.exception))
+
     def test_plan_hash_covers_every_setting(self):
         a = plan.load(self.write_plan(PROBES))
         b = plan.load(self.write_plan(PROBES.replace(
