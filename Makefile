@@ -25,7 +25,7 @@ RUNARGS  := $(KARGS) --profile '$(PROFILE)' --cpus $(CPUS) $(ACCARGS) \
 
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: all deps kernel vm bench gate ab report test unit clean
+.PHONY: all deps kernel vm bench gate ab calibrate report test unit clean
 
 # The generator, and the eBPF tool (vmlinux.h comes from the built
 # kernel's BTF, so the kernel is built first).
@@ -51,18 +51,44 @@ bench: all
 gate: deps
 	$(PY) -m harness.gate '$(BASE)' '$(CAND)'
 
-# One-shot A/B: two kernels, interleaved boots, then the gate.
+# One-shot A/B: two kernels, interleaved boots, then the gate; boots are
+# added until every gated measure is decided (MAX_BOOTS, or what fits
+# BUDGET guest minutes); ROUNDS=N is the fixed design.
 BASE_KSRC    ?= $(KSRC)
 CAND_KSRC    ?= $(KSRC)
 BASE_PATCHES ?= $(PATCHES)
 CAND_PATCHES ?= $(PATCHES)
+BASE_KNOBS   ?=
+CAND_KNOBS   ?=
 AB_PROFILE   ?= quick
+MIN_BOOTS    ?=
+MAX_BOOTS    ?=
+BUDGET       ?=
+ROUNDS       ?=
 ab: all
 	$(PY) -m harness.ab --base-ksrc '$(BASE_KSRC)' --cand-ksrc '$(CAND_KSRC)' \
 		--base-patches '$(BASE_PATCHES)' --cand-patches '$(CAND_PATCHES)' \
+		--base-knobs '$(BASE_KNOBS)' --cand-knobs '$(CAND_KNOBS)' \
 		--profile '$(AB_PROFILE)' --cpus $(CPUS) $(ACCARGS) \
+		$(if $(MIN_BOOTS),--min-boots '$(MIN_BOOTS)') \
+		$(if $(MAX_BOOTS),--max-boots '$(MAX_BOOTS)') \
+		$(if $(BUDGET),--budget '$(BUDGET)') \
+		$(if $(ROUNDS),--rounds '$(ROUNDS)') \
 		$(if $(SEED),--seed $(SEED)) \
 		$(if $(OUT),--out '$(OUT)')
+
+# The gate's error rates on this kernel: A/A and injected costs of known
+# size, per clock, through `make ab`'s code. Leaves results/calibrate-*/.
+CAL_PROFILE ?= calibrate
+CLOCKS      ?= icount,tcg
+SIZES       ?= 1,2,5,10
+AA          ?= 4
+N           ?= 2
+calibrate: all
+	$(PY) -m harness.calibrate --profile '$(CAL_PROFILE)' \
+		--clocks '$(CLOCKS)' --sizes '$(SIZES)' --aa '$(AA)' --n '$(N)' \
+		--cpus $(CPUS) $(if $(BUDGET),--budget '$(BUDGET)') \
+		$(if $(SEED),--seed $(SEED)) $(if $(OUT),--out '$(OUT)')
 
 # Regenerate report.txt, report.md and plots/ of a set (default: newest).
 report: deps
