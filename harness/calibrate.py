@@ -30,11 +30,11 @@ not run, 130 interrupted.
 from __future__ import annotations
 
 import argparse
-import contextlib
-import io
 import json
+import os
 import socket
 import statistics
+import subprocess
 import sys
 import time
 from dataclasses import asdict, dataclass, field
@@ -147,15 +147,17 @@ def measured_change(out: Path, path: str | None) -> float | None:
 def compare(clock: str, injected: str, knob: dict, seed: int, out: Path,
             args, path: str | None) -> Comparison:
     """One `make ab` on the kernel against itself, knob on the candidate."""
-    argv = ["--profile", args.profile, "--accel", clock, "--seed", str(seed),
-            "--out", str(out), "--budget", str(args.budget),
-            "--cpus", str(args.cpus)]
+    argv = [sys.executable, "-m", "harness.ab", "--profile", args.profile,
+            "--accel", clock, "--seed", str(seed), "--out", str(out),
+            "--budget", str(args.budget), "--cpus", str(args.cpus)]
     if knob:
         argv += ["--cand-knobs", kparams.format_knobs(knob)]
-    log = io.StringIO()
-    with contextlib.redirect_stdout(log):
-        rc = ab.main(argv)
-    (out / "ab.log").write_text(log.getvalue())
+    out.mkdir(parents=True, exist_ok=True)
+    # a process of its own, as a user or CI runs it; its log beside it
+    with open(out / "ab.log", "w") as log:
+        rc = subprocess.run(argv, stdout=log, stderr=subprocess.STDOUT,
+                            env={**os.environ, "PYTHONPATH": str(REPO)}
+                            ).returncode
     if rc == 130:
         raise KeyboardInterrupt
     if rc not in (0, 1, 3):
@@ -287,7 +289,7 @@ def main(argv: list[str] | None = None) -> int:
                "comparisons": [], "table": [], "status": "running"}
         for c in costs.values():
             print(f"calibrate: {c.path}: one knob unit adds "
-                  f"{c.per_unit:.3f} {c.unit} to {c.base:.1f} {c.unit} "
+                  f"{c.per_unit:.4g} {c.unit} to {c.base:.5g} {c.unit} "
                   f"({c.measure}, icount)", flush=True)
         comps: list[Comparison] = []
         seed = args.seed
