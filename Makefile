@@ -82,11 +82,13 @@ ab: all
 CAL_PROFILE ?= calibrate
 CLOCKS      ?= icount,tcg
 SIZES       ?= 1,2,5,10
+KNOB_PATHS  ?= open,teardown
 AA          ?= 4
 N           ?= 2
 calibrate: all
 	$(PY) -m harness.calibrate --profile '$(CAL_PROFILE)' \
-		--clocks '$(CLOCKS)' --sizes '$(SIZES)' --aa '$(AA)' --n '$(N)' \
+		--clocks '$(CLOCKS)' --sizes '$(SIZES)' --paths '$(KNOB_PATHS)' \
+		--aa '$(AA)' --n '$(N)' \
 		--cpus $(CPUS) $(if $(BUDGET),--budget '$(BUDGET)') \
 		$(if $(SEED),--seed $(SEED)) $(if $(OUT),--out '$(OUT)')
 

@@ -4,12 +4,14 @@
         [--sizes 1,2,5,10] [--paths open,teardown] [--aa 4] [--n 2]
         [--budget 10] [--seed S] [--out DIR]
 
-One kernel (the default series, with the calibration knobs). First the
-cost of one knob unit is measured on the icount clock, where it is exact
-in instructions, against the base cost of the measure it loads: an open
-for `open` (open-close, instructions per op), an unmount for `teardown`
-(10-layer umount latency). A requested "+2%" becomes the knob value that
-adds 2% of the base cost.
+One kernel (the default series, with the calibration knobs). First, on
+each clock, the cost of one knob unit is measured against the base cost
+of the measure it loads: an open for `open` (open-close), an unmount for
+`teardown` (10-layer umount latency). On icount that cost is exact in
+instructions (3 per unit); on MTTCG a unit takes a smaller share of an
+op's time than its instructions do, so each clock converts with its own:
+a requested "+2%" becomes the knob value that adds 2% of the base cost
+on that clock.
 
 Then, on each clock, `make ab`'s own code (harness/ab.py: sequential,
 interleaved boots, the gate) runs A/A comparisons (no knob on either
@@ -17,9 +19,8 @@ side) and A/B comparisons with the cost injected on the candidate only.
 Each comparison has its own seed. The table counts, per clock and
 injection, the comparisons, the regressions called (exit 1), the
 equivalent (exit 0) and the inconclusive (exit 3) ones, the boots and
-the guest minutes; and the change the gate measured on the loaded
-measure, which on a wall clock differs from the icount size (a loop of
-the knob's kind costs TCG less time per instruction than kernel code).
+the guest minutes; and the change the comparison's sets show on the
+loaded measure.
 
 OUT/calibration.json holds the table and every comparison, rewritten
 after each one, so an interrupted run keeps what it finished. Exit: 0
@@ -47,9 +48,10 @@ from harness import (ab, errors, kbuild, kparams, metrics, plan, resultset,
                      run, samples, vm)
 from harness.paths import REPO
 
-# knob units of the cost measurement: far above the noise, well inside
-# the knob's range
-PROBE_UNITS = {"open": 1000, "teardown": 10000}
+# knob units of the cost measurement: far above the noise of every clock
+# (a unit costs MTTCG about a tenth of the time, relative to kernel code,
+# that it costs icount), well inside the knob's range
+PROBE_UNITS = {"open": 5000, "teardown": 1000000}
 AA = "A/A"
 
 
@@ -64,7 +66,8 @@ def loads(path: str, s: samples.Series) -> bool:
 
 @dataclass
 class Cost:
-    """What one knob unit adds, on the icount clock."""
+    """What one knob unit adds on one clock."""
+    clock: str
     path: str
     measure: str
     unit: str
@@ -104,21 +107,24 @@ def _cost(s: samples.Series) -> float:
     return 1e9 / g if s.direction == "higher" else g
 
 
-def measure_cost(kernel, p: plan.Plan, out: Path, cpus: int,
-                 seed: int, paths: list[str]) -> dict[str, Cost]:
-    """One icount boot with the knobs at 0, one with them at PROBE_UNITS."""
+def measure_cost(kernel, p: plan.Plan, out: Path, cpus: int, seed: int,
+                 paths: list[str], clock: str) -> dict[str, Cost]:
+    """One boot with the knobs at 0, one with them at PROBE_UNITS, on
+    this clock: a unit's share of an op's time depends on the clock (TCG
+    runs a tight loop faster, relative to kernel code, than its
+    instruction count says), so each clock converts sizes with its own."""
     sets = {}
     for tag, knobs in (("k0", {}), ("kN", {k: PROBE_UNITS[k]
                                            for k in paths})):
-        sdir = out / "cost" / tag
+        sdir = out / "cost" / clock / tag
         if not (sdir / "manifest.json").is_file() or json.loads(
                 (sdir / "manifest.json").read_text())["status"] != "complete":
             if sdir.exists():
                 raise errors.InputError(
                     f"{sdir}: an unfinished cost set; remove it or use a "
                     "new --out")
-            run.create_set(sdir, p, seed, cpus, kernel, vm.accel.ICOUNT,
-                           True, ["calibrate"], knobs=knobs)
+            run.create_set(sdir, p, seed, cpus, kernel, clock, True,
+                           ["calibrate"], knobs=knobs)
             run.run_vm(sdir, kernel, cpus, 1800.0)
             if run.finish(sdir, interrupted=False) != 0:
                 raise errors.VMError(f"cost set {sdir} is incomplete")
@@ -128,7 +134,7 @@ def measure_cost(kernel, p: plan.Plan, out: Path, cpus: int,
         s0, sn = _series(sets["k0"], path), _series(sets["kN"], path)
         base, loaded = _cost(s0), _cost(sn)
         unit = "ns" if s0.direction == "higher" else s0.unit
-        costs[path] = Cost(path, str(s0.measure), unit, base,
+        costs[path] = Cost(clock, path, str(s0.measure), unit, base,
                            (loaded - base) / PROBE_UNITS[path],
                            PROBE_UNITS[path])
     return costs
@@ -280,20 +286,21 @@ def main(argv: list[str] | None = None) -> int:
             f"{socket.gethostname()}")
         out.mkdir(parents=True, exist_ok=True)
         t0 = time.monotonic()
-        costs = measure_cost(kernel, p, out, args.cpus, args.seed,
-                             args.path_list)
         doc = {"schema": "mntbench.calibration/1", "profile": args.profile,
                "plan_hash": p.hash, "kernel": kernel.info.get("release"),
                "command": " ".join(["python3 -m harness.calibrate", *argv]),
-               "cost": {k: asdict(c) for k, c in costs.items()},
-               "comparisons": [], "table": [], "status": "running"}
-        for c in costs.values():
-            print(f"calibrate: {c.path}: one knob unit adds "
-                  f"{c.per_unit:.4g} {c.unit} to {c.base:.5g} {c.unit} "
-                  f"({c.measure}, icount)", flush=True)
+               "cost": {}, "comparisons": [], "table": [],
+               "status": "running"}
         comps: list[Comparison] = []
         seed = args.seed
         for clock in args.clock_list:
+            costs = measure_cost(kernel, p, out, args.cpus, args.seed,
+                                 args.path_list, clock)
+            doc["cost"][clock] = {k: asdict(c) for k, c in costs.items()}
+            for c in costs.values():
+                print(f"calibrate: {clock}: {c.path}: one knob unit adds "
+                      f"{c.per_unit:.4g} {c.unit} to {c.base:.5g} {c.unit} "
+                      f"({c.measure})", flush=True)
             cases = [(AA, {}, None)] * args.aa + [
                 (f"{path} +{size:g}%", {path: costs[path].knob_for(size)},
                  path)

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-from harness import (errors, gate, metrics, monitor, overhead, resultset,
-                     stats)
+from harness import (errors, gate, kparams, metrics, monitor, overhead,
+                     resultset, stats)
 from harness.accel import ICOUNT
 from harness import collect
 from harness.collect import OVERHEAD_OFF, OVERHEAD_ON
@@ -151,6 +151,9 @@ def brief_manifest(rs: resultset.ResultSet) -> list[str]:
     qemu = m.get("tools", {}).get("qemu", "")
     if qemu:
         rows.append(f"qemu:     {qemu}"[:WIDTH])
+    if m.get("knobs"):
+        rows.append(f"knobs:    {kparams.format_knobs(m['knobs'])} "
+                    "(calibration: injected cost)"[:WIDTH])
     return rows
 
 

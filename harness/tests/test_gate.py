@@ -18,7 +18,7 @@ from unittest import mock
 
 import numpy as np
 
-from harness import gate, metrics, resultset, samples, sequential
+from harness import gate, metrics, power, resultset, samples, sequential
 from harness.paths import REPO
 
 REFERENCE = REPO / "results" / "reference"
@@ -361,64 +361,39 @@ class SimulationTest(unittest.TestCase):
 
 
 class SequentialSimulationTest(unittest.TestCase):
-    """harness/ab.py's sequential rule on seeded boots: 2 gated measures
-    (as the calibrate plan), one run per boot, boot sd 2% and run sd 3%,
-    looks from 3 to 10 boots per kernel."""
+    """harness/ab.py's sequential rule on seeded boots (harness/power.py):
+    2 gated throughput measures, boot sd 3.6%, looks from 3 to 10 boots
+    per kernel, threshold 1%."""
     RUNS = 300
-    NAMES = [f"w{i}.l2.c1.ops_per_s_per_task" for i in range(2)]
+    SIMS = [power.Sim(f"w{i}.l2.c1.ops_per_s_per_task", 0.036, True)
+            for i in range(2)]
     DESIGN = sequential.Design(3, 10)
 
     @classmethod
     def setUpClass(cls):
-        # statsmodels' Holm calls gc.collect() on every call; with the
-        # interpreter's objects frozen it is cheap, and the simulation
-        # takes seconds instead of minutes
-        gc.freeze()
+        gc.freeze()     # see SimulationTest
 
     @classmethod
     def tearDownClass(cls):
         gc.unfreeze()
 
-    def boots(self, rng, shift: float) -> dict:
-        k = self.DESIGN.most
-        def side(mult):
-            be = {n: rng.normal(0, 0.02, k) for n in self.NAMES}
-            return _records(
-                "m", lambda n, b, r: 1e5 * mult(n) * math.exp(
-                    be[n][b] + rng.normal(0, 0.03)), k, 1, self.NAMES)
-        return {"base": side(lambda n: 1.0),
-                "cand": side(lambda n: 1 + shift
-                             if n == self.NAMES[0] else 1.0)}
-
     def run_once(self, rng, shift: float, spend: bool = True):
-        """(why it stopped, boots per kernel, outcomes) of one A/B."""
-        recs = self.boots(rng, shift)
-        manifest = {"plan": {"gate": {"metrics": ["."], "threshold": 1.0}}}
-        for n in range(self.DESIGN.first, self.DESIGN.most + 1):
-            rs = {side: resultset.ResultSet(
-                Path(f"/sim/{side}"), manifest,
-                [r for r in recs[side] if r.boot < n]) for side in recs}
-            conf = self.DESIGN.confidence_at(n) if spend else 0.95
-            vs = gate.evaluate(rs["base"], rs["cand"], None, None,
-                               gate.Options(confidence=conf))
-            why = sequential.settled([v.outcome for v in vs])
-            if why or n == self.DESIGN.most:
-                return why or "max-boots", n, [v.outcome for v in vs]
-        raise AssertionError("unreachable")
+        return power.run_once(self.SIMS, self.DESIGN, rng, 1.0, shift,
+                              self.SIMS[0].name, spend)
 
     def test_spending_bounds_false_alarms_and_keeps_power(self):
         rng = np.random.default_rng(20261126)
         aa = [self.run_once(rng, 0.0) for _ in range(self.RUNS)]
         naive = [self.run_once(rng, 0.0, spend=False)
                  for _ in range(self.RUNS)]
-        hit = [self.run_once(rng, -0.08) for _ in range(self.RUNS)]
+        hit = [self.run_once(rng, 0.08) for _ in range(self.RUNS)]
         fa = sum(w == "regression" for w, _, _ in aa) / self.RUNS
         fa_naive = sum(w == "regression" for w, _, _ in naive) / self.RUNS
         pw = sum(w == "regression" for w, _, _ in hit) / self.RUNS
         boots = np.mean([n for _, n, _ in hit])
         print(f"\nsequential (3..10 boots, Pocock-type spending): A/A "
               f"false alarms {fa:.3f} (every look at 0.05: {fa_naive:.3f}),"
-              f" power at -8% {pw:.3f}, mean boots at -8% {boots:.1f} "
+              f" power at +8% cost {pw:.3f}, mean boots {boots:.1f} "
               f"({self.RUNS} runs)")
         self.assertLessEqual(fa, 0.06)
         self.assertGreater(fa_naive, fa)
