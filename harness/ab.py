@@ -193,7 +193,10 @@ def _rounds(args, sets: dict, seq: Sequence, cap: int,
         for side in rng.sample(list(SIDES), 2):
             sdir, k = sets[side]
             print(f"ab: round {r + 1}: {side}", flush=True)
-            run.run_vm(sdir, k, args.cpus, 3600.0, f"{r}/{cap}")
+            rc = run.run_vm(sdir, k, args.cpus, 3600.0, f"{r}/{cap}")
+            if rc != 0:
+                raise errors.VMError(f"{side}: round {r + 1}: the guest "
+                                     f"exited {rc} (see {sdir}/console/)")
         spent = time.monotonic() - t0
         d["rounds"].append(round(spent, 1))
         d["guest_s"] = round(sum(d["rounds"]), 1)

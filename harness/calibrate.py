@@ -71,7 +71,7 @@ class Cost:
     path: str
     measure: str
     unit: str
-    base: float             # median cost of one op / unmount, knob 0
+    base: float             # geometric mean cost of an op/unmount, knob 0
     per_unit: float         # added per knob unit, same unit as base
     probe_units: int
 
@@ -89,11 +89,12 @@ class Comparison:
     boots: int
     guest_s: float
     stopped: str | None
-    change_pct: float | None    # the gate's estimate on the loaded measure
+    change_pct: float | None    # the sets' change on the loaded measure
     outcomes: dict = field(default_factory=dict)
 
 
 def _series(rs: resultset.ResultSet, path: str) -> samples.Series:
+    """The (first, by name) measure in the set that the path loads."""
     for (_m, _v), s in sorted(rs.series.items(), key=lambda kv: str(kv[0])):
         if loads(path, s):
             return s
@@ -104,7 +105,7 @@ def _cost(s: samples.Series) -> float:
     """Geometric mean cost of one op or unmount, in ns or the unit."""
     g = float(np.exp(np.mean(np.log(s.values))))
     # a throughput falls as cost rises: work in time per op
-    return 1e9 / g if s.direction == "higher" else g
+    return 1e9 / g if s.direction == metrics.HIGHER else g
 
 
 def measure_cost(kernel, p: plan.Plan, out: Path, cpus: int, seed: int,
@@ -117,23 +118,17 @@ def measure_cost(kernel, p: plan.Plan, out: Path, cpus: int, seed: int,
     for tag, knobs in (("k0", {}), ("kN", {k: PROBE_UNITS[k]
                                            for k in paths})):
         sdir = out / "cost" / clock / tag
-        if not (sdir / "manifest.json").is_file() or json.loads(
-                (sdir / "manifest.json").read_text())["status"] != "complete":
-            if sdir.exists():
-                raise errors.InputError(
-                    f"{sdir}: an unfinished cost set; remove it or use a "
-                    "new --out")
-            run.create_set(sdir, p, seed, cpus, kernel, clock, True,
-                           ["calibrate"], knobs=knobs)
-            run.run_vm(sdir, kernel, cpus, 1800.0)
-            if run.finish(sdir, interrupted=False) != 0:
-                raise errors.VMError(f"cost set {sdir} is incomplete")
+        run.create_set(sdir, p, seed, cpus, kernel, clock, True,
+                       ["calibrate"], knobs=knobs)
+        run.run_vm(sdir, kernel, cpus, 1800.0)
+        if run.finish(sdir, interrupted=False) != 0:
+            raise errors.VMError(f"cost set {sdir} is incomplete")
         sets[tag] = resultset.load(sdir)
     costs = {}
     for path in paths:
         s0, sn = _series(sets["k0"], path), _series(sets["kN"], path)
         base, loaded = _cost(s0), _cost(sn)
-        unit = "ns" if s0.direction == "higher" else s0.unit
+        unit = "ns" if s0.direction == metrics.HIGHER else s0.unit
         costs[path] = Cost(clock, path, str(s0.measure), unit, base,
                            (loaded - base) / PROBE_UNITS[path],
                            PROBE_UNITS[path])
@@ -284,6 +279,8 @@ def main(argv: list[str] | None = None) -> int:
         out = args.out or REPO / "results" / (
             f"calibrate-{time.strftime('%Y%m%d-%H%M%S')}-"
             f"{socket.gethostname()}")
+        if out.exists() and any(out.iterdir()):
+            raise errors.InputError(f"--out {out}: exists and is not empty")
         out.mkdir(parents=True, exist_ok=True)
         t0 = time.monotonic()
         doc = {"schema": "mntbench.calibration/1", "profile": args.profile,
