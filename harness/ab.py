@@ -156,17 +156,14 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     if not (math.isfinite(args.budget) and args.budget > 0):
         raise errors.InputError(
             f"--budget={args.budget}: allowed: minutes > 0")
-    if args.threshold is not None and not (
-            math.isfinite(args.threshold) and args.threshold >= 0):
-        raise errors.InputError(
-            f"--threshold={args.threshold}: allowed: a percentage >= 0")
+    gate.check_threshold(args.threshold)
     return args
 
 
 class Sequence:
     """The rounds of one A/B run and its record, OUT/sequential.json."""
 
-    def __init__(self, out: Path, args, cap: int):
+    def __init__(self, out: Path, args, cap: int, knobs: dict):
         self.path = out / "sequential.json"
         self.doc = {
             "alpha": sequential.ALPHA, "spending": "pocock-type",
@@ -174,8 +171,7 @@ class Sequence:
             "budget_s": args.budget * 60, "layout_boots": cap,
             "rounds": [], "looks": [], "stopped": None, "exit": None,
             "guest_s": 0.0,
-            "knobs": {"base": kparams.parse_knobs(args.base_knobs),
-                      "cand": kparams.parse_knobs(args.cand_knobs)}}
+            "knobs": knobs}
 
     def save(self) -> None:
         resultset.write_json(self.path, self.doc)
@@ -264,7 +260,7 @@ def main(argv: list[str] | None = None) -> int:
         for side, (sdir, k) in sets.items():
             run.create_set(sdir, p, seed, args.cpus, k, accel, has_switch,
                            argv, knobs=knobs[side])
-        seq = Sequence(out, args, cap)
+        seq = Sequence(out, args, cap, knobs)
         seq.doc["seed"] = seed
         opts = gate.Options(
             None if args.threshold is None else args.threshold / 100,

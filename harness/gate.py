@@ -337,14 +337,18 @@ def _summary(vs: list[Verdict], opts: Options) -> list[str]:
     return lines
 
 
+def check_threshold(pct: float | None) -> None:
+    """--threshold PCT, as the gate and `make ab` take it."""
+    if pct is not None and not (math.isfinite(pct) and pct >= 0):
+        raise errors.InputError(
+            f"--threshold={pct}: allowed: a percentage >= 0")
+
+
 def run(args) -> int:
     if not 0 < args.confidence < 1:
         raise errors.InputError(
             f"--confidence={args.confidence}: allowed: a number in (0, 1)")
-    if args.threshold is not None and not (
-            math.isfinite(args.threshold) and args.threshold >= 0):
-        raise errors.InputError(
-            f"--threshold={args.threshold}: allowed: a percentage >= 0")
+    check_threshold(args.threshold)
     opts = Options(
         None if args.threshold is None else args.threshold / 100,
         _per_metric(args.metric_threshold), args.confidence, args.metrics,

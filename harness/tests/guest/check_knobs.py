@@ -18,6 +18,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(REPO))
 from harness import kparams  # noqa: E402
+from harness.guest.jsonout import write_doc  # noqa: E402
 from harness.guest.layers import make_layers  # noqa: E402
 
 OVLBENCH = REPO / "bench" / "ovlbench"
@@ -93,9 +94,7 @@ def main() -> int:
     for name, units in (("open", 1000), ("teardown", 10000)):
         doc["cost"][name] = {n: cost(name, n)
                              for n in (0, units, 2 * units)}
-    tmp = args.output.with_suffix(".tmp")
-    tmp.write_text(json.dumps(doc, indent=2) + "\n")
-    tmp.rename(args.output)
+    write_doc(args.output, doc)
     print(json.dumps(doc, indent=2))
     return 0
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 from harness.btf import member_offset  # noqa: E402
+from harness.guest.jsonout import write_doc  # noqa: E402
 from harness.guest.layers import make_layers  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[3]
@@ -98,9 +99,7 @@ def main() -> int:
         doc["modes"] = {m: one_mode(m, args.layers, args.closes, off)
                         for m in MODES}
         SWITCH.write_text("longterm-array")
-    tmp = args.output.with_suffix(".tmp")
-    tmp.write_text(json.dumps(doc, indent=2) + "\n")
-    tmp.rename(args.output)
+    write_doc(args.output, doc)
     print(json.dumps(doc, indent=2))
     return 0
 
