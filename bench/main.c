@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cpulist.h"
 #include "ovlbench.h"
 #include "run.h"
 #include "util.h"
@@ -37,8 +38,11 @@ const char *const mount_api_names[] = {
 
 enum {
 	OPT_FILE_LAYER = 256, OPT_WARMUP, OPT_READ_SIZE, OPT_OVL_OPT,
-	OPT_MOUNT_API, OPT_CHECK, OPT_TARGET, OPT_PAIR,
+	OPT_MOUNT_API, OPT_CHECK, OPT_TARGET, OPT_PAIR, OPT_OPS, OPT_LIST,
 };
+
+/* --ops rules these out; their defaults do not count */
+static bool time_set;
 
 static const struct option long_opts[] = {
 	{ "workload",	required_argument, NULL, 'w' },
@@ -51,6 +55,7 @@ static const struct option long_opts[] = {
 	{ "warmup",	required_argument, NULL, OPT_WARMUP },
 	{ "duration",	required_argument, NULL, 'd' },
 	{ "interval",	required_argument, NULL, 'i' },
+	{ "ops",	required_argument, NULL, OPT_OPS },
 	{ "read-size",	required_argument, NULL, OPT_READ_SIZE },
 	{ "ovl-opt",	required_argument, NULL, OPT_OVL_OPT },
 	{ "mount-api",	required_argument, NULL, OPT_MOUNT_API },
@@ -59,6 +64,7 @@ static const struct option long_opts[] = {
 	{ "pair-modes",	required_argument, NULL, OPT_PAIR },
 	{ "output",	required_argument, NULL, 'o' },
 	{ "quiet",	no_argument,	   NULL, 'q' },
+	{ "list-workloads", no_argument,   NULL, OPT_LIST },
 	{ "help",	no_argument,	   NULL, 'h' },
 	{ }
 };
@@ -83,6 +89,9 @@ static const char help_tail[] =
 	"      --warmup=S       seconds before sampling (default 1)\n"
 	"  -d, --duration=S     seconds sampled (default 5)\n"
 	"  -i, --interval=S     seconds per sample, >= 0.001 (default 1)\n"
+	"      --ops=N          exactly N ops per task, 1..%lu, in one\n"
+	"                       interval; no warm-up, no --duration,\n"
+	"                       --warmup, --interval; no mount churn\n"
 	"      --read-size=B    open-read-close reads B bytes, 1..%d\n"
 	"      --ovl-opt=K[=V]  extra overlay mount option, repeatable\n"
 	"      --mount-api=API  auto (default), new (\"lowerdir+\") or\n"
@@ -95,6 +104,7 @@ static const char help_tail[] =
 	"                       --interval <= 0.25 s); open-close only\n"
 	"  -o, --output=FILE    JSON to FILE (via FILE.tmp), not stdout\n"
 	"  -q, --quiet          no summary on stderr\n"
+	"      --list-workloads the workload names, one a line; exit\n"
 	"  -h, --help           this help\n"
 	"\n"
 	"Exit status:\n"
@@ -110,7 +120,7 @@ static void print_help(void)
 {
 	fputs(help_head, stdout);
 	workload_help(stdout);
-	printf(help_tail, OVL_MAX_STACK, MAX_TASKS, FILE_SIZE);
+	printf(help_tail, OVL_MAX_STACK, MAX_TASKS, MAX_OPS, FILE_SIZE);
 	exit(0);
 }
 
@@ -195,18 +205,18 @@ static void parse_cpus(const char *s)
 	int online[MAX_CPUS], n, i, j;
 	char *list;
 
-	n = parse_cpu_list(s, opt.cpus, MAX_CPUS);
+	n = cpulist_parse(s, opt.cpus, MAX_CPUS);
 	if (n <= 0)
 		die(EXIT_CPU,
 		    "--cpus=%s: must be a list of distinct CPUs such as 0-3,6",
 		    s);
 	opt.ncpus = n;
-	n = online_cpus(online, MAX_CPUS);
+	n = cpulist_online(online, MAX_CPUS);
 	for (i = 0; i < (int)opt.ncpus; i++) {
 		for (j = 0; j < n && online[j] != opt.cpus[i]; j++)
 			;
 		if (j == n) {
-			list = format_cpu_list(online, n);
+			list = xcpulist(online, n);
 			die(EXIT_CPU, "--cpus=%s: CPU %d is not online (online: %s)",
 			    s, opt.cpus[i], list);
 		}
@@ -257,7 +267,7 @@ static void parse_option(int c, const char *arg)
 		if (!opt.wl) {
 			fprintf(stderr, "ovlbench: --workload=%s: unknown workload; one of: ",
 				arg);
-			workload_names(stderr);
+			workload_names(stderr, 0);
 			fputc('\n', stderr);
 			exit(EXIT_WORKLOAD);
 		}
@@ -283,12 +293,18 @@ static void parse_option(int c, const char *arg)
 		break;
 	case OPT_WARMUP:
 		opt.warmup = parse_seconds(c, arg, 0, true);
+		time_set = true;
 		break;
 	case 'd':
 		opt.duration = parse_seconds(c, arg, 0, false);
+		time_set = true;
 		break;
 	case 'i':
 		opt.interval = parse_seconds(c, arg, 0.001, true);
+		time_set = true;
+		break;
+	case OPT_OPS:
+		opt.ops = parse_uint(c, arg, 1, MAX_OPS, EXIT_USAGE);
 		break;
 	case OPT_READ_SIZE:
 		opt.read_size = parse_uint(c, arg, 1, FILE_SIZE, EXIT_USAGE);
@@ -321,9 +337,32 @@ static void parse_option(int c, const char *arg)
 	case 'q':
 		opt.quiet = true;
 		break;
+	case OPT_LIST:
+		workload_list(stdout);
+		exit(0);
 	case 'h':
 		print_help();
 	}
+}
+
+/* --ops: an exact count, so no time options and no mount churn */
+static void check_ops(void)
+{
+	if (time_set)
+		die(EXIT_USAGE, "--ops=%lu: cannot be combined with --duration, --warmup or --interval (the run lasts until the ops are done)",
+		    opt.ops);
+	if (opt.pair[0] || opt.check)
+		die(EXIT_USAGE, "--ops=%lu: cannot be combined with %s",
+		    opt.ops, opt.check ? "--check" : "--pair-modes");
+	if (opt.wl->flags & (WL_CHURN_ALL | WL_CHURN_ONE)) {
+		fprintf(stderr, "ovlbench: --ops=%lu: not with workload %s (mount churn); one of: ",
+			opt.ops, opt.wl->name);
+		workload_names(stderr, WL_CHURN_ALL | WL_CHURN_ONE);
+		fputc('\n', stderr);
+		exit(EXIT_USAGE);
+	}
+	opt.warmup = 0;
+	opt.nintervals = 1;
 }
 
 /* Combinations of options, once all are known */
@@ -340,13 +379,16 @@ static void check_options(void)
 			die(EXIT_LAYERS,
 			    "--layers=1: overlayfs needs at least 2 lower layers without --upper");
 	if (!opt.ncpus)
-		opt.ncpus = online_cpus(opt.cpus, MAX_CPUS);
+		opt.ncpus = cpulist_online(opt.cpus, MAX_CPUS);
 	if (!opt.ntasks)
 		opt.ntasks = opt.ncpus < MAX_TASKS ? opt.ncpus : MAX_TASKS;
-	if (opt.interval > opt.duration)
+	if (opt.ops)
+		check_ops();
+	else if (opt.interval > opt.duration)
 		die(EXIT_TIME, "--interval=%g: must not exceed --duration=%g",
 		    opt.interval, opt.duration);
-	opt.nintervals = opt.duration / opt.interval + 1e-9;
+	else
+		opt.nintervals = opt.duration / opt.interval + 1e-9;
 	if (opt.nintervals > MAX_INTERVALS)
 		die(EXIT_TIME, "--interval=%g: more than %d intervals in --duration=%g",
 		    opt.interval, MAX_INTERVALS, opt.duration);

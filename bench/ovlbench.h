@@ -13,6 +13,7 @@
 #define MAX_CPUS	4096
 #define MAX_OVL_OPTS	16
 #define MAX_INTERVALS	1000000
+#define MAX_OPS		1000000000UL	/* --ops: per task */
 #define FILE_SIZE	4096	/* size of each target file */
 
 /* Exit statuses, one per class of error; listed in --help */
@@ -48,6 +49,7 @@ struct opts {
 	unsigned int ncpus;
 	double warmup, duration, interval;
 	unsigned int nintervals;
+	unsigned long ops;	/* --ops: ops per task, or 0 */
 	unsigned int read_size;
 	const char *ovl_opts[MAX_OVL_OPTS];
 	unsigned int novl_opts;

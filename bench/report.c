@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,9 +127,18 @@ static void write_params(struct json *j)
 		json_uint(j, NULL, opt.cpus[i]);
 	json_close(j);
 	json_double(j, "warmup_s", opt.warmup);
-	json_double(j, "duration_s", opt.duration);
-	json_double(j, "interval_s", opt.interval);
+	if (opt.ops) {	/* no fixed times: the ops take what they take */
+		json_null(j, "duration_s");
+		json_null(j, "interval_s");
+	} else {
+		json_double(j, "duration_s", opt.duration);
+		json_double(j, "interval_s", opt.interval);
+	}
 	json_uint(j, "intervals", opt.nintervals);
+	if (opt.ops)
+		json_uint(j, "ops", opt.ops);
+	else
+		json_null(j, "ops");
 	json_uint(j, "read_size", opt.read_size);
 	json_open(j, "ovl_opts", '[');
 	for (i = 0; i < opt.novl_opts; i++)
@@ -140,31 +150,34 @@ static void write_params(struct json *j)
 	json_close(j);
 }
 
+static const char *const stat_keys[] = {
+	"min", "median", "p90", "p99", "max",
+};
+
+static uint64_t stat_val(const struct lat_stats *s, unsigned int k)
+{
+	const uint64_t v[] = { s->min, s->median, s->p90, s->p99, s->max };
+
+	return v[k];
+}
+
 static void write_stats(struct json *j, const char *key, const struct run *r,
 			int which)
 {
 	struct lat_stats s;
-	unsigned int t;
+	unsigned int t, k;
 	unsigned long i;
 
 	lat_stats(r, which, &s);
 	json_open(j, key, '{');
 	json_uint(j, "count", s.count);
-	if (s.count) {
-		json_uint(j, "min", s.min);
-		json_uint(j, "median", s.median);
-		json_uint(j, "p90", s.p90);
-		json_uint(j, "p99", s.p99);
-		json_uint(j, "max", s.max);
-		json_double(j, "mean", s.mean);
-	} else {
-		json_null(j, "min");
-		json_null(j, "median");
-		json_null(j, "p90");
-		json_null(j, "p99");
-		json_null(j, "max");
-		json_null(j, "mean");
-	}
+	for (k = 0; k < ARRAY_SIZE(stat_keys); k++)
+		if (s.count)
+			json_uint(j, stat_keys[k], stat_val(&s, k));
+		else
+			json_null(j, stat_keys[k]);
+	/* NaN, written as null, when there is nothing */
+	json_double(j, "mean", s.count ? s.mean : NAN);
 	json_open(j, "raw", '[');
 	for (t = 0; t < r->ntasks; t++) {
 		json_open(j, NULL, '[');
@@ -336,7 +349,7 @@ void report_summary(FILE *f, struct run *runs, unsigned int nruns)
 			 opt.wl->name;
 	struct utsname u;
 	unsigned int i;
-	char *cpus = format_cpu_list(opt.cpus, opt.ncpus);
+	char *cpus = xcpulist(opt.cpus, opt.ncpus);
 
 	uname(&u);
 	fprintf(f, "ovlbench: %s, %u %s on CPUs %s, ", opt.wl->name,

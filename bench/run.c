@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -163,6 +164,7 @@ static void setup_tasks(struct run *r)
 		t->churn = workload_churns(opt.wl, i);
 		t->run = opt.wl->run;
 		t->read_size = opt.read_size;
+		t->ops = opt.ops ? opt.ops : ULONG_MAX;
 		if (t->churn) {
 			if (asprintf(&path, "c/%u", i) < 0)
 				die(EXIT_INTERNAL, "out of memory");

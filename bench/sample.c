@@ -74,11 +74,60 @@ static void read_counts(struct run *r, unsigned long *out)
 		out[i] = READ_ONCE(r->tasks[i].slot->count);
 }
 
+/* --ops: sleep until every task has done its ops; a signal wakes us */
+static int wait_done(struct run *r)
+{
+	struct timespec poll = { .tv_nsec = 100000000 };
+	unsigned int done;
+	int ret;
+
+	while ((ret = check(r)) == RUN_OK &&
+	       (done = __atomic_load_n(&r->ctl->done, __ATOMIC_SEQ_CST)) <
+	       r->ntasks)
+		syscall(SYS_futex, &r->ctl->done, FUTEX_WAIT, done, &poll,
+			NULL, 0);
+	return ret;
+}
+
+/*
+ * --ops: one interval, from the start barrier to the last task's last op;
+ * no warm-up.
+ */
+static int count_run(struct run *r)
+{
+	unsigned long *cur = xcalloc(r->ntasks, sizeof(*cur));
+	uint64_t start;
+	unsigned int t;
+	int ret;
+
+	ret = wait_ready(r);
+	if (ret)
+		goto out;
+	read_cpu(r, r->cpu_ns);
+	WRITE_ONCE(r->ctl->measuring, 1);
+	WRITE_ONCE(r->ctl->window_opened, 1);
+	start = now_ns();
+	__atomic_store_n(&r->ctl->go, 1, __ATOMIC_RELEASE);
+	syscall(SYS_futex, &r->ctl->go, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+	ret = wait_done(r);
+	if (ret)
+		goto out;
+	r->intervals[0] = (now_ns() - start) / 1e9;
+	read_counts(r, cur);
+	WRITE_ONCE(r->ctl->measuring, 0);
+	for (t = 0; t < r->ntasks; t++) {
+		r->samples[t] = cur[t];
+		r->cpu_ns[t] = task_cpu_ns(&r->tasks[t]) - r->cpu_ns[t];
+	}
+out:
+	free(cur);
+	return ret;
+}
+
 /* Returns RUN_OK, RUN_FAILED (r->failure says why) or RUN_SIGNAL */
 int sample_run(struct run *r)
 {
-	unsigned long *prev = xcalloc(r->ntasks, sizeof(*prev));
-	unsigned long *cur = xcalloc(r->ntasks, sizeof(*cur));
+	unsigned long *prev, *cur;
 	uint64_t step = opt.interval * 1e9, start, last, now;
 	unsigned int i, t;
 	int ret;
@@ -87,6 +136,10 @@ int sample_run(struct run *r)
 	r->samples = xcalloc(r->nintervals * r->ntasks, sizeof(*r->samples));
 	r->intervals = xcalloc(r->nintervals, sizeof(*r->intervals));
 	r->cpu_ns = xcalloc(r->ntasks, sizeof(*r->cpu_ns));
+	if (opt.ops)
+		return count_run(r);
+	prev = xcalloc(r->ntasks, sizeof(*prev));
+	cur = xcalloc(r->ntasks, sizeof(*cur));
 
 	ret = wait_ready(r);
 	if (ret)
@@ -104,8 +157,10 @@ int sample_run(struct run *r)
 	if (ret)
 		goto out;
 
-	/* CPU clocks outside the counts-to-measuring gaps, which the
-	 * latency records must match to one op */
+	/*
+	 * CPU clocks outside the counts-to-measuring gaps, which the
+	 * latency records must match to one op
+	 */
 	read_cpu(r, r->cpu_ns);
 	last = start = now_ns();
 	read_counts(r, prev);

@@ -82,9 +82,21 @@ static int task_main(struct task *t)
 	__atomic_add_fetch(&ctl->ready, 1, __ATOMIC_SEQ_CST);
 	while (!__atomic_load_n(&ctl->go, __ATOMIC_ACQUIRE))
 		futex_wait(&ctl->go, 0);
-	if (!task_running(t))
+	if (!task_running(t, 0))
 		return 0;
-	return t->run(t);
+	if (t->run(t))
+		return -1;
+	if (t->ops == ULONG_MAX)
+		return 0;
+	/*
+	 * --ops: tell the parent, then stay until it stops us: it reads our
+	 * CPU clock, and in process mode an exit would look like a failure.
+	 */
+	__atomic_add_fetch(&ctl->done, 1, __ATOMIC_SEQ_CST);
+	futex_wake(&ctl->done);
+	while (!__atomic_load_n(&ctl->stop, __ATOMIC_ACQUIRE))
+		futex_wait(&ctl->stop, 0);
+	return 0;
 }
 
 static void *thread_main(void *arg)
@@ -214,9 +226,10 @@ void tasks_stop(struct run *r, bool kill_them)
 {
 	unsigned int i;
 
-	WRITE_ONCE(r->ctl->stop, 1);
+	__atomic_store_n(&r->ctl->stop, 1, __ATOMIC_RELEASE);
 	__atomic_store_n(&r->ctl->go, 1, __ATOMIC_RELEASE);
 	futex_wake(&r->ctl->go);
+	futex_wake(&r->ctl->stop);
 	for (i = 0; i < r->ntasks; i++) {
 		struct task *t = &r->tasks[i];
 

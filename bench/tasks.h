@@ -25,6 +25,7 @@ struct ctl {
 	/* Written by the tasks at start and on failure */
 	unsigned int ready __aligned(CACHELINE);
 	int failed;			/* first task to fail, + 1 */
+	unsigned int done;		/* --ops: tasks that did all theirs */
 	pid_t parent;
 };
 
@@ -44,6 +45,7 @@ struct task {
 	const char *path;		/* file, or churn mount point */
 	const char *paths[2];		/* its file in overlay A and B */
 	unsigned int read_size;
+	unsigned long ops;		/* stop after this many (--ops) */
 	struct ovl_req req;		/* churn tasks' overlay */
 	struct ctl *ctl;
 	struct slot *slot;
@@ -73,11 +75,15 @@ struct run {
 	uint64_t **lat;			/* per task: copied out pairs */
 	unsigned long *nlat;
 	unsigned long dropped;
-	/* Per task, every op of the run, warm-up and tail included: what
-	 * a probe attached for the whole run sees */
+	/*
+	 * Per task, every op of the run, warm-up and tail included: what
+	 * a probe attached for the whole run sees
+	 */
 	unsigned long *lifetime_ops;
-	/* Per task, CPU time over the measured window: under QEMU -icount
-	 * the task's own instructions, whatever the other vCPUs do */
+	/*
+	 * Per task, CPU time over the measured window: under QEMU -icount
+	 * the task's own instructions, whatever the other vCPUs do
+	 */
 	uint64_t *cpu_ns;
 	char failure[512];
 };
@@ -90,9 +96,10 @@ int tasks_poll(struct run *r);
 void tasks_stop(struct run *r, bool kill_them);
 void tasks_collect(struct run *r);
 
-static inline bool task_running(const struct task *t)
+/* Another op, n done so far?  Until stop, or with --ops until n = ops */
+static inline bool task_running(const struct task *t, unsigned long n)
 {
-	return !READ_ONCE(t->ctl->stop);
+	return n < t->ops && !READ_ONCE(t->ctl->stop);
 }
 
 static inline void task_count(struct task *t, unsigned long n)

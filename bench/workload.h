@@ -12,10 +12,10 @@ struct task;
 #define WL_CHURN_ONE	0x4	/* task 0 mounts and umounts */
 
 /*
- * A workload: run() loops until the parent sets stop, counting one op per
+ * A workload: run() loops while task_running(), counting one op per
  * iteration, and returns 0, or task_fail() on an error.  To add one,
- * write workloads/NAME.c defining "const struct workload wl_NAME" and add
- * WL(NAME) to workloads/list.h.
+ * write workloads/NAME.c with a line "const struct workload wl_NAME = {":
+ * the Makefile lists the workloads from those lines.
  */
 struct workload {
 	const char *name;
@@ -27,7 +27,8 @@ struct workload {
 
 const struct workload *workload_find(const char *name);
 void workload_help(FILE *f);
-void workload_names(FILE *f);
+void workload_names(FILE *f, unsigned int without);
+void workload_list(FILE *f);
 bool workload_churns(const struct workload *wl, unsigned int task);
 bool workload_has_load(const struct workload *wl, unsigned int ntasks);
 

@@ -905,10 +905,11 @@ int BPF_KRETPROBE(kr)							\
 	return on_gp_ret(pr_ret);					\
 }
 
-GP_PROBES(synchronize_rcu, fe_srcu, fx_srcu, kp_srcu, kr_srcu, GP_RCU,
-	  PR_SRCU, PR_SRCU_RET)
-GP_PROBES(synchronize_rcu_expedited, fe_srcu_exp, fx_srcu_exp, kp_srcu_exp,
-	  kr_srcu_exp, GP_RCU_EXP, PR_SRCU_EXP, PR_SRCU_EXP_RET)
+GP_PROBES(synchronize_rcu, fe_sync_rcu, fx_sync_rcu, kp_sync_rcu,
+	  kr_sync_rcu, GP_RCU, PR_SYNC_RCU, PR_SYNC_RCU_RET)
+GP_PROBES(synchronize_rcu_expedited, fe_sync_rcu_exp, fx_sync_rcu_exp,
+	  kp_sync_rcu_exp, kr_sync_rcu_exp, GP_RCU_EXP, PR_SYNC_RCU_EXP,
+	  PR_SYNC_RCU_EXP_RET)
 
 /* umount records ------------------------------------------------------- */
 

@@ -25,6 +25,7 @@
 #include <bpf/libbpf.h>
 #include <bpf/btf.h>
 #include "mntlock.skel.h"
+#include "clock.h"
 #include "ksyms.h"
 #include "probes.h"
 #include "report.h"
@@ -264,14 +265,6 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	return EX_OK;
 }
 
-static __u64 mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 /* Address of mount_lock.lock's qspinlock, or 0 and why not */
 static void resolve_mount_lock(const struct btf *btf, struct run_info *ri,
 			       const char **why)
@@ -366,7 +359,7 @@ static const char *wait_interval(const struct opts *o, struct run_info *ri,
 		deadline = ri->t0_ns + (__u64)(o->duration * 1e9);
 	for (;;) {
 		if (o->duration >= 0) {
-			now = mono_ns();
+			now = now_ns();
 			if (now >= deadline)
 				return "duration";
 			ts.tv_sec = (deadline - now) / 1000000000ULL;
@@ -606,7 +599,7 @@ int main(int argc, char **argv)
 	if (!o.quiet)
 		announce(&o);
 	skel->bss->active = 1;
-	ri.t0_ns = mono_ns();
+	ri.t0_ns = now_ns();
 	if (o.argv) {
 		ri.cmd_pid = start_command(o.argv, &old);
 		if (ri.cmd_pid < 0) {
@@ -617,8 +610,8 @@ int main(int argc, char **argv)
 	if (o.duration != 0 || o.argv)
 		ri.ended_by = wait_interval(&o, &ri, &set);
 	skel->bss->active = 0;
-	t1 = mono_ns();
-	probes_detach();
+	t1 = now_ns();
+	mntlock_bpf__detach(skel);
 	ri.duration_s = (t1 - ri.t0_ns) / 1e9;
 	stop_command(&ri, strcmp(ri.ended_by, "SIGINT") ? SIGTERM : SIGINT);
 
@@ -643,7 +636,6 @@ int main(int argc, char **argv)
 	    (!WIFEXITED(ri.cmd_status) || WEXITSTATUS(ri.cmd_status)))
 		rc = EX_COMMAND;
 out:
-	probes_detach();
 	report_free(&rep);
 	mntlock_bpf__destroy(skel);
 	if (kbtf != btf)

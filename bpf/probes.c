@@ -19,10 +19,9 @@
 #include <bpf/libbpf.h>
 #include <bpf/btf.h>
 #include "mntlock.skel.h"
+#include "compiler.h"
 #include "ksyms.h"
 #include "probes.h"
-
-#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 /*
  * umount(2)'s function: the arch's syscall wrapper, which takes the user
@@ -37,64 +36,52 @@
 #error "mntlock: the umount syscall wrapper of this arch is not known"
 #endif
 
-#define P(id, n, t, g, f, fe, kp) \
-	[id] = { .name = n, .type = t, .group = g, .func = f, \
-		 .fe_prog = fe, .kp_prog = kp }
+#define P(id, n, t, g, f) \
+	[id] = { .name = n, .type = t, .group = g, .func = f }
 
 struct probe probes[NR_PROGS] = {
-	P(PR_MNTPUT, "mntput", PT_ENTRY, G_MNTPUT, "mntput",
-	  "fe_mntput", "kp_mntput"),
-	P(PR_MNTPUT_RET, "mntput-exit", PT_EXIT, G_LATENCY, "mntput",
-	  "fx_mntput", "kr_mntput"),
-	P(PR_SLOWPUT, "mntput-slowpath", PT_ENTRY, G_SLOWPUT, "mnt_get_count",
-	  "fe_slowput", "kp_slowput"),
+	P(PR_MNTPUT, "mntput", PT_ENTRY, G_MNTPUT, "mntput"),
+	P(PR_MNTPUT_RET, "mntput-exit", PT_EXIT, G_LATENCY, "mntput"),
+	P(PR_SLOWPUT, "mntput-slowpath", PT_ENTRY, G_SLOWPUT, "mnt_get_count"),
 	P(PR_LOCK, "lock-slowpath", PT_ENTRY, G_LOCK,
-	  "queued_spin_lock_slowpath", "fe_lock", "kp_lock"),
+	  "queued_spin_lock_slowpath"),
 	P(PR_LOCK_RET, "lock-slowpath-exit", PT_EXIT, G_LOCK,
-	  "queued_spin_lock_slowpath", "fx_lock", "kr_lock"),
+	  "queued_spin_lock_slowpath"),
 	P(PR_LOCK_PV, "lock-slowpath-pv", PT_ENTRY, G_LOCK_PV,
-	  "__pv_queued_spin_lock_slowpath", "fe_lock_pv", "kp_lock_pv"),
+	  "__pv_queued_spin_lock_slowpath"),
 	P(PR_LOCK_PV_RET, "lock-slowpath-pv-exit", PT_EXIT, G_LOCK_PV,
-	  "__pv_queued_spin_lock_slowpath", "fx_lock_pv", "kr_lock_pv"),
+	  "__pv_queued_spin_lock_slowpath"),
 	P(PR_CONT_BEGIN, "contention_begin", PT_TP, G_CONT,
-	  "lock/contention_begin", NULL, "tp_cont_begin"),
-	P(PR_CONT_END, "contention_end", PT_TP, G_CONT,
-	  "lock/contention_end", NULL, "tp_cont_end"),
+	  "lock/contention_begin"),
+	P(PR_CONT_END, "contention_end", PT_TP, G_CONT, "lock/contention_end"),
 	P(PR_CLONE_RET, "clone_private_mount-exit", PT_EXIT, G_LAYERS,
-	  "clone_private_mount", "fx_clone", "kr_clone"),
+	  "clone_private_mount"),
 	P(PR_OVL_SHOW, "ovl_show_options", PT_ENTRY, G_LAYERS,
-	  "ovl_show_options", "fe_ovl_show", "kp_ovl_show"),
-	P(PR_CLEANUP, "cleanup_mnt", PT_ENTRY, G_LAYERS, "cleanup_mnt",
-	  "fe_cleanup", "kp_cleanup"),
+	  "ovl_show_options"),
+	P(PR_CLEANUP, "cleanup_mnt", PT_ENTRY, G_LAYERS, "cleanup_mnt"),
 	P(PR_CLEANUP_RET, "cleanup_mnt-exit", PT_EXIT, G_TEARDOWN,
-	  "cleanup_mnt", "fx_cleanup", "kr_cleanup"),
-	P(PR_OVL_FREE, "ovl_free_fs", PT_ENTRY, G_TEARDOWN, "ovl_free_fs",
-	  "fe_ovl_free", "kp_ovl_free"),
+	  "cleanup_mnt"),
+	P(PR_OVL_FREE, "ovl_free_fs", PT_ENTRY, G_TEARDOWN, "ovl_free_fs"),
 	P(PR_OVL_FREE_RET, "ovl_free_fs-exit", PT_EXIT, G_TEARDOWN,
-	  "ovl_free_fs", "fx_ovl_free", "kr_ovl_free"),
+	  "ovl_free_fs"),
 	P(PR_KUA, "kern_unmount_array", PT_ENTRY, G_TEARDOWN,
-	  "kern_unmount_array", "fe_kua", "kp_kua"),
+	  "kern_unmount_array"),
 	P(PR_KUA_RET, "kern_unmount_array-exit", PT_EXIT, G_TEARDOWN,
-	  "kern_unmount_array", "fx_kua", "kr_kua"),
-	P(PR_KU, "kern_unmount", PT_ENTRY, G_TEARDOWN, "kern_unmount",
-	  "fe_ku", "kp_ku"),
-	P(PR_KU_RET, "kern_unmount-exit", PT_EXIT, G_TEARDOWN,
-	  "kern_unmount", "fx_ku", "kr_ku"),
-	P(PR_SRCU, "synchronize_rcu", PT_ENTRY, G_TEARDOWN,
-	  "synchronize_rcu", "fe_srcu", "kp_srcu"),
-	P(PR_SRCU_RET, "synchronize_rcu-exit", PT_EXIT, G_TEARDOWN,
-	  "synchronize_rcu", "fx_srcu", "kr_srcu"),
-	P(PR_SRCU_EXP, "synchronize_rcu_expedited", PT_ENTRY, G_TEARDOWN,
-	  "synchronize_rcu_expedited", "fe_srcu_exp", "kp_srcu_exp"),
-	P(PR_SRCU_EXP_RET, "synchronize_rcu_expedited-exit", PT_EXIT,
-	  G_TEARDOWN, "synchronize_rcu_expedited", "fx_srcu_exp",
-	  "kr_srcu_exp"),
-	P(PR_UMOUNT_ENTER, "umount", PT_ENTRY, G_TEARDOWN, SYS_UMOUNT,
-	  "fe_umount", "kp_umount"),
-	P(PR_UMOUNT_EXIT, "umount-exit", PT_EXIT, G_TEARDOWN, SYS_UMOUNT,
-	  "fx_umount", "kr_umount"),
+	  "kern_unmount_array"),
+	P(PR_KU, "kern_unmount", PT_ENTRY, G_TEARDOWN, "kern_unmount"),
+	P(PR_KU_RET, "kern_unmount-exit", PT_EXIT, G_TEARDOWN, "kern_unmount"),
+	P(PR_SYNC_RCU, "synchronize_rcu", PT_ENTRY, G_TEARDOWN,
+	  "synchronize_rcu"),
+	P(PR_SYNC_RCU_RET, "synchronize_rcu-exit", PT_EXIT, G_TEARDOWN,
+	  "synchronize_rcu"),
+	P(PR_SYNC_RCU_EXP, "synchronize_rcu_expedited", PT_ENTRY, G_TEARDOWN,
+	  "synchronize_rcu_expedited"),
+	P(PR_SYNC_RCU_EXP_RET, "synchronize_rcu_expedited-exit", PT_EXIT,
+	  G_TEARDOWN, "synchronize_rcu_expedited"),
+	P(PR_UMOUNT_ENTER, "umount", PT_ENTRY, G_TEARDOWN, SYS_UMOUNT),
+	P(PR_UMOUNT_EXIT, "umount-exit", PT_EXIT, G_TEARDOWN, SYS_UMOUNT),
 	P(PR_TASK_EXIT, "sched_process_exit", PT_TP, G_TEARDOWN,
-	  "sched/sched_process_exit", NULL, "tp_task_exit"),
+	  "sched/sched_process_exit"),
 };
 
 /* Kernel config a missing tracepoint points to */
@@ -266,19 +253,64 @@ int probes_plan(const struct probe_opts *o, const struct btf *btf)
 	return rc;
 }
 
-int probes_configure(struct mntlock_bpf *skel, bool all_kprobe)
+/*
+ * Each probe's programs and links in the skeleton: fentry/fexit, and
+ * kprobe/kretprobe or tracepoint.  Typed skeleton members: a program
+ * renamed in mntlock.bpf.c fails to compile here, and the skeleton
+ * destroys the links it holds.
+ */
+struct skel_progs {
+	struct bpf_program *fe, *kp;	/* fe: NULL for tracepoints */
+	struct bpf_link **fe_link, **kp_link;
+};
+
+#define FN(id, f, k) \
+	[id] = { s->progs.f, s->progs.k, &s->links.f, &s->links.k }
+#define TP(id, t) \
+	[id] = { NULL, s->progs.t, NULL, &s->links.t }
+
+int probes_configure(struct mntlock_bpf *s, bool all_kprobe)
 {
+	const struct skel_progs progs[NR_PROGS] = {
+		FN(PR_MNTPUT, fe_mntput, kp_mntput),
+		FN(PR_MNTPUT_RET, fx_mntput, kr_mntput),
+		FN(PR_SLOWPUT, fe_slowput, kp_slowput),
+		FN(PR_LOCK, fe_lock, kp_lock),
+		FN(PR_LOCK_RET, fx_lock, kr_lock),
+		FN(PR_LOCK_PV, fe_lock_pv, kp_lock_pv),
+		FN(PR_LOCK_PV_RET, fx_lock_pv, kr_lock_pv),
+		TP(PR_CONT_BEGIN, tp_cont_begin),
+		TP(PR_CONT_END, tp_cont_end),
+		FN(PR_CLONE_RET, fx_clone, kr_clone),
+		FN(PR_OVL_SHOW, fe_ovl_show, kp_ovl_show),
+		FN(PR_CLEANUP, fe_cleanup, kp_cleanup),
+		FN(PR_CLEANUP_RET, fx_cleanup, kr_cleanup),
+		FN(PR_OVL_FREE, fe_ovl_free, kp_ovl_free),
+		FN(PR_OVL_FREE_RET, fx_ovl_free, kr_ovl_free),
+		FN(PR_KUA, fe_kua, kp_kua),
+		FN(PR_KUA_RET, fx_kua, kr_kua),
+		FN(PR_KU, fe_ku, kp_ku),
+		FN(PR_KU_RET, fx_ku, kr_ku),
+		FN(PR_SYNC_RCU, fe_sync_rcu, kp_sync_rcu),
+		FN(PR_SYNC_RCU_RET, fx_sync_rcu, kr_sync_rcu),
+		FN(PR_SYNC_RCU_EXP, fe_sync_rcu_exp, kp_sync_rcu_exp),
+		FN(PR_SYNC_RCU_EXP_RET, fx_sync_rcu_exp, kr_sync_rcu_exp),
+		FN(PR_UMOUNT_ENTER, fe_umount, kp_umount),
+		FN(PR_UMOUNT_EXIT, fx_umount, kr_umount),
+		TP(PR_TASK_EXIT, tp_task_exit),
+	};
 	struct bpf_program *prog;
 	int i, err;
 
 	/* Nothing loads unless chosen below */
-	bpf_object__for_each_program(prog, skel->obj)
+	bpf_object__for_each_program(prog, s->obj)
 		bpf_program__set_autoload(prog, false);
 	for (i = 0; i < NR_PROGS; i++) {
 		struct probe *p = &probes[i];
-		const char *name;
+		bool fentry;
 
 		p->prog = NULL;
+		p->link = NULL;
 		if (p->status != PS_PLANNED)
 			continue;
 		if (all_kprobe && p->mode == AM_FENTRY) {
@@ -286,14 +318,11 @@ int probes_configure(struct mntlock_bpf *skel, bool all_kprobe)
 			snprintf(p->reason, sizeof(p->reason),
 				 "fentry failed to load: kprobe");
 		}
-		name = p->mode == AM_FENTRY ? p->fe_prog : p->kp_prog;
-		p->prog = bpf_object__find_program_by_name(skel->obj, name);
-		if (!p->prog) {
-			fprintf(stderr, "mntlock: no BPF program %s\n", name);
-			return -ENOENT;
-		}
+		fentry = p->mode == AM_FENTRY;
+		p->prog = fentry ? progs[i].fe : progs[i].kp;
+		p->link = fentry ? progs[i].fe_link : progs[i].kp_link;
 		bpf_program__set_autoload(p->prog, true);
-		if (p->mode != AM_FENTRY)
+		if (!fentry)
 			continue;
 		err = bpf_program__set_attach_target(p->prog, 0, p->func);
 		if (err)
@@ -362,8 +391,8 @@ int probes_attach(void)
 
 		if (p->status != PS_PLANNED)
 			continue;
-		p->link = attach_one(p);
-		if (p->link) {
+		*p->link = attach_one(p);
+		if (*p->link) {
 			p->status = PS_ATTACHED;
 			continue;
 		}
@@ -383,16 +412,6 @@ int probes_attach(void)
 			p->name, probe_mode_name(p->mode), p->func, p->reason);
 	}
 	return EX_OK;
-}
-
-void probes_detach(void)
-{
-	int i;
-
-	for (i = 0; i < NR_PROGS; i++) {
-		bpf_link__destroy(probes[i].link);
-		probes[i].link = NULL;
-	}
 }
 
 const char *probe_mode_name(enum attach_mode m)

@@ -55,14 +55,12 @@ struct probe {
 	enum probe_type type;
 	enum probe_group group;
 	const char *func;	/* function, or "category/event" */
-	const char *fe_prog;	/* fentry/fexit program */
-	const char *kp_prog;	/* kprobe/kretprobe or tracepoint program */
 	/* state */
 	bool required;
 	enum probe_status status;
 	enum attach_mode mode;
-	struct bpf_program *prog;
-	struct bpf_link *link;
+	struct bpf_program *prog;	/* in the skeleton, once configured */
+	struct bpf_link **link;		/* its slot in the skeleton */
 	char reason[192];
 	__u64 hits;
 };
@@ -91,9 +89,11 @@ int probes_plan(const struct probe_opts *o, const struct btf *btf);
 /* Before load: autoload and attach targets; all_kprobe: fallback */
 int probes_configure(struct mntlock_bpf *skel, bool all_kprobe);
 
-/* Attach the planned probes; returns EX_OK or EX_PROBE */
+/*
+ * Attach the planned probes, into the skeleton's links (its __detach()
+ * and __destroy() detach them); returns EX_OK or EX_PROBE
+ */
 int probes_attach(void);
-void probes_detach(void);
 bool probes_any_fentry(void);
 
 const char *probe_mode_name(enum attach_mode m);

@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,117 +14,18 @@
 #include <signal.h>
 #include <bpf/libbpf.h>
 #include "mntlock.skel.h"
+#include "cpulist.h"
+#include "json.h"
 #include "probes.h"
 #include "report.h"
 
-/* Minimal JSON writer --------------------------------------------------- */
-
-struct json {
-	FILE *f;
-	int depth;
-	bool first[32];
-};
-
-static void j_sep(struct json *j, const char *key)
-{
-	if (j->depth > 0) {
-		fputs(j->first[j->depth] ? "\n" : ",\n", j->f);
-		j->first[j->depth] = false;
-	}
-	fprintf(j->f, "%*s", 2 * j->depth, "");
-	if (key)
-		fprintf(j->f, "\"%s\": ", key);
-}
-
-static void j_open(struct json *j, const char *key, char c)
-{
-	j_sep(j, key);
-	fputc(c, j->f);
-	if (j->depth < 31)
-		j->depth++;
-	j->first[j->depth] = true;
-}
-
-static void j_close(struct json *j, char c)
-{
-	bool empty = j->first[j->depth];
-
-	j->depth--;
-	if (!empty)
-		fprintf(j->f, "\n%*s", 2 * j->depth, "");
-	fputc(c, j->f);
-}
-
-#define j_obj(j, k)	j_open(j, k, '{')
-#define j_arr(j, k)	j_open(j, k, '[')
-#define j_end_obj(j)	j_close(j, '}')
-#define j_end_arr(j)	j_close(j, ']')
-
-static void j_u64(struct json *j, const char *key, __u64 v)
-{
-	j_sep(j, key);
-	fprintf(j->f, "%" PRIu64, (uint64_t)v);
-}
-
-static void j_i64(struct json *j, const char *key, __s64 v)
-{
-	j_sep(j, key);
-	fprintf(j->f, "%" PRId64, (int64_t)v);
-}
-
-static void j_dbl(struct json *j, const char *key, double v)
-{
-	j_sep(j, key);
-	fprintf(j->f, "%.6f", v);
-}
-
-static void j_bool(struct json *j, const char *key, bool v)
-{
-	j_sep(j, key);
-	fputs(v ? "true" : "false", j->f);
-}
-
-static void j_null(struct json *j, const char *key)
-{
-	j_sep(j, key);
-	fputs("null", j->f);
-}
-
-/* A string of at most max bytes (comm, target: maybe not terminated) */
-static void j_strn(struct json *j, const char *key, const char *s,
-		   size_t max)
-{
-	size_t i;
-
-	j_sep(j, key);
-	fputc('"', j->f);
-	for (i = 0; i < max && s[i]; i++) {
-		unsigned char c = s[i];
-
-		if (c == '"' || c == '\\')
-			fprintf(j->f, "\\%c", c);
-		else if (c < 0x20 || c >= 0x7f)
-			fprintf(j->f, "\\u%04x", c);
-		else
-			fputc(c, j->f);
-	}
-	fputc('"', j->f);
-}
-
-static void j_str(struct json *j, const char *key, const char *s)
-{
-	if (s)
-		j_strn(j, key, s, (size_t)-1);
-	else
-		j_null(j, key);
-}
-
-static void j_hex(struct json *j, const char *key, __u64 v)
+/* An address, as a string: JSON numbers lose bits beyond 2^53 */
+static void json_hex(struct json *j, const char *key, __u64 v)
 {
 	char buf[32];
 
 	snprintf(buf, sizeof(buf), "0x%" PRIx64, (uint64_t)v);
-	j_str(j, key, buf);
+	json_str(j, key, buf);
 }
 
 /* Reading the maps ------------------------------------------------------ */
@@ -280,23 +180,23 @@ static const char * const close_names[] = {
 static void w_calls(struct json *j, const char *key,
 		    const struct mntlock_calls *c)
 {
-	j_obj(j, key);
-	j_u64(j, "calls", c->calls);
-	j_u64(j, "ns", c->ns);
-	j_end_obj(j);
+	json_open(j, key, '{');
+	json_uint(j, "calls", c->calls);
+	json_uint(j, "ns", c->ns);
+	json_close(j);
 }
 
 static void w_mntput_scope(struct json *j, const char *key, const __u64 *v)
 {
 	int k;
 
-	j_obj(j, key);
-	j_u64(j, "calls", v[NS_MNT] + v[NS_INTERNAL] + v[NS_NULL]);
-	j_u64(j, "fast_path", v[NS_MNT] + v[NS_INTERNAL]);
-	j_u64(j, "slow_path", v[NS_NULL]);
+	json_open(j, key, '{');
+	json_uint(j, "calls", v[NS_MNT] + v[NS_INTERNAL] + v[NS_NULL]);
+	json_uint(j, "fast_path", v[NS_MNT] + v[NS_INTERNAL]);
+	json_uint(j, "slow_path", v[NS_NULL]);
 	for (k = 0; k < NR_NS; k++)
-		j_u64(j, ns_keys[k], v[k]);
-	j_end_obj(j);
+		json_uint(j, ns_keys[k], v[k]);
+	json_close(j);
 }
 
 static void w_hist(struct json *j, const char *key,
@@ -304,23 +204,24 @@ static void w_hist(struct json *j, const char *key,
 {
 	int k;
 
-	j_obj(j, key);
-	j_u64(j, "count", h->count);
-	j_u64(j, "sum_ns", h->sum);
-	j_u64(j, "max_ns", h->max);
-	j_dbl(j, "mean_ns", h->count ? (double)h->sum / h->count : 0);
-	j_arr(j, "log2_buckets");
+	json_open(j, key, '{');
+	json_uint(j, "count", h->count);
+	json_uint(j, "sum_ns", h->sum);
+	json_uint(j, "max_ns", h->max);
+	json_fixed(j, "mean_ns", h->count ? (double)h->sum / h->count : 0,
+		   6);
+	json_open(j, "log2_buckets", '[');
 	for (k = 0; k < MNTLOCK_HIST_SLOTS; k++) {
 		if (!h->slots[k])
 			continue;
-		j_obj(j, NULL);
-		j_u64(j, "lo", k ? 1ULL << k : 0);
-		j_u64(j, "hi", (1ULL << (k + 1)) - 1);
-		j_u64(j, "count", h->slots[k]);
-		j_end_obj(j);
+		json_open(j, NULL, '{');
+		json_uint(j, "lo", k ? 1ULL << k : 0);
+		json_uint(j, "hi", (1ULL << (k + 1)) - 1);
+		json_uint(j, "count", h->slots[k]);
+		json_close(j);
 	}
-	j_end_arr(j);
-	j_end_obj(j);
+	json_close(j);
+	json_close(j);
 }
 
 static void w_gp_kinds(struct json *j, const char *key,
@@ -328,10 +229,10 @@ static void w_gp_kinds(struct json *j, const char *key,
 {
 	int k;
 
-	j_obj(j, key);
+	json_open(j, key, '{');
 	for (k = 0; k < NR_GP_KIND; k++)
 		w_calls(j, gp_keys[k], &g[k]);
-	j_end_obj(j);
+	json_close(j);
 }
 
 static void w_record(struct json *j, const struct mntlock_umount *u,
@@ -339,39 +240,39 @@ static void w_record(struct json *j, const struct mntlock_umount *u,
 {
 	int k;
 
-	j_obj(j, NULL);
-	j_u64(j, "seq", u->seq);
-	j_u64(j, "tid", u->tid);
-	j_u64(j, "pid", u->pid);
-	j_strn(j, "comm", u->comm, sizeof(u->comm));
-	j_strn(j, "target", u->target, sizeof(u->target));
-	j_i64(j, "flags", u->flags);
+	json_open(j, NULL, '{');
+	json_uint(j, "seq", u->seq);
+	json_uint(j, "tid", u->tid);
+	json_uint(j, "pid", u->pid);
+	json_strn(j, "comm", u->comm, sizeof(u->comm));
+	json_strn(j, "target", u->target, sizeof(u->target));
+	json_int(j, "flags", u->flags);
 	if (u->sys_exit_ns)
-		j_i64(j, "ret", u->ret);
+		json_int(j, "ret", u->ret);
 	else
-		j_null(j, "ret");
-	j_dbl(j, "start_s", u->start_ns >= ri->t0_ns ?
-	      (u->start_ns - ri->t0_ns) / 1e9 : 0);
+		json_null(j, "ret");
+	json_fixed(j, "start_s", u->start_ns >= ri->t0_ns ?
+		   (u->start_ns - ri->t0_ns) / 1e9 : 0, 6);
 	if (u->sys_exit_ns)
-		j_u64(j, "syscall_ns", u->sys_exit_ns - u->start_ns);
+		json_uint(j, "syscall_ns", u->sys_exit_ns - u->start_ns);
 	else
-		j_null(j, "syscall_ns");
-	j_u64(j, "total_ns", u->end_ns - u->start_ns);
+		json_null(j, "syscall_ns");
+	json_uint(j, "total_ns", u->end_ns - u->start_ns);
 	if (u->sys_exit_ns && u->end_ns >= u->sys_exit_ns)
-		j_u64(j, "deferred_ns", u->end_ns - u->sys_exit_ns);
+		json_uint(j, "deferred_ns", u->end_ns - u->sys_exit_ns);
 	else
-		j_null(j, "deferred_ns");
-	j_str(j, "closed_by", close_names[u->closed_by <= CL_TASK_EXIT ?
-					  u->closed_by : CL_OPEN]);
-	j_bool(j, "overlay", u->tfn[TF_OVL_FREE_FS].calls > 0);
-	j_bool(j, "ovl_free_fs_after_syscall_exit", u->ovl_after_exit);
+		json_null(j, "deferred_ns");
+	json_str(j, "closed_by", close_names[u->closed_by <= CL_TASK_EXIT ?
+					     u->closed_by : CL_OPEN]);
+	json_bool(j, "overlay", u->tfn[TF_OVL_FREE_FS].calls > 0);
+	json_bool(j, "ovl_free_fs_after_syscall_exit", u->ovl_after_exit);
 	for (k = 0; k < NR_TFN; k++)
 		w_calls(j, tfn_keys[k], &u->tfn[k]);
-	j_obj(j, "gp");
+	json_open(j, "gp", '{');
 	w_gp_kinds(j, "in_ovl_free_fs", u->gp[0]);
 	w_gp_kinds(j, "outside_ovl_free_fs", u->gp[1]);
-	j_end_obj(j);
-	j_end_obj(j);
+	json_close(j);
+	json_close(j);
 }
 
 /*
@@ -382,25 +283,25 @@ static void w_record(struct json *j, const struct mntlock_umount *u,
 static void w_mntput_counts(struct json *j, const struct mntlock_cpu *c,
 			    const struct run_info *ri)
 {
-	j_bool(j, "classified", ri->all_puts);
+	json_bool(j, "classified", ri->all_puts);
 	if (probes[PR_SLOWPUT].status == PS_ATTACHED) {
-		j_obj(j, "slow_path");
-		j_str(j, "function", probes[PR_SLOWPUT].func);
-		j_u64(j, "all", c->slowput[SC_ALL]);
-		j_u64(j, "layer", c->slowput[SC_LAYER]);
-		j_end_obj(j);
+		json_open(j, "slow_path", '{');
+		json_str(j, "function", probes[PR_SLOWPUT].func);
+		json_uint(j, "all", c->slowput[SC_ALL]);
+		json_uint(j, "layer", c->slowput[SC_LAYER]);
+		json_close(j);
 	} else {
-		j_null(j, "slow_path");
+		json_null(j, "slow_path");
 	}
 	if (!ri->all_puts) {
-		j_null(j, "all");
-		j_null(j, "layer");
-		j_null(j, "null_arg");
+		json_null(j, "all");
+		json_null(j, "layer");
+		json_null(j, "null_arg");
 		return;
 	}
 	w_mntput_scope(j, "all", c->mntput[SC_ALL]);
 	w_mntput_scope(j, "layer", c->mntput[SC_LAYER]);
-	j_u64(j, "null_arg", c->mntput_null_arg);
+	json_uint(j, "null_arg", c->mntput_null_arg);
 }
 
 static void w_cpu(struct json *j, const struct mntlock_cpu *c,
@@ -408,50 +309,37 @@ static void w_cpu(struct json *j, const struct mntlock_cpu *c,
 {
 	int k, w;
 
-	j_obj(j, "mntput");
+	json_open(j, "mntput", '{');
 	w_mntput_counts(j, c, ri);
-	j_end_obj(j);
-	j_obj(j, "mount_lock");
-	j_u64(j, "slowpath", c->lock_slowpath);
-	j_u64(j, "contention_begin", c->cont_begin);
-	j_u64(j, "contention_end", c->cont_end);
-	j_end_obj(j);
-	j_obj(j, "teardown");
+	json_close(j);
+	json_open(j, "mount_lock", '{');
+	json_uint(j, "slowpath", c->lock_slowpath);
+	json_uint(j, "contention_begin", c->cont_begin);
+	json_uint(j, "contention_end", c->cont_end);
+	json_close(j);
+	json_open(j, "teardown", '{');
 	for (k = 0; k < NR_TFN; k++)
 		w_calls(j, tfn_keys[k], &c->tfn[k]);
-	j_obj(j, "gp");
+	json_open(j, "gp", '{');
 	for (w = 0; w < NR_GP_WHERE; w++)
 		w_gp_kinds(j, where_keys[w], c->gp[w]);
-	j_end_obj(j);
-	j_end_obj(j);
+	json_close(j);
+	json_close(j);
 }
 
-/* CPUs listed in /sys/devices/system/cpu/online, as a bitmap */
-static void online_cpus(bool *on, int n)
+/* The online CPUs as a bitmap; -errno */
+static int online_cpus(bool *on, int n)
 {
-	FILE *f = fopen("/sys/devices/system/cpu/online", "r");
-	int a, b, i;
-	char sep;
+	int *cpus = calloc(n, sizeof(*cpus));
+	int i, k;
 
-	for (i = 0; i < n; i++)
-		on[i] = !f;
-	if (!f)
-		return;
-	while (fscanf(f, "%d", &a) == 1) {
-		b = a;
-		sep = fgetc(f);
-		if (sep == '-') {
-			if (fscanf(f, "%d", &b) != 1)
-				break;
-			sep = fgetc(f);
-		}
-		for (i = a; i <= b && i < n; i++)
-			if (i >= 0)
-				on[i] = true;
-		if (sep != ',')
-			break;
-	}
-	fclose(f);
+	if (!cpus)
+		return -ENOMEM;
+	k = cpulist_online(cpus, n);
+	for (i = 0; i < k; i++)
+		on[cpus[i]] = true;
+	free(cpus);
+	return 0;
 }
 
 static bool cpu_nonzero(const struct mntlock_cpu *c)
@@ -469,21 +357,21 @@ static void w_probes(struct json *j)
 {
 	int i;
 
-	j_arr(j, "probes");
+	json_open(j, "probes", '[');
 	for (i = 0; i < NR_PROGS; i++) {
 		const struct probe *p = &probes[i];
 
-		j_obj(j, NULL);
-		j_str(j, "name", p->name);
-		j_str(j, "target", p->func);
-		j_str(j, "type", probe_type_name(p));
-		j_bool(j, "required", p->required);
-		j_str(j, "status", probe_status_name(p->status));
-		j_str(j, "reason", p->reason[0] ? p->reason : NULL);
-		j_u64(j, "hits", p->hits);
-		j_end_obj(j);
+		json_open(j, NULL, '{');
+		json_str(j, "name", p->name);
+		json_str(j, "target", p->func);
+		json_str(j, "type", probe_type_name(p));
+		json_bool(j, "required", p->required);
+		json_str(j, "status", probe_status_name(p->status));
+		json_str(j, "reason", p->reason[0] ? p->reason : NULL);
+		json_uint(j, "hits", p->hits);
+		json_close(j);
 	}
-	j_end_arr(j);
+	json_close(j);
 }
 
 static void w_header(struct json *j, const struct run_info *ri, int ncpus)
@@ -491,58 +379,58 @@ static void w_header(struct json *j, const struct run_info *ri, int ncpus)
 	struct utsname u;
 	int i;
 
-	j_str(j, "schema", MNTLOCK_SCHEMA);
-	j_str(j, "tool", "mntlock");
-	j_str(j, "version", MNTLOCK_VERSION);
-	j_obj(j, "kernel");
-	j_str(j, "release", uname(&u) ? NULL : u.release);
-	j_str(j, "btf", ri->btf_path);
-	j_u64(j, "possible_cpus", ncpus);
-	j_end_obj(j);
-	j_obj(j, "attach");
-	j_bool(j, "fentry_fallback_to_kprobe", ri->fentry_fallback);
-	j_bool(j, "all_puts", ri->all_puts);
-	j_bool(j, "mntput_latency", ri->latency);
-	j_end_obj(j);
-	j_obj(j, "filter");
+	json_str(j, "schema", MNTLOCK_SCHEMA);
+	json_str(j, "tool", "mntlock");
+	json_str(j, "version", MNTLOCK_VERSION);
+	json_open(j, "kernel", '{');
+	json_str(j, "release", uname(&u) ? NULL : u.release);
+	json_str(j, "btf", ri->btf_path);
+	json_uint(j, "possible_cpus", ncpus);
+	json_close(j);
+	json_open(j, "attach", '{');
+	json_bool(j, "fentry_fallback_to_kprobe", ri->fentry_fallback);
+	json_bool(j, "all_puts", ri->all_puts);
+	json_bool(j, "mntput_latency", ri->latency);
+	json_close(j);
+	json_open(j, "filter", '{');
 	if (ri->filter_pid)
-		j_i64(j, "pid", ri->filter_pid);
+		json_int(j, "pid", ri->filter_pid);
 	else
-		j_null(j, "pid");
-	j_str(j, "comm", ri->filter_comm);
-	j_end_obj(j);
+		json_null(j, "pid");
+	json_str(j, "comm", ri->filter_comm);
+	json_close(j);
 	if (ri->argv) {
-		j_obj(j, "command");
-		j_arr(j, "argv");
+		json_open(j, "command", '{');
+		json_open(j, "argv", '[');
 		for (i = 0; ri->argv[i]; i++)
-			j_str(j, NULL, ri->argv[i]);
-		j_end_arr(j);
-		j_i64(j, "pid", ri->cmd_pid);
+			json_str(j, NULL, ri->argv[i]);
+		json_close(j);
+		json_int(j, "pid", ri->cmd_pid);
 		if (ri->cmd_done && WIFEXITED(ri->cmd_status))
-			j_i64(j, "exit_status", WEXITSTATUS(ri->cmd_status));
+			json_int(j, "exit_status", WEXITSTATUS(ri->cmd_status));
 		else
-			j_null(j, "exit_status");
+			json_null(j, "exit_status");
 		if (ri->cmd_done && WIFSIGNALED(ri->cmd_status))
-			j_i64(j, "signal", WTERMSIG(ri->cmd_status));
+			json_int(j, "signal", WTERMSIG(ri->cmd_status));
 		else
-			j_null(j, "signal");
-		j_end_obj(j);
+			json_null(j, "signal");
+		json_close(j);
 	} else {
-		j_null(j, "command");
+		json_null(j, "command");
 	}
-	j_obj(j, "interval");
-	j_dbl(j, "duration_s", ri->duration_s);
+	json_open(j, "interval", '{');
+	json_fixed(j, "duration_s", ri->duration_s, 6);
 	if (ri->requested_s >= 0)
-		j_dbl(j, "requested_s", ri->requested_s);
+		json_fixed(j, "requested_s", ri->requested_s, 6);
 	else
-		j_null(j, "requested_s");
-	j_str(j, "ended_by", ri->ended_by);
-	j_end_obj(j);
-	j_obj(j, "mount_lock");
-	j_hex(j, "symbol", ri->mount_lock_sym);
-	j_i64(j, "spinlock_offset", ri->mount_lock_off);
-	j_hex(j, "spinlock", ri->mount_lock_addr);
-	j_end_obj(j);
+		json_null(j, "requested_s");
+	json_str(j, "ended_by", ri->ended_by);
+	json_close(j);
+	json_open(j, "mount_lock", '{');
+	json_hex(j, "symbol", ri->mount_lock_sym);
+	json_int(j, "spinlock_offset", ri->mount_lock_off);
+	json_hex(j, "spinlock", ri->mount_lock_addr);
+	json_close(j);
 }
 
 int report_write_json(FILE *f, const struct report *r,
@@ -553,79 +441,79 @@ int report_write_json(FILE *f, const struct report *r,
 	bool *on = calloc(r->ncpus, sizeof(bool));
 	int cpu, k, w;
 
-	if (!on)
+	if (!on || online_cpus(on, r->ncpus)) {
+		free(on);
 		return -ENOMEM;
-	j_obj(j, NULL);
+	}
+	json_open(j, NULL, '{');
 	w_header(j, ri, r->ncpus);
 	w_probes(j);
 
-	j_obj(j, "mntput");
+	json_open(j, "mntput", '{');
 	w_mntput_counts(j, t, ri);
-	j_obj(j, "layers_tracked");
-	j_i64(j, "overlays_at_start", ri->overlays_at_start);
-	j_u64(j, "layers_at_start", ri->layers_at_start);
-	j_u64(j, "added", t->layers_added);
-	j_u64(j, "removed", t->layers_removed);
-	j_u64(j, "map_full", t->layers_full);
-	j_end_obj(j);
-	j_obj(j, "latency");
+	json_open(j, "layers_tracked", '{');
+	json_int(j, "overlays_at_start", ri->overlays_at_start);
+	json_uint(j, "layers_at_start", ri->layers_at_start);
+	json_uint(j, "added", t->layers_added);
+	json_uint(j, "removed", t->layers_removed);
+	json_uint(j, "map_full", t->layers_full);
+	json_close(j);
+	json_open(j, "latency", '{');
 	w_hist(j, "fast", &r->hist[H_MNTPUT_FAST]);
 	w_hist(j, "slow", &r->hist[H_MNTPUT_SLOW]);
-	j_u64(j, "unpaired", t->mntput_unpaired);
-	j_end_obj(j);
-	j_end_obj(j);
+	json_uint(j, "unpaired", t->mntput_unpaired);
+	json_close(j);
+	json_close(j);
 
-	j_obj(j, "mount_lock_contention");
-	j_obj(j, "slowpath");
-	j_u64(j, "count", t->lock_slowpath);
+	json_open(j, "mount_lock_contention", '{');
+	json_open(j, "slowpath", '{');
+	json_uint(j, "count", t->lock_slowpath);
 	w_hist(j, "wait", &r->hist[H_LOCK_WAIT]);
-	j_u64(j, "unpaired", t->lock_unpaired);
-	j_end_obj(j);
-	j_obj(j, "tracepoints");
-	j_u64(j, "contention_begin", t->cont_begin);
-	j_u64(j, "contention_end", t->cont_end);
+	json_uint(j, "unpaired", t->lock_unpaired);
+	json_close(j);
+	json_open(j, "tracepoints", '{');
+	json_uint(j, "contention_begin", t->cont_begin);
+	json_uint(j, "contention_end", t->cont_end);
 	w_hist(j, "wait", &r->hist[H_CONT_WAIT]);
-	j_u64(j, "unpaired", t->cont_unpaired);
-	j_end_obj(j);
-	j_end_obj(j);
+	json_uint(j, "unpaired", t->cont_unpaired);
+	json_close(j);
+	json_close(j);
 
-	j_obj(j, "teardown");
-	j_obj(j, "functions");
+	json_open(j, "teardown", '{');
+	json_open(j, "functions", '{');
 	for (k = 0; k < NR_TFN; k++)
 		w_calls(j, tfn_keys[k], &t->tfn[k]);
-	j_end_obj(j);
-	j_obj(j, "gp");
+	json_close(j);
+	json_open(j, "gp", '{');
 	for (w = 0; w < NR_GP_WHERE; w++)
 		w_gp_kinds(j, where_keys[w], t->gp[w]);
-	j_end_obj(j);
-	j_obj(j, "umounts");
-	j_u64(j, "opened", r->opened);
-	j_u64(j, "closed", r->ring_head);
-	j_u64(j, "open_at_exit", r->open_at_exit);
-	j_u64(j, "dropped_from_ring", r->ring_head > MNTLOCK_RING ?
-	      r->ring_head - MNTLOCK_RING : 0);
-	j_u64(j, "not_tracked_map_full", t->umounts_full);
-	j_u64(j, "task_state_map_full", t->tstate_full);
-	j_end_obj(j);
-	j_arr(j, "records");
+	json_close(j);
+	json_open(j, "umounts", '{');
+	json_uint(j, "opened", r->opened);
+	json_uint(j, "closed", r->ring_head);
+	json_uint(j, "open_at_exit", r->open_at_exit);
+	json_uint(j, "dropped_from_ring", r->ring_head > MNTLOCK_RING ?
+		  r->ring_head - MNTLOCK_RING : 0);
+	json_uint(j, "not_tracked_map_full", t->umounts_full);
+	json_uint(j, "task_state_map_full", t->tstate_full);
+	json_close(j);
+	json_open(j, "records", '[');
 	for (k = 0; k < r->nrecs; k++)
 		w_record(j, &r->recs[k], ri);
-	j_end_arr(j);
-	j_end_obj(j);
+	json_close(j);
+	json_close(j);
 
-	online_cpus(on, r->ncpus);
-	j_arr(j, "per_cpu");
+	json_open(j, "per_cpu", '[');
 	for (cpu = 0; cpu < r->ncpus; cpu++) {
 		if (!on[cpu] && !cpu_nonzero(&r->cpu[cpu]))
 			continue;
-		j_obj(j, NULL);
-		j_u64(j, "cpu", cpu);
+		json_open(j, NULL, '{');
+		json_uint(j, "cpu", cpu);
 		w_cpu(j, &r->cpu[cpu], ri);
-		j_end_obj(j);
+		json_close(j);
 	}
-	j_end_arr(j);
-	j_end_obj(j);
-	fputc('\n', f);
+	json_close(j);
+	json_close(j);
 	free(on);
 	return ferror(f) ? -EIO : 0;
 }

@@ -1,6 +1,8 @@
 #!/bin/sh
 # Install the Debian packages mntbench needs; apt-get only for what is
-# missing, so a second run costs a dpkg query.
+# missing, so a second run costs a dpkg query.  Then, once, extract
+# checkpatch.pl and the files it reads from Debian's kernel source into
+# the cache, where the Makefiles' checkpatch targets look for it.
 set -eu
 PKGS="linux-source-6.12 xz-utils gcc make bc flex bison libelf-dev libssl-dev
 dwarves rsync cpio qemu-system-x86 clang llvm libbpf-dev bpftool bpftrace
@@ -11,12 +13,29 @@ for p in $PKGS; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null |
 		grep -q '^install ok installed$' || missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
-echo "deps: installing$missing"
-if [ "$(id -u)" != 0 ]; then
-	echo "deps: error: need root to apt-get install$missing" >&2
-	exit 2
+if [ -n "$missing" ]; then
+	echo "deps: installing$missing"
+	if [ "$(id -u)" != 0 ]; then
+		echo "deps: error: need root to apt-get install$missing" >&2
+		exit 2
+	fi
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -q
+	apt-get install -y -q --no-install-recommends $missing
 fi
-export DEBIAN_FRONTEND=noninteractive
-apt-get update -q
-apt-get install -y -q --no-install-recommends $missing
+
+cache=${MNTBENCH_CACHE:-$HOME/.cache/mntbench}
+dest=$cache/checkpatch
+[ -f "$dest/scripts/checkpatch.pl" ] && exit 0
+src=/usr/src/linux-source-6.12.tar.xz
+echo "deps: extracting checkpatch.pl from $src into $dest"
+mkdir -p "$cache"
+tmp=$(mktemp -d "$cache/checkpatch.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+# --no-tree needs these three; checkpatch finds the others next to itself
+tar -xJf "$src" -C "$tmp" --strip-components=1 \
+	linux-source-6.12/scripts/checkpatch.pl \
+	linux-source-6.12/scripts/spelling.txt \
+	linux-source-6.12/scripts/const_structs.checkpatch
+rm -rf "$dest"
+mv "$tmp" "$dest"

@@ -22,8 +22,19 @@ import validate  # noqa: E402
 BENCH = Path(__file__).resolve().parent.parent
 OVLBENCH = str(BENCH / "ovlbench")
 FAST = ["--warmup", "0", "--duration", "1", "--interval", "0.5"]
-WORKLOADS = ["open-close", "open-close-shared", "open-read-close", "stat",
-             "teardown", "bystander"]
+# Workloads that mount and umount (churn tasks): no --ops, latencies
+CHURN = {"teardown", "bystander"}
+MAX_OPS = 1000000000
+
+
+def list_workloads():
+    """The workloads, from ovlbench itself: the one list there is."""
+    res = subprocess.run([OVLBENCH, "--list-workloads"], capture_output=True,
+                         text=True, check=True)
+    return res.stdout.splitlines()
+
+
+WORKLOADS = list_workloads()
 
 
 def mountinfo(pid="self"):
@@ -202,7 +213,7 @@ class TestWorkloads(Base):
                     self.assertEqual(doc["params"]["mode"], mode)
                     self.assert_counts_positive(doc)
                     lat = doc["runs"][0]["latency"]
-                    if workload in ("teardown", "bystander"):
+                    if workload in CHURN:
                         self.assertGreater(lat["mount_ns"]["count"], 0)
                         self.assertGreater(lat["umount_ns"]["count"], 0)
                     else:
@@ -269,6 +280,95 @@ class TestWorkloads(Base):
         self.assertTrue(validate.errors(doc))
         del doc["runs"][0]["samples"]
         self.assertTrue(validate.errors(doc))
+
+
+class TestOps(Base):
+    """--ops N: each task does exactly N ops, in one interval."""
+
+    def ops(self, n, *args):
+        res = run("--ops", str(n), "--quiet", *args)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertEqual(res.stderr, "")
+        doc = json.loads(res.stdout)
+        self.assert_valid(doc)
+        params = doc["params"]
+        self.assertEqual(params["ops"], n)
+        self.assertEqual(params["warmup_s"], 0)
+        self.assertIsNone(params["duration_s"])
+        self.assertIsNone(params["interval_s"])
+        self.assertEqual(params["intervals"], 1)
+        tasks = params["tasks"]
+        for run_ in doc["runs"]:
+            self.assertEqual(run_["samples"], [[n] * tasks])
+            self.assertEqual(run_["task_totals"], [n] * tasks)
+            self.assertEqual(run_["summary"]["total_ops"], n * tasks)
+            self.assertEqual(run_["summary"]["lifetime_ops"], n * tasks)
+            self.assertEqual(len(run_["intervals_s"]), 1)
+            self.assertGreater(run_["intervals_s"][0], 0)
+            self.assertTrue(all(ns > 0 for ns in run_["task_cpu_ns"]))
+        return doc
+
+    def test_every_workload(self):
+        for workload in WORKLOADS:
+            for mode in ("process", "thread"):
+                with self.subTest(workload=workload, mode=mode):
+                    if workload in CHURN:
+                        res = run("--ops", "10", "--workload", workload,
+                                  "--mode", mode)
+                        self.assertEqual(res.returncode, 2, res.stderr)
+                        self.assertIn(f"workload {workload}", res.stderr)
+                        continue
+                    doc = self.ops(1000, "--workload", workload, "--mode",
+                                   mode, "--tasks", "3")
+                    self.assertEqual(doc["params"]["workload"], workload)
+
+    def test_counts(self):
+        for n in (1, 2, 50000):
+            with self.subTest(ops=n):
+                self.ops(n, "--tasks", "2")
+
+    def test_layer_list_and_target(self):
+        doc = self.ops(100, "--layers", "2,5", "--upper", "--tasks", "1")
+        self.assertEqual([r["layers"] for r in doc["runs"]], [2, 5])
+        doc = self.ops(100, "--target", "/proc/self/exe", "--tasks", "2")
+        self.assertIsNone(doc["runs"][0]["layers"])
+
+    def test_validator_checks_counts(self):
+        doc = self.ops(10, "--tasks", "2")
+        run_ = doc["runs"][0]
+        run_["samples"][0][1] += 1
+        run_["task_totals"][1] += 1
+        run_["summary"]["total_ops"] += 1
+        self.assertTrue(validate.errors(doc))
+
+
+class TestWorkloadList(unittest.TestCase):
+    """--list-workloads is the list; the schema and its text agree."""
+
+    def test_format(self):
+        self.assertTrue(WORKLOADS)
+        self.assertEqual(len(set(WORKLOADS)), len(WORKLOADS))
+        for name in WORKLOADS:
+            self.assertRegex(name, r"^[a-z][a-z0-9-]*$")
+        help_ = subprocess.run([OVLBENCH, "--help"], capture_output=True,
+                               text=True, check=True).stdout
+        for name in WORKLOADS:
+            self.assertRegex(help_, rf"\n    {name} ")
+
+    def test_schema_json_enum(self):
+        schema = validate.load_schema()
+        enum = schema["definitions"]["params"]["properties"]["workload"]
+        self.assertEqual(sorted(enum["enum"]), sorted(WORKLOADS))
+
+    def test_schema_md_names_each(self):
+        text = (BENCH / "SCHEMA.md").read_text()
+        for name in WORKLOADS:
+            self.assertTrue(f"`{name}`" in text, f"SCHEMA.md lacks {name}")
+
+    def test_unknown_workload_lists_them(self):
+        res = run("--workload", "nope")
+        self.assertEqual(res.returncode, 6)
+        self.assertIn(", ".join(WORKLOADS), res.stderr)
 
 
 class TestCleanup(Base):
@@ -365,6 +465,17 @@ class TestErrors(Base):
             (["--warmup", "-0.5"], 5, "--warmup=-0.5"),
             (["--duration", "1", "--interval", "2"], 5, "--interval=2"),
             (["--workload", "nope"], 6, "--workload=nope"),
+            (["--ops", "0"], 2, "--ops=0"),
+            (["--ops", str(MAX_OPS + 1)], 2, f"1..{MAX_OPS}"),
+            (["--ops", "1e3"], 2, "--ops=1e3"),
+            (["--ops", "10", "--duration", "1"], 2, "--duration"),
+            (["--ops", "10", "--warmup", "0"], 2, "--warmup"),
+            (["--ops", "10", "--interval", "0.5"], 2, "--interval"),
+            (["--ops", "10", "--workload", "teardown"], 2, "teardown"),
+            (["--ops", "10", "--workload", "bystander"], 2, "bystander"),
+            (["--ops", "10", "--pair-modes", "detached,longterm-array"], 2,
+             "--pair-modes"),
+            (["--ops", "10", "--check"], 2, "--check"),
             (["--ovl-opt", "nosuchopt"], 9, "nosuchopt"),
             (["--mount-api", "legacy", "--layers", "500", "--ovl-opt",
               "x=" + "y" * 2000], 9, "more than one page"),

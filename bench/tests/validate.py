@@ -6,7 +6,7 @@ Usage: validate.py FILE...   (exit 0 if all are valid, 1 if not)
 Standard library only: the schema check interprets the subset of JSON
 Schema draft-07 that schema.json uses ($ref to #/definitions, type,
 const, enum, required, properties, additionalProperties, items, minItems,
-minLength, minimum, maximum, exclusiveMinimum).  If the jsonschema
+maxItems, minLength, minimum, maximum, exclusiveMinimum).  If the jsonschema
 package is installed (Debian: python3-jsonschema) it checks as well.
 """
 
@@ -29,8 +29,8 @@ TYPES = {
 
 KNOWN = {"$schema", "$id", "title", "description", "definitions", "$ref",
          "type", "const", "enum", "required", "properties",
-         "additionalProperties", "items", "minItems", "minLength",
-         "minimum", "maximum", "exclusiveMinimum"}
+         "additionalProperties", "items", "minItems", "maxItems",
+         "minLength", "minimum", "maximum", "exclusiveMinimum"}
 
 
 def load_schema():
@@ -81,6 +81,8 @@ def _check(value, schema, root, path, errors):
     if isinstance(value, list):
         if len(value) < schema.get("minItems", 0):
             errors.append(f"{path}: fewer than {schema['minItems']} items")
+        if len(value) > schema.get("maxItems", len(value)):
+            errors.append(f"{path}: more than {schema['maxItems']} items")
         if "items" in schema:
             for i, item in enumerate(value):
                 _check(item, schema["items"], root, f"{path}[{i}]", errors)
@@ -105,8 +107,15 @@ def consistency_errors(doc):
     errors = []
     params = doc["params"]
     ntasks, nint = params["tasks"], params["intervals"]
+    ops = params.get("ops")
     if not params["target"] and len(doc["runs"]) != len(params["layers"]):
         errors.append("one run per --layers entry expected")
+    if (ops is None) != (params["duration_s"] is not None
+                         and params["interval_s"] is not None):
+        errors.append("params: duration_s and interval_s are null exactly"
+                      " with ops")
+    if ops is not None and nint != 1:
+        errors.append(f"params.intervals: {nint}, not 1 with ops")
     for n, run in enumerate(doc["runs"]):
         where = f"runs[{n}]"
         if not params["target"] and run["layers"] != params["layers"][n]:
@@ -124,6 +133,8 @@ def consistency_errors(doc):
             if total != run["task_totals"][t]:
                 errors.append(f"{where}: task {t} samples sum to {total},"
                               f" task_totals says {run['task_totals'][t]}")
+        if ops is not None and run["task_totals"] != [ops] * ntasks:
+            errors.append(f"{where}.task_totals: not {ops} each (ops)")
         summ = run["summary"]
         tasks = [t for t, r in enumerate(run["task_roles"])
                  if r == summ["role"]]
@@ -134,6 +145,9 @@ def consistency_errors(doc):
         if summ["total_ops"] != total:
             errors.append(f"{where}.summary.total_ops: {summ['total_ops']}"
                           f" but its tasks' totals sum to {total}")
+        if ops is not None and summ.get("lifetime_ops") != total:
+            errors.append(f"{where}.summary.lifetime_ops: not total_ops"
+                          " (ops: no warm-up, no tail)")
         lat = run["latency"]
         if (lat is None) != ("churn" not in run["task_roles"]):
             errors.append(f"{where}.latency: null iff no churn task")

@@ -6,20 +6,25 @@
  * open-close-shared: the same, all tasks on one file.
  * With --pair-modes the file is in overlay A or B, as the parent's
  * phase says: it alternates between two overlays in different modes.
+ * With --ops each task stops after exactly that many.
  */
 #include <fcntl.h>
+#include <limits.h>
 #include <unistd.h>
 
 #include "tasks.h"
 #include "workload.h"
 
-/* Paired runs: the file is in overlay A or B, as the parent's phase says */
-static int open_close_paired(struct task *t)
+/*
+ * Paired runs (the file is in overlay A or B, as the parent's phase says)
+ * and --ops: the general loop
+ */
+static int open_close_general(struct task *t)
 {
 	unsigned long n = 0;
 	int fd;
 
-	while (task_running(t)) {
+	while (task_running(t, n)) {
 		/* on the same cache line as stop: no extra miss */
 		fd = open(t->paths[READ_ONCE(t->ctl->phase)], O_RDONLY);
 		if (fd < 0)
@@ -43,8 +48,8 @@ int open_close_loop(struct task *t)
 	unsigned long n = 0;
 	int fd;
 
-	if (t->paths[1] != path)
-		return open_close_paired(t);
+	if (t->paths[1] != path || t->ops != ULONG_MAX)
+		return open_close_general(t);
 	while (!READ_ONCE(*stop)) {
 		fd = open(path, O_RDONLY);
 		if (fd < 0)

@@ -18,7 +18,7 @@ static int open_read_close(struct task *t)
 	unsigned long n = 0;
 	int fd;
 
-	while (task_running(t)) {
+	while (task_running(t, n)) {
 		fd = open(path, O_RDONLY);
 		if (fd < 0)
 			return task_fail(t, "open", errno);

@@ -14,7 +14,7 @@ static int stat_loop(struct task *t)
 	unsigned long n = 0;
 	struct stat st;
 
-	while (task_running(t)) {
+	while (task_running(t, n)) {
 		if (stat(path, &st))
 			return task_fail(t, "stat", errno);
 		task_count(t, ++n);

@@ -15,7 +15,7 @@ int churn_loop(struct task *t)
 	uint64_t a, b, c;
 	int err;
 
-	while (task_running(t)) {
+	while (task_running(t, n)) {
 		/*
 		 * An iteration counts if any of it fell in the measured
 		 * window: one umount of 500 layers with a grace period each

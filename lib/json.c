@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * A minimal JSON writer: objects one member a line, arrays of numbers on
- * one line, arrays of objects or arrays one element a line.
+ * The JSON writer of ovlbench and mntlock (json.h).  Strings are bytes
+ * from the kernel or the command line: valid UTF-8 is copied, any other
+ * byte is escaped as the code point of its value, so that the document is
+ * valid JSON whatever the bytes.
  */
 #include <math.h>
 
@@ -54,9 +56,31 @@ void json_close(struct json *j)
 		fputc('\n', j->f);
 }
 
-void json_str(struct json *j, const char *key, const char *val)
+/* Length of the valid UTF-8 sequence at p, within n bytes; 0 if none */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+	size_t len, i;
+
+	if (p[0] < 0xc2 || p[0] > 0xf4)
+		return 0;
+	len = p[0] < 0xe0 ? 2 : p[0] < 0xf0 ? 3 : 4;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	/* overlong forms, surrogates, beyond U+10FFFF */
+	if ((p[0] == 0xe0 && p[1] < 0xa0) || (p[0] == 0xed && p[1] > 0x9f) ||
+	    (p[0] == 0xf0 && p[1] < 0x90) || (p[0] == 0xf4 && p[1] > 0x8f))
+		return 0;
+	return len;
+}
+
+void json_strn(struct json *j, const char *key, const char *val,
+	       size_t max)
 {
 	const unsigned char *p = (const unsigned char *)val;
+	size_t i, n;
 
 	if (!val) {
 		json_null(j, key);
@@ -64,15 +88,29 @@ void json_str(struct json *j, const char *key, const char *val)
 	}
 	item(j, key, false);
 	fputc('"', j->f);
-	for (; *p; p++) {
-		if (*p == '"' || *p == '\\')
-			fprintf(j->f, "\\%c", *p);
-		else if (*p < 0x20)
-			fprintf(j->f, "\\u%04x", *p);
-		else
-			fputc(*p, j->f);
+	for (i = 0; i < max && p[i]; i++) {
+		if (p[i] == '"' || p[i] == '\\') {
+			fprintf(j->f, "\\%c", p[i]);
+		} else if (p[i] < 0x20) {
+			fprintf(j->f, "\\u%04x", p[i]);
+		} else if (p[i] < 0x80) {
+			fputc(p[i], j->f);
+		} else {
+			n = utf8_len(p + i, max - i);
+			if (!n) {
+				fprintf(j->f, "\\u%04x", p[i]);
+				continue;
+			}
+			fwrite(p + i, 1, n, j->f);
+			i += n - 1;
+		}
 	}
 	fputc('"', j->f);
+}
+
+void json_str(struct json *j, const char *key, const char *val)
+{
+	json_strn(j, key, val, (size_t)-1);
 }
 
 void json_uint(struct json *j, const char *key, unsigned long long val)
@@ -95,6 +133,16 @@ void json_double(struct json *j, const char *key, double val)
 	}
 	item(j, key, false);
 	fprintf(j->f, "%.9g", val);
+}
+
+void json_fixed(struct json *j, const char *key, double val, int decimals)
+{
+	if (!isfinite(val)) {
+		json_null(j, key);
+		return;
+	}
+	item(j, key, false);
+	fprintf(j->f, "%.*f", decimals < 1 ? 1 : decimals, val);
 }
 
 void json_bool(struct json *j, const char *key, bool val)
