@@ -19,7 +19,7 @@ CAND     ?=
 SET      ?= $(lastword $(sort $(wildcard results/2*-*)))
 KARGS    := --ksrc '$(KSRC)' --patches '$(PATCHES)'
 ACCARGS  := $(if $(ACCEL),--accel '$(ACCEL)')
-RUNARGS  := $(KARGS) --profile '$(PROFILE)' --cpus $(CPUS) $(ACCARGS) \
+RUNARGS  := $(KARGS) --profile '$(PROFILE)' --cpus $(CPUS) --mem $(MEM) $(ACCARGS) \
 	    $(if $(SEED),--seed $(SEED)) $(if $(RESUME),--resume '$(RESUME)') \
 	    $(if $(OUT),--out '$(OUT)')
 
@@ -86,7 +86,7 @@ ab: all
 	$(PY) -m harness.ab --base-ksrc '$(BASE_KSRC)' --cand-ksrc '$(CAND_KSRC)' \
 		--base-patches '$(BASE_PATCHES)' --cand-patches '$(CAND_PATCHES)' \
 		--base-knobs '$(BASE_KNOBS)' --cand-knobs '$(CAND_KNOBS)' \
-		--profile '$(AB_PROFILE)' --cpus $(CPUS) $(ACCARGS) \
+		--profile '$(AB_PROFILE)' --cpus $(CPUS) --mem $(MEM) $(ACCARGS) \
 		$(if $(MIN_BOOTS),--min-boots '$(MIN_BOOTS)') \
 		$(if $(MAX_BOOTS),--max-boots '$(MAX_BOOTS)') \
 		$(if $(BUDGET),--budget '$(BUDGET)') \
@@ -124,7 +124,8 @@ test: all
 # minute: the generator on real overlays, plans, statistics, the gate on
 # altered copies of results/reference, report and plots.
 UNIT := harness.tests.test_plan harness.tests.test_stats \
-	harness.tests.test_gate harness.tests.test_report_plots
+	harness.tests.test_gate harness.tests.test_report_plots \
+	harness.tests.test_collect harness.tests.test_accel_ab
 unit: deps
 	$(MAKE) -C bench test
 	$(PY) -m unittest -v $(UNIT)

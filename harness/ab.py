@@ -44,7 +44,7 @@ import sys
 import time
 from pathlib import Path
 
-from harness import (collect, errors, gate, kbuild, kparams, plan,
+from harness import (collect, errors, gate, kbuild, kparams, plan, point,
                      resultset, run, sequential, vm)
 from harness.paths import REPO
 
@@ -99,9 +99,9 @@ def _pct(t) -> list[float | None]:
 def _trim(sdir: Path, rounds: int, most: int) -> None:
     """Drop the points of rounds never run: the set then says what it
     holds, and finish() can call it complete."""
-    points = json.loads((sdir / "points.json").read_text())
-    kept = [p for p in points if p["rep"] % most < rounds]
-    resultset.write_json(sdir / "points.json", kept)
+    points = point.load(json.loads((sdir / "points.json").read_text()))
+    kept = [p for p in points if p.rep % most < rounds]
+    resultset.write_json(sdir / "points.json", point.dump(kept))
     mpath = sdir / "manifest.json"
     manifest = json.loads(mpath.read_text())
     manifest["points_hash"] = plan.points_hash(kept)
@@ -131,6 +131,8 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--rounds", type=int,
                     help="fixed design: exactly N boots per kernel")
     ap.add_argument("--cpus", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--mem", type=int, default=vm.DEFAULT_MEM_MB,
+                    help=f"guest MiB (default {vm.DEFAULT_MEM_MB})")
     ap.add_argument("--seed", type=int)
     ap.add_argument("--out", type=Path,
                     help="directory for base/ and cand/ (default results/ab-*)")
@@ -157,6 +159,7 @@ def _parse(argv: list[str]) -> argparse.Namespace:
         raise errors.InputError(
             f"--budget={args.budget}: allowed: minutes > 0")
     gate.check_threshold(args.threshold)
+    vm.check_mem(args.mem)
     return args
 
 
@@ -259,7 +262,7 @@ def main(argv: list[str] | None = None) -> int:
         sets = {"base": (out / "base", base_k), "cand": (out / "cand", cand_k)}
         for side, (sdir, k) in sets.items():
             run.create_set(sdir, p, seed, args.cpus, k, accel, has_switch,
-                           argv, knobs=knobs[side])
+                           argv, knobs=knobs[side], mem_mb=args.mem)
         seq = Sequence(out, args, cap, knobs)
         seq.doc["seed"] = seed
         opts = gate.Options(

@@ -15,128 +15,35 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-import numpy as np
-
-from harness import errors, metrics, monitor, samples
+from harness import errors, kinds, metrics, monitor, point, samples
 from harness.accel import ICOUNT
+from harness.point import Point
 from harness.resultset import write_text
 
-OVERHEAD_ON, OVERHEAD_OFF = "probe-on", "probe-off"
 
 
 class Collector:
+    """Records of a set's points; each kind's collect() adds its own."""
+
     def __init__(self) -> None:
         self.records: list[samples.Record] = []
         self.disturbed: set[str] = set()    # point ids
 
-    def add(self, p: dict, boot: int, quantity: str, values,
-            variant: str | None = None, per_iteration: bool = False,
-            icount: bool = False) -> None:
+    def add(self, p: Point, boot: int, quantity: str, values,
+            per_iteration: bool = False, icount: bool = False) -> None:
         if icount:
             quantity = metrics.ON_ICOUNT.get(quantity, quantity)
         q = metrics.quantity(quantity)
-        workload = p.get("workload", p["kind"])
-        name = metrics.name(p["kind"], quantity, workload, p["layers"],
-                            p["cpus"], p["mode"])
+        name = kinds.of(p.kind).metric(quantity, p)
         for i, v in enumerate(values):
             self.records.append(samples.Record(
-                metric=name, variant=variant or p["mode"], boot=boot,
-                run=p["rep"], value=float(v), unit=q.unit,
-                direction=q.direction, exact=q.exact, kind=p["kind"],
-                mode=p["mode"], workload=workload, layers=p["layers"],
-                cpus=p["cpus"], quantity=quantity,
+                metric=name, variant=p.variant, boot=boot,
+                run=p.rep, value=float(v), unit=q.unit,
+                direction=q.direction, exact=q.exact, kind=p.kind,
+                mode=p.mode, workload=p.workload, layers=p.layers,
+                cpus=p.cpus, quantity=quantity,
                 iteration=i if per_iteration else None,
-                disturbed=p["id"] in self.disturbed))
-
-
-def _run(doc: dict) -> dict:
-    return doc["runs"][0]
-
-
-def _iterations(lat: dict, what: str) -> list[float]:
-    """Per-iteration latencies in us, tasks in order."""
-    return [x / 1000 for task in lat[f"{what}_ns"]["raw"] for x in task]
-
-
-def _throughput(doc: dict, icount: bool) -> float:
-    """ops/s per task; on the icount clock the tasks' own CPU time per op
-    instead (instructions per op: it does not depend on an idle vCPU)."""
-    s = _run(doc)["summary"]
-    return s["cpu_ns_per_op"] if icount else s["ops_per_s_per_task"]
-
-
-def _load(c: Collector, p: dict, boot: int, doc: dict,
-          icount: bool) -> None:
-    c.add(p, boot, "ops_per_s_per_task", [_throughput(doc, icount)],
-          icount=icount)
-
-
-def _teardown(c: Collector, p: dict, boot: int, doc: dict,
-              icount: bool) -> None:
-    lat = _run(doc)["latency"]
-    for what in ("umount", "mount"):
-        c.add(p, boot, f"{what}_us", _iterations(lat, what),
-              per_iteration=True, icount=icount)
-
-
-def _bystander(c: Collector, p: dict, boot: int, doc: dict,
-               icount: bool) -> None:
-    run = _run(doc)
-    load = [i for i, r in enumerate(run["task_roles"]) if r == "load"]
-    ops = sum(run["task_totals"][i] for i in load)
-    if icount:
-        value = sum(run["task_cpu_ns"][i] for i in load) / max(ops, 1)
-    else:
-        value = ops / (sum(run["intervals_s"]) or 1.0) / max(len(load), 1)
-    c.add(p, boot, "load_ops_per_s_per_task", [value], icount=icount)
-    lat = run.get("latency") or {}
-    if "umount_ns" in lat:
-        c.add(p, boot, "umount_us", _iterations(lat, "umount"),
-              per_iteration=True, icount=icount)
-
-
-def _overhead(c: Collector, p: dict, boot: int, doc: dict,
-              icount: bool) -> None:
-    c.add(p, boot, "ops_per_s_per_task", [_throughput(doc, icount)],
-          variant=OVERHEAD_ON if p["probe"] else OVERHEAD_OFF,
-          icount=icount)
-
-
-def _probe(c: Collector, p: dict, boot: int, doc: dict, icount: bool,
-           probe: dict | None) -> None:
-    if probe is None:
-        return
-    from harness import probes  # the mntlock output format lives there
-    s = _run(doc)["summary"]
-    # The probe saw the whole run: divide by every op, not the window's.
-    ops = s.get("lifetime_ops", s["total_ops"])
-    for q, value in probes.per_op(probe, ops).items():
-        c.add(p, boot, q, [value], icount=icount)
-
-
-def _paired(c: Collector, p: dict, boot: int, doc: dict,
-            icount: bool) -> None:
-    ratios = [x for x in _run(doc)["pair"]["block_ratios"] if x > 0]
-    a, b = p["pair"]
-    c.add(p, boot, "pair_ratio",
-          [float(np.exp(np.mean(np.log(ratios)))) if ratios else 0.0],
-          variant=paired_variant(a, b))
-
-
-def paired_variant(a: str, b: str) -> str:
-    """The variant of a paired point: B relative to A."""
-    return f"{b}/{a}"
-
-
-def paired_modes(variant: str) -> tuple[str, str] | None:
-    """(A, B) of a paired point's variant; None for any other variant."""
-    b, sep, a = variant.partition("/")
-    return (a, b) if sep else None
-
-
-HANDLERS = {"load": _load, "pathlen": _load, "teardown": _teardown,
-            "bystander": _bystander, "overhead": _overhead,
-            "paired": _paired}
+                disturbed=p.id in self.disturbed))
 
 
 def boot_of(sdir: Path, point_id: str) -> tuple[int, str]:
@@ -151,26 +58,20 @@ def boot_of(sdir: Path, point_id: str) -> tuple[int, str]:
 
 def collect(sdir: Path) -> tuple[list[samples.Record], list[str]]:
     """(records, ids of points without output)."""
-    points = json.loads((sdir / "points.json").read_text())
+    points = point.load(json.loads((sdir / "points.json").read_text()))
     c = Collector()
     missing = []
     for p in points:
-        raw = sdir / "raw" / f"{p['id']}.json"
+        raw = sdir / "raw" / f"{p.id}.json"
         if not raw.is_file():
-            missing.append(p["id"])
+            missing.append(p.id)
             continue
         doc = json.loads(raw.read_text())
-        boot, clock = boot_of(sdir, p["id"])
-        icount = clock == ICOUNT
-        host = monitor.read(sdir, p["id"])
+        boot, clock = boot_of(sdir, p.id)
+        host = monitor.read(sdir, p.id)
         if host and host.get("disturbed"):
-            c.disturbed.add(p["id"])
-        if p["kind"] == "probe":
-            pf = sdir / "probes" / f"{p['id']}.json"
-            _probe(c, p, boot, doc, icount, json.loads(pf.read_text())
-                   if pf.is_file() else None)
-        else:
-            HANDLERS[p["kind"]](c, p, boot, doc, icount)
+            c.disturbed.add(p.id)
+        kinds.of(p.kind).collect(c, p, boot, doc, clock == ICOUNT, sdir)
     return c.records, missing
 
 
@@ -184,10 +85,10 @@ def write(sdir: Path) -> list[str]:
 def modes_seen(sdir: Path) -> dict[str, str]:
     """Mode asked for -> mode ovlbench read back from /proc/mounts."""
     out: dict[str, set] = defaultdict(set)
-    for p in json.loads((sdir / "points.json").read_text()):
-        raw = sdir / "raw" / f"{p['id']}.json"
+    for p in point.load(json.loads((sdir / "points.json").read_text())):
+        raw = sdir / "raw" / f"{p.id}.json"
         if raw.is_file():
-            out[p["mode"]].add(json.loads(raw.read_text())["overlay_mode"])
+            out[p.mode].add(json.loads(raw.read_text())["overlay_mode"])
     return {k: ",".join(sorted(v)) for k, v in out.items()}
 
 

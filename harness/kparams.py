@@ -19,6 +19,13 @@ from pathlib import Path
 PARAMS = Path("/sys/module/overlay/parameters")
 SWITCH = PARAMS / "private_mounts"
 
+# The switch's values (kernel-patches/series-6.12/0001)
+MODES = ("longterm-array", "longterm-array-normal", "longterm-serial",
+         "detached")
+UPSTREAM = "longterm-array"     # what the unpatched kernel does
+FIXED = "fixed"     # the one mode of a kernel without the switch
+DEFAULT = "default"  # leave the switch alone: the kernel's own default
+
 # Short name (plans, command lines) -> module parameter
 KNOBS = {"open": "synthetic_open_cost",
          "teardown": "synthetic_teardown_cost"}
@@ -63,8 +70,14 @@ def apply_knobs(knobs: dict[str, int]) -> None:
         path.write_text(str(value))
 
 
+def plan_mode(tagged: str) -> str:
+    """A plan's 'longterm-array#aa' -> 'longterm-array': a tagged copy of
+    a mode is an A/A control, run interleaved with the mode itself."""
+    return tagged.split("#", 1)[0]
+
+
 def set_mode(mode: str) -> None:
-    """Select the mode; 'mode#tag' (an A/A copy) selects 'mode'; 'fixed'
-    (no switch) and 'default' (the kernel's own default) change nothing."""
-    if mode not in ("fixed", "default"):
-        SWITCH.write_text(mode.split("#", 1)[0])
+    """Select the mode; 'fixed' (no switch) and 'default' (the kernel's
+    own default) change nothing."""
+    if mode not in (FIXED, DEFAULT):
+        SWITCH.write_text(mode)

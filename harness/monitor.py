@@ -49,6 +49,8 @@ from pathlib import Path
 
 import numpy as np
 
+from harness.point import Point
+
 POLL = 0.1
 # A CPU-bound process per host core during a point gives about 0.33
 # (harness/tests/test_clocks.py prints it); quiet CPU-bound points 0.96-1.
@@ -138,10 +140,10 @@ def load1() -> float:
 class Monitor:
     """Watches one set's points while this process runs its guest."""
 
-    def __init__(self, sdir: Path, points: list[dict], clock: str,
+    def __init__(self, sdir: Path, points: list[Point], clock: str,
                  find_pid=lambda: children_named("qemu-system")) -> None:
         self.sdir = sdir
-        self.points = {p["id"]: p for p in points}
+        self.points = {p.id: p for p in points}
         self.clock = clock
         self.find_pid = find_pid
         self.stop = threading.Event()
@@ -183,7 +185,7 @@ class Monitor:
 
     def _record(self, point_id: str, nthreads: int) -> None:
         span = self.samples[self.started.pop(point_id):]
-        busy = max(1, min(self.points[point_id].get("cpus", 1), nthreads))
+        busy = max(1, min(self.points[point_id].cpus, nthreads))
         steps = [(b[1] - a[1]) / ((b[0] - a[0]) * 1e9 * busy)
                  for a, b in zip(span, span[1:]) if b[0] > a[0]]
         share = float(np.median(steps)) if steps else 1.0

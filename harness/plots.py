@@ -1,4 +1,5 @@
-"""Graphs for patch review, PNG and SVG, from a result set's samples."""
+"""Graphs for patch review, PNG and SVG, from a result set's samples: the
+drawing helpers; each kind (harness/kinds) says which graphs it has."""
 
 from __future__ import annotations
 
@@ -9,14 +10,16 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-from harness import overhead, resultset, stats  # noqa: E402
+from harness import kinds, kparams, resultset, stats  # noqa: E402
 
 plt.rcParams["svg.fonttype"] = "none"   # titles stay text in the SVG
-MODE_ORDER = ["detached", "longterm-array", "longterm-array-normal",
-              "longterm-serial", "fixed"]
+DETACHED = "detached"
+# legend order: the mode under test first, then upstream's and the rest
+MODE_ORDER = [DETACHED, *(m for m in kparams.MODES if m != DETACHED),
+              kparams.FIXED]
 
 
-def _save(fig, out: Path, name: str) -> None:
+def save(fig, out: Path, name: str) -> None:
     out.mkdir(exist_ok=True)
     fig.tight_layout()
     for ext in ("png", "svg"):
@@ -52,8 +55,9 @@ def _errbar(ax, xs, samples, label, scale=None):
     return meds
 
 
-def throughput(rs, out: Path, workload: str = "open-close") -> bool:
-    data = _series(rs, "cpus", kind="load", workload=workload, layers=2,
+def throughput(rs, out: Path, kind: str,
+               workload: str = "open-close") -> bool:
+    data = _series(rs, "cpus", kind=kind, workload=workload, layers=2,
                    quantity="ops_per_s_per_task")
     if not data:
         return False
@@ -61,7 +65,7 @@ def throughput(rs, out: Path, workload: str = "open-close") -> bool:
     for v in _ordered(data):
         xs = sorted(data[v])
         meds = _errbar(ax, xs, [data[v][x] for x in xs], v, scale=float)
-        if v in ("longterm-array", "fixed") and xs:
+        if v in (kparams.UPSTREAM, kparams.FIXED) and xs:
             ax.plot(xs, [meds[0] / xs[0] * x for x in xs], "k:",
                     label="linear scaling")
     ax.set_xticks(sorted({x for d in data.values() for x in d}))
@@ -70,7 +74,7 @@ def throughput(rs, out: Path, workload: str = "open-close") -> bool:
     ax.set_ylabel("total ops/s (median, 95% CI)")
     ax.legend()
     ax.grid(alpha=0.3)
-    _save(fig, out, f"throughput-{workload}")
+    save(fig, out, f"throughput-{workload}")
     return True
 
 
@@ -82,22 +86,23 @@ def _ratio_errbar(ax, xs, comps, label=None) -> None:
                 marker="o", capsize=3, label=label)
 
 
-def ratio(rs, out: Path) -> bool:
-    data = _series(rs, "cpus", kind="load", workload="open-close",
+def ratio(rs, out: Path, kind: str) -> bool:
+    data = _series(rs, "cpus", kind=kind, workload="open-close",
                    layers=2, quantity="ops_per_s_per_task")
-    if "detached" not in data or "longterm-array" not in data:
+    up = kparams.UPSTREAM
+    if DETACHED not in data or up not in data:
         return False
-    xs = sorted(set(data["detached"]) & set(data["longterm-array"]))
+    xs = sorted(set(data[DETACHED]) & set(data[up]))
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
-    _ratio_errbar(ax, xs, [stats.compare(data["longterm-array"][x],
-                                         data["detached"][x]) for x in xs])
+    _ratio_errbar(ax, xs, [stats.compare(data[up][x], data[DETACHED][x])
+                           for x in xs])
     ax.axhline(1.0, color="k", lw=0.8)
     ax.set_xticks(xs)
     ax.set_title("detached / longterm-array open-close throughput")
     ax.set_xlabel("CPUs (tasks)")
     ax.set_ylabel("ratio of medians (95% bootstrap CI)")
     ax.grid(alpha=0.3)
-    _save(fig, out, "ratio-detached-longterm")
+    save(fig, out, "ratio-detached-longterm")
     return True
 
 
@@ -117,14 +122,13 @@ def teardown(rs, out: Path) -> bool:
     ax.set_ylabel("umount latency, us (median of run medians, 95% CI)")
     ax.legend()
     ax.grid(alpha=0.3, which="both")
-    _save(fig, out, "teardown-umount-latency")
+    save(fig, out, "teardown-umount-latency")
     return True
 
 
-def probe_overhead(rs, out: Path) -> bool:
+def overhead(comps: dict, target: float, out: Path) -> bool:
     """with/without ratio per CPU count, one line per mode, against the
-    5% target."""
-    comps = {k: o.speed for k, o in overhead.comparisons(rs).items()}
+    target; comps: (mode, cpus) -> stats.Comparison."""
     if not comps:
         return False
     fig, ax = plt.subplots(figsize=(6.4, 4.2))
@@ -133,19 +137,19 @@ def probe_overhead(rs, out: Path) -> bool:
         _ratio_errbar(ax, xs, [comps[(mode, x)] for x in xs],
                       label=mode or "all modes")
     ax.axhline(1.0, color="k", lw=0.8)
-    ax.axhline(overhead.TARGET_RATIO, color="r", lw=0.8, ls="--",
-               label=f"target ({overhead.TARGET_RATIO:.2f})")
+    ax.axhline(target, color="r", lw=0.8, ls="--",
+               label=f"target ({target:.2f})")
     ax.set_xticks(sorted({c for _, c in comps}))
     ax.set_title("probe overhead: open-close with / without mntlock")
     ax.set_xlabel("CPUs (tasks)")
     ax.set_ylabel("ratio of medians (95% bootstrap CI)")
     ax.legend()
     ax.grid(alpha=0.3)
-    _save(fig, out, "probe-overhead")
+    save(fig, out, "probe-overhead")
     return True
 
 
-def _bars(rs, out: Path, fields: dict, title: str, ylabel: str,
+def bars(rs, out: Path, fields: dict, title: str, ylabel: str,
           name: str) -> bool:
     """One bar per variant (and CPU count where there are several)."""
     found = rs.select(**fields)
@@ -167,38 +171,23 @@ def _bars(rs, out: Path, fields: dict, title: str, ylabel: str,
     ax.set_title(title)
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3, axis="y")
-    _save(fig, out, name)
+    save(fig, out, name)
     return True
 
 
+def path_length(rs, out: Path, kind: str) -> bool:
+    return bars(rs, out, {"kind": kind, "workload": "open-close",
+                          "quantity": "insn_ns_per_op"},
+                "open-close path length (icount: instructions, not "
+                "wall-clock time)", "instructions per op (median, 95% CI)",
+                "path-length-open-close")
+
+
 def make_all(rs: resultset.ResultSet) -> list[str]:
+    """Every kind's graphs into SET/plots; the names made."""
     out = rs.path / "plots"
-    made = []
-    for name, fn in (("throughput", throughput), ("ratio", ratio),
-                     ("teardown", teardown)):
-        if fn(rs, out):
-            made.append(name)
-    if _bars(rs, out, {"kind": "bystander",
-                       "quantity": "load_ops_per_s_per_task"},
-             "bystander open-close throughput during teardown churn",
-             "ops/s per load task (median, 95% CI)", "bystander"):
-        made.append("bystander")
-    for kind in ("pathlen", "load"):
-        if _bars(rs, out, {"kind": kind, "workload": "open-close",
-                           "quantity": "insn_ns_per_op"},
-                 "open-close path length (icount: instructions, "
-                 "not wall-clock time)", "instructions per op "
-                 "(median, 95% CI)", "path-length-open-close"):
-            made.append("path-length")
-            break
-    if probe_overhead(rs, out):
-        made.append("probe-overhead")
-    if _bars(rs, out, {"kind": "probe", "workload": "open-close",
-                       "layers": 2, "quantity": "slow_puts_per_op"},
-             "mntput slow path (mount_lock) per open-close op",
-             "slow mntputs per op", "mntput-slowpath"):
-        made.append("mntput-slowpath")
-    from harness import probes
-    if probes.wait_histogram_plot(rs, out, _save):
-        made.append("mount-lock-wait")
+    made: list[str] = []
+    for k in kinds.KINDS.values():
+        if k.plots:
+            made += [n for n in k.plots(rs, out) if n not in made]
     return made

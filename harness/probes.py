@@ -3,7 +3,6 @@ per-operation figures and the mount_lock wait histogram."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -42,22 +41,17 @@ def wait_buckets(doc: dict) -> list[tuple[int, int]]:
             doc["mount_lock_contention"]["slowpath"]["wait"]["log2_buckets"]]
 
 
-def wait_histogram_plot(rs, out: Path, save) -> bool:
-    """Wait-time histogram per mode (all runs summed), open-close at the
-    largest CPU count probed."""
+def wait_histogram_plot(docs: dict, out: Path, save) -> bool:
+    """Wait-time histogram per mode (all runs summed) at the largest CPU
+    count probed; docs: probe point -> its mntlock document."""
     import matplotlib.pyplot as plt
-    points = [p for p in json.loads((rs.path / "points.json").read_text())
-              if p["kind"] == "probe" and p["workload"] == "open-close"
-              and (rs.path / "probes" / f"{p['id']}.json").is_file()]
-    if not points:
+    if not docs:
         return False
-    top = max(p["cpus"] for p in points)
+    top = max(p.cpus for p in docs)
     hist: dict[str, dict[int, int]] = {}
-    for p in points:
-        if p["cpus"] == top:
-            doc = json.loads((rs.path / "probes" / f"{p['id']}.json")
-                             .read_text())
-            h = hist.setdefault(p["mode"], {})
+    for p, doc in docs.items():
+        if p.cpus == top:
+            h = hist.setdefault(p.variant, {})
             for lo, n in wait_buckets(doc):
                 h[lo] = h.get(lo, 0) + n
     fig, ax = plt.subplots(figsize=(6.4, 4.2))

@@ -11,14 +11,11 @@ from pathlib import Path
 
 import numpy as np
 
-from harness import (errors, gate, kparams, metrics, monitor, overhead,
+from harness import (errors, gate, kinds, kparams, metrics, monitor,
                      resultset, stats)
 from harness.accel import ICOUNT
-from harness import collect
-from harness.collect import OVERHEAD_OFF, OVERHEAD_ON
 
-BASE_MODE = "longterm-array"
-AA_TAG = "#aa"          # 'mode#aa': the mode run again, interleaved
+BASE_MODE = kparams.UPSTREAM
 WIDTH = 72
 POWER_CHANGE = 0.02     # the change the power line is computed for
 # Marks of the LKP table: the gate's verdict on a gated measure
@@ -43,16 +40,16 @@ def _num(x: float) -> str:
 
 def aa_noise(rs: resultset.ResultSet) -> dict[str, dict[str, float]]:
     """mode -> {measure: relative run-to-run noise} for every mode that
-    has an A/A copy (mode#aa) in the set."""
+    has an A/A copy (a variant of the same mode, such as mode#aa) in the
+    set."""
     out: dict[str, dict[str, float]] = {}
     for (m, v), s in rs.series.items():
-        if not v.endswith(AA_TAG):
+        if v == s.mode or not kinds.of(s.kind).compares_modes:
             continue
-        mode = v[:-len(AA_TAG)]
-        twin = rs.series.get((m, mode))
+        twin = rs.series.get((m, s.mode))
         if twin is None or s.exact:
             continue
-        out.setdefault(mode, {})[str(m)] = stats.noise(
+        out.setdefault(s.mode, {})[str(m)] = stats.noise(
             [twin.values, s.values])
     return out
 
@@ -76,8 +73,8 @@ def summary(rs: resultset.ResultSet) -> dict:
 
 
 def _pairs(rs: resultset.ResultSet) -> list[tuple[str, str]]:
-    variants = [v for v in rs.variants if v not in (OVERHEAD_ON, OVERHEAD_OFF)
-                and collect.paired_modes(v) is None]
+    variants = sorted({s.variant for s in rs.series.values()
+                       if kinds.of(s.kind).compares_modes})
     if not variants:
         return []
     base = BASE_MODE if BASE_MODE in variants else variants[0]
@@ -167,20 +164,6 @@ def reproduce(rs: resultset.ResultSet) -> str:
             f"SEED={m.get('seed')} CPUS={m.get('vcpus')}")
 
 
-def overhead_lines(rs: resultset.ResultSet) -> list[str]:
-    """Throughput with the probe attached / without, same boot, per mode
-    and CPU count."""
-    out = []
-    for (mode, cpus), o in overhead.comparisons(rs).items():
-        c = o.speed
-        out.append(f"  {mode} c{cpus}: with/without = {c.ratio:.3f} "
-                   f"[{c.lo:.3f}, {c.hi:.3f}], n={c.n_base}+{c.n_cand}")
-        if o.added is not None:
-            out.append(f"    {o.added:+.0f} icount ns per op "
-                       f"({100 * o.added / o.base:+.2f}% of {o.base:.0f})")
-    return out
-
-
 def disturbance_line(rs: resultset.ResultSet) -> str:
     """One line on how much the host let the vCPUs run."""
     docs = [d for f in sorted((rs.path / "host").glob("*.json"))
@@ -193,40 +176,6 @@ def disturbance_line(rs: resultset.ResultSet) -> str:
     loads = [d["load1"] for d in wall]
     return (f"host:     {len(bad)} of {len(wall)} points disturbed "
             f"(runnable >= {min(shares):.2f}, load1 <= {max(loads):.1f})")
-
-
-def _pct_ci(diff: float, lo: float, hi: float) -> str:
-    return (f"{100 * np.expm1(diff):+.1f}% [{100 * np.expm1(lo):+.1f}%, "
-            f"{100 * np.expm1(hi):+.1f}%]")
-
-
-def paired_lines(rs: resultset.ResultSet) -> list[str]:
-    """Mode B over mode A, from alternating blocks in one run (paired) and
-    from separate runs (unpaired), with 95% CIs over runs: how much the
-    pairing narrows the interval."""
-    from statsmodels.stats.weightstats import DescrStatsW
-    out = []
-    for s in sorted(rs.select(kind="paired", quantity="pair_ratio"),
-                    key=lambda s: (s.variant, s.cpus)):
-        a, b = collect.paired_modes(s.variant)
-        x = np.log(s.values)
-        if x.size < 2:
-            continue
-        lo, hi = DescrStatsW(x).tconfint_mean()
-        out.append(f"  {s.workload} c{s.cpus} {s.variant}:")
-        out.append(f"    paired   {_pct_ci(x.mean(), lo, hi)} "
-                   f"({x.size} runs)")
-        sa = rs.select(kind="load", workload=s.workload, layers=s.layers,
-                       cpus=s.cpus, variant=a,
-                       quantity="ops_per_s_per_task")
-        sb = rs.select(kind="load", workload=s.workload, layers=s.layers,
-                       cpus=s.cpus, variant=b,
-                       quantity="ops_per_s_per_task")
-        if sa and sb:
-            t = stats.decide(sa[0].values, sb[0].values, "higher", 0.02)
-            out.append(f"    unpaired {_pct_ci(t.diff, t.lo, t.hi)} "
-                       f"({t.n_base}+{t.n_cand} runs)")
-    return out
 
 
 def text_report(rs: resultset.ResultSet, summ: dict) -> str:
@@ -258,18 +207,16 @@ def text_report(rs: resultset.ResultSet, summ: dict) -> str:
         out += [f"{cand} vs {base}", ""]
         out += lkp_table(rs, base, cand)
         out.append("")
-    pl = paired_lines(rs)
-    if pl:
-        out += ["Paired comparison (mode B / mode A throughput, blocks of",
-                "0.25 s alternating in one run) against separate runs:",
-                *pl, ""]
-    oh = overhead_lines(rs)
-    if oh:
-        out += ["Probe overhead (open-close throughput with mntlock",
-                "attached / without, same boot, 95% CI):", *oh, ""]
+    for k in kinds.KINDS.values():
+        if k.report:
+            out += k.report(rs)
     for mode, per in summ["noise"].items():
+        copies = ", ".join(sorted({
+            s.variant for s in rs.series.values()
+            if s.mode == mode and s.variant != mode
+            and kinds.of(s.kind).compares_modes}))
         out += [f"Noise floor of {mode} (run-to-run sd, from its A/A",
-                f"copy {mode}{AA_TAG}) and runs per side for a "
+                f"copy {copies}) and runs per side for a "
                 f"{100 * POWER_CHANGE:.0f}% change",
                 "at 80% power (one-sided t-test, alpha 0.05):", ""]
         for name, d in per.items():

@@ -16,7 +16,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness import errors, metrics, samples
+from harness import errors, metrics, point, samples
 
 MANIFEST_SCHEMA = "mntbench.manifest/1"
 
@@ -56,6 +56,14 @@ class ResultSet:
             return all((s.measure.stat if k == "stat" else getattr(s, k))
                        == v for k, v in fields.items())
         return [s for s in self.series.values() if ok(s)]
+
+    @functools.cached_property
+    def points(self) -> list[point.Point]:
+        """The plan's points (points.json); none for a set without it."""
+        f = self.path / "points.json"
+        if not f.is_file():
+            return []
+        return point.load(json.loads(f.read_text()))
 
     @property
     def variants(self) -> list[str]:

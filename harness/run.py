@@ -24,9 +24,11 @@ import sys
 import time
 from pathlib import Path
 
-from harness import (collect, errors, kbuild, kparams, monitor, plan,
+from harness import (collect, errors, kbuild, kparams, monitor, plan, point,
                      report, resultset, vm)
+from harness.kinds.base import HOST
 from harness.paths import REPO
+from harness.point import Point
 
 RUN_POINTS = REPO / "harness" / "guest" / "run_points.py"
 SWITCH = kparams.SWITCH
@@ -51,22 +53,24 @@ def host_cpu() -> str:
 
 
 def new_manifest(p: plan.Plan, seed: int, vcpus: int, kernel, accel: str,
-                 points: list[dict], argv: list[str],
-                 knobs: dict[str, int] | None = None) -> dict:
+                 points: list[Point], argv: list[str],
+                 knobs: dict[str, int] | None = None,
+                 mem_mb: int = vm.DEFAULT_MEM_MB) -> dict:
     info = kernel.info if kernel else {"release": platform.release(),
                                        "series": [], "source_id": "host"}
     return {
         "schema": resultset.MANIFEST_SCHEMA, "status": "incomplete",
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "hostname": socket.gethostname(), "host_cpu": host_cpu(),
-        "accel": accel, "vcpus": vcpus, "mem_mb": 2048,
+        "accel": accel, "vcpus": vcpus,
+        "mem_mb": None if accel == HOST else mem_mb,
         "kernel": {k: info.get(k) for k in (
             "release", "ksrc", "source_id", "series", "series_hash",
             "fragment_hash", "config_hash")},
         "switch": kernel.has_switch if kernel else SWITCH.exists(),
-        "clocks": sorted({pt["clock"] for pt in points}),
+        "clocks": sorted({pt.clock for pt in points}),
         "icount": vm.accel.ICOUNT_OPTS
-        if any(pt["clock"] == vm.accel.ICOUNT for pt in points) else None,
+        if any(pt.clock == vm.accel.ICOUNT for pt in points) else None,
         "plan_name": p.name, "plan_hash": p.hash,
         "points_hash": plan.points_hash(points), "boots": 0,
         "plan": p.doc, "seed": seed,
@@ -129,9 +133,9 @@ def _guest_args(sdir: Path, clock: str, cpus: int | None = None,
 def _boots_to_run(sdir: Path, vcpus: int) -> list[tuple[str, int]]:
     """(clock, vCPUs) of the boots with points still to run, in the
     order of the points."""
-    points = json.loads((sdir / "points.json").read_text())
-    todo = [(p.get("clock", ""), p.get("boot_cpus", vcpus)) for p in points
-            if not (sdir / "raw" / f"{p['id']}.json").exists()]
+    points = point.load(json.loads((sdir / "points.json").read_text()))
+    todo = [(p.clock, p.boot_cpus or vcpus) for p in points
+            if not (sdir / "raw" / f"{p.id}.json").exists()]
     return list(dict.fromkeys(todo))
 
 
@@ -142,10 +146,12 @@ def run_vm(sdir: Path, kernel, vcpus: int, timeout: float,
     and run them (part 'K/N': the K-th of N interleaved parts, for A/B
     runs)."""
     rc = 0
-    points = json.loads((sdir / "points.json").read_text())
+    points = point.load(json.loads((sdir / "points.json").read_text()))
+    mem = json.loads((sdir / "manifest.json").read_text()).get(
+        "mem_mb") or vm.DEFAULT_MEM_MB
     for clock, cpus in _boots_to_run(sdir, vcpus):
         cfg = vm.VMConfig(kernel=kernel, cpus=cpus, results=sdir,
-                          timeout=timeout, accel=clock or None)
+                          timeout=timeout, accel=clock or None, mem_mb=mem)
         cmd = " ".join(["/usr/bin/python3",
                         *_guest_args(sdir, clock, cpus, part)])
         with monitor.Monitor(sdir, points, clock):
@@ -157,7 +163,7 @@ def run_host(sdir: Path) -> int:
     """Host mode: the same points on the running kernel, in a private
     mount namespace of ovlbench's own."""
     return subprocess.run(["/usr/bin/python3",
-                           *_guest_args(sdir, plan.HOST)]).returncode
+                           *_guest_args(sdir, HOST)]).returncode
 
 
 def prepare(args, argv) -> tuple[Path, object, int]:
@@ -167,7 +173,7 @@ def prepare(args, argv) -> tuple[Path, object, int]:
         m = json.loads((sdir / "manifest.json").read_text())
         if m.get("status") == "complete":
             raise errors.InputError(f"--resume {sdir}: set is complete")
-        kernel = None if m["accel"] == plan.HOST else kbuild.ensure_kernel(
+        kernel = None if m["accel"] == HOST else kbuild.ensure_kernel(
             Path(m["kernel"]["ksrc"] or kbuild.DEFAULT_KSRC),
             kbuild._parse_patches(args.patches))
         return sdir, kernel, m["vcpus"]
@@ -175,7 +181,7 @@ def prepare(args, argv) -> tuple[Path, object, int]:
     vcpus = args.cpus
     kernel = None
     if args.host:
-        accel, has_switch = plan.HOST, SWITCH.exists()
+        accel, has_switch = HOST, SWITCH.exists()
         if not has_switch:
             print("run: the running kernel has no private_mounts switch: "
                   "only its own fixed mode is measured", file=sys.stderr)
@@ -197,22 +203,23 @@ def prepare(args, argv) -> tuple[Path, object, int]:
         print("run: host mode: no probe pass (the host kernel may refuse "
               "tracing; add --probes to try)", file=sys.stderr)
     create_set(sdir, p, seed, vcpus, kernel, accel, has_switch, argv,
-               probes=not args.host or args.probes)
+               probes=not args.host or args.probes, mem_mb=args.mem)
     return sdir, kernel, vcpus
 
 
 def create_set(sdir: Path, p: plan.Plan, seed: int, vcpus: int, kernel,
                accel: str, has_switch: bool, argv: list[str],
                probes: bool = True,
-               knobs: dict[str, int] | None = None) -> None:
+               knobs: dict[str, int] | None = None,
+               mem_mb: int = vm.DEFAULT_MEM_MB) -> None:
     """Write the points and the manifest of a new, incomplete set."""
     points = plan.expand(p, vcpus, seed, has_switch, probes, accel)
     if sdir.exists() and any(sdir.iterdir()):
         raise errors.InputError(f"--out {sdir}: exists and is not empty")
     sdir.mkdir(parents=True, exist_ok=True)
-    resultset.write_json(sdir / "points.json", points)
+    resultset.write_json(sdir / "points.json", point.dump(points))
     resultset.write_json(sdir / "manifest.json", new_manifest(
-        p, seed, vcpus, kernel, accel, points, argv, knobs))
+        p, seed, vcpus, kernel, accel, points, argv, knobs, mem_mb))
     est = plan.estimate_seconds(p, points)
     print(f"run: {len(points)} points, plan {p.name}, seed {seed}, about "
           f"{est / 60:.0f} min; set {sdir}", flush=True)
@@ -242,6 +249,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--accel", choices=vm.accel.ACCELS,
                     help="default: KVM if it boots, else TCG; icount: "
                     "TCG with a deterministic instruction clock")
+    ap.add_argument("--mem", type=int, default=vm.DEFAULT_MEM_MB,
+                    help=f"guest memory in MiB (default "
+                    f"{vm.DEFAULT_MEM_MB}; recorded in the manifest)")
     ap.add_argument("--timeout", type=float, default=3600.0,
                     help="guest time limit in seconds (default 3600)")
     args = ap.parse_args(argv)
@@ -250,6 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.cpus < 1:
             raise errors.InputError(f"--cpus={args.cpus}: must be >= 1")
+        vm.check_mem(args.mem)
         sdir, kernel, vcpus = prepare(args, argv)
         if kernel is None:
             run_host(sdir)

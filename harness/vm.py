@@ -30,13 +30,21 @@ from harness.paths import REPO
 GUEST_INIT = REPO / "harness" / "guest" / "init.sh"
 DEFAULT_RESULTS = REPO / "results" / "vm"
 PR_SET_PDEATHSIG = 1
+DEFAULT_MEM_MB = 2048
+MIN_MEM_MB = 128
+
+
+def check_mem(mem_mb: int) -> None:
+    if mem_mb < MIN_MEM_MB:
+        raise errors.InputError(
+            f"--mem={mem_mb}: allowed: MiB >= {MIN_MEM_MB}")
 
 
 @dataclass
 class VMConfig:
     kernel: kbuild.Kernel
     cpus: int = field(default_factory=lambda: os.cpu_count() or 1)
-    mem_mb: int = 2048
+    mem_mb: int = DEFAULT_MEM_MB
     timeout: float = 600.0
     results: Path = DEFAULT_RESULTS
     accel: str | None = None        # None: decide (probe, cached)
@@ -230,7 +238,8 @@ def main(argv: list[str] | None = None) -> int:
                     "its exit status (124: time limit, 125: VM failure).")
     ap.add_argument("--cpus", type=int, default=os.cpu_count() or 1,
                     help="vCPUs (default: host CPUs, %(default)s)")
-    ap.add_argument("--mem", type=int, default=2048, help="MiB (default 2048)")
+    ap.add_argument("--mem", type=int, default=DEFAULT_MEM_MB,
+                    help=f"MiB (default {DEFAULT_MEM_MB})")
     ap.add_argument("--timeout", type=float, default=600.0,
                     help="seconds before the guest is killed (default 600)")
     ap.add_argument("--results", type=Path, default=DEFAULT_RESULTS,
@@ -247,8 +256,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.cpus < 1:
             raise errors.InputError(f"--cpus={args.cpus}: must be >= 1")
-        if args.mem < 128:
-            raise errors.InputError(f"--mem={args.mem}: must be >= 128 MiB")
+        check_mem(args.mem)
         if args.timeout <= 0:
             raise errors.InputError(f"--timeout={args.timeout:g}: must be > 0")
         env = {}

@@ -29,24 +29,25 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
-from harness import kparams  # noqa: E402  (the guest has no PYTHONPATH)
+from harness import kparams, point  # noqa: E402  (the guest has no PYTHONPATH)
+from harness.point import Point  # noqa: E402
 
 OVLBENCH = REPO / "bench" / "ovlbench"
 MNTLOCK = REPO / "bpf" / "mntlock"
 
 
-def run_point(p: dict, sdir: Path, knobs: dict[str, int]) -> str | None:
+def run_point(p: Point, sdir: Path, knobs: dict[str, int]) -> str | None:
     """Run one point; None on success, else why it failed."""
-    kparams.set_mode(p["mode"])
+    kparams.set_mode(p.mode)
     kparams.apply_knobs(knobs)
-    raw = sdir / "raw" / f"{p['id']}.json"
-    argv = [str(OVLBENCH), *p["args"], "--quiet", "--output", str(raw)]
-    if p["probe"]:
+    raw = sdir / "raw" / f"{p.id}.json"
+    argv = [str(OVLBENCH), *p.args, "--quiet", "--output", str(raw)]
+    if p.probe:
         # mntlock attaches first, then starts ovlbench, and reports when
         # it exits; only tasks named ovlbench are counted.
         argv = [str(MNTLOCK), "--comm", "ovlbench", "--output",
-                str(sdir / "probes" / f"{p['id']}.json"),
-                *p.get("mntlock_args", []), "--", *argv]
+                str(sdir / "probes" / f"{p.id}.json"),
+                *p.mntlock_args, "--", *argv]
     res = subprocess.run(argv, stdout=subprocess.DEVNULL,
                          stderr=subprocess.PIPE, text=True)
     if res.returncode != 0:
@@ -72,23 +73,23 @@ def main() -> int:
     ap.add_argument("--part", metavar="K/N")
     args = ap.parse_args()
     sdir = args.set
-    points = json.loads((sdir / "points.json").read_text())
+    points = point.load(json.loads((sdir / "points.json").read_text()))
     knobs = json.loads((sdir / "manifest.json").read_text()).get(
         "knobs") or {}
     if args.clock:
-        points = [p for p in points if p.get("clock", "") == args.clock]
+        points = [p for p in points if p.clock == args.clock]
     if args.cpus:
         points = [p for p in points
-                  if p.get("boot_cpus", args.cpus) == args.cpus]
+                  if (p.boot_cpus or args.cpus) == args.cpus]
     if args.part:
         # Part K of N (A/B runs alternate boots): repetition r goes to
         # part r % N, so every kind of point is spread over the boots.
         k, n = (int(x) for x in args.part.split("/"))
-        points = [p for p in points if p["rep"] % n == k]
+        points = [p for p in points if p.rep % n == k]
     for sub in ("raw", "probes", "failed", "boots"):
         (sdir / sub).mkdir(exist_ok=True)
     todo = [p for p in points
-            if not (sdir / "raw" / f"{p['id']}.json").exists()]
+            if not (sdir / "raw" / f"{p.id}.json").exists()]
     done0 = len(points) - len(todo)
     if done0:
         print(f"resume: {done0}/{len(points)} points already done",
@@ -97,21 +98,21 @@ def main() -> int:
     failed = 0
     for i, p in enumerate(todo, 1):
         try:
-            record_boot(sdir, p["id"], args.boot, args.clock)
+            record_boot(sdir, p.id, args.boot, args.clock)
             why = run_point(p, sdir, knobs)
         except (OSError, RuntimeError, kparams.KnobError) as e:
             why = str(e)
         if why:
             failed += 1
-            (sdir / "failed" / f"{p['id']}.txt").write_text(why + "\n")
-            print(f"point {p['id']} failed: {why}", file=sys.stderr,
+            (sdir / "failed" / f"{p.id}.txt").write_text(why + "\n")
+            print(f"point {p.id} failed: {why}", file=sys.stderr,
                   flush=True)
         el = time.monotonic() - t0
         eta = el / i * (len(todo) - i)
-        print(f"[{done0 + i}/{len(points)}] {p['id']:44} "
+        print(f"[{done0 + i}/{len(points)}] {p.id:44} "
               f"ETA {int(eta) // 60}:{int(eta) % 60:02d}", flush=True)
     if kparams.SWITCH.exists():
-        kparams.SWITCH.write_text("longterm-array")
+        kparams.SWITCH.write_text(kparams.UPSTREAM)
     kparams.apply_knobs({})
     return 1 if failed else 0
 

@@ -25,6 +25,20 @@ REFERENCE = REPO / "results" / "reference"
 
 
 def run_gate(*args: str) -> subprocess.CompletedProcess:
+    """The gate's main() in this process (a fresh interpreter per call
+    would cost a second each): its status and what it printed. A crash
+    in it raises here, which fails the test."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            rc = gate.main(list(args))
+        except SystemExit as e:     # argparse's usage errors
+            rc = e.code if isinstance(e.code, int) else 2
+    return subprocess.CompletedProcess(args, rc, out.getvalue(),
+                                       err.getvalue())
+
+
+def run_gate_process(*args: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONPATH=str(REPO))
     return subprocess.run(["/usr/bin/python3", "-m", "harness.gate", *args],
                           capture_output=True, text=True, env=env)
@@ -41,13 +55,15 @@ class SetFactory:
         anything JSON."""
         d = self.tmp / name
         d.mkdir()
-        doc = json.loads((REFERENCE / "samples.json").read_text())
         man = json.loads((REFERENCE / "manifest.json").read_text())
         if records:
+            doc = json.loads((REFERENCE / "samples.json").read_text())
             doc["records"] = records(doc["records"])
+            (d / "samples.json").write_text(json.dumps(doc))
+        else:
+            shutil.copyfile(REFERENCE / "samples.json", d / "samples.json")
         if manifest:
             man = manifest(man)
-        (d / "samples.json").write_text(json.dumps(doc))
         (d / "manifest.json").write_text(json.dumps(man))
         return d
 
@@ -184,6 +200,14 @@ class BadInputTest(unittest.TestCase):
     def test_bad_threshold(self):
         self.bad(self.f.make("c"), "x=abc",
                  args=("--metric-threshold", "x=abc"))
+
+    def test_command_line_status(self):
+        # the real command: status 2 and one line, no traceback
+        p = run_gate_process(str(self.base), str(self.f.make("c")),
+                             "--metric-threshold", "x=abc")
+        self.assertEqual(p.returncode, 2, p.stderr)
+        self.assertNotIn("Traceback", p.stderr)
+        self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)
 
 
 class VerdictTest(unittest.TestCase):

@@ -4,12 +4,14 @@ probed mode and CPU count, and bad plan values are named."""
 
 from __future__ import annotations
 
+import subprocess
 import tempfile
 import unittest
 from pathlib import Path
 
 from harness import errors, plan
-
+from harness.kinds import bystander, teardown
+from harness.paths import REPO
 
 PROBES = '[probes]\nmodes = ["detached", "longterm-array"]\n' \
          'workloads = ["open-close"]\ncpus = "powers"\noverhead_reps = 3\n'
@@ -29,22 +31,31 @@ class PlanTest(unittest.TestCase):
 
     def overhead_points(self, text: str, vcpus: int = 4) -> list[dict]:
         pts = plan.expand(plan.load(self.write_plan(text)), vcpus, seed=1)
-        return [p for p in pts if p["kind"] == "overhead"]
+        return [p for p in pts if p.kind == "overhead"]
+
+    def test_workloads_are_ovlbenchs(self):
+        # ovlbench's list is generated from bench/workloads/*.c; a plan's
+        # file workloads and the kinds named after theirs are all of it
+        out = subprocess.run([str(REPO / "bench" / "ovlbench"),
+                              "--list-workloads"], capture_output=True,
+                             text=True, check=True).stdout.split()
+        self.assertEqual(sorted(out), sorted(
+            [*plan.WORKLOADS, teardown.NAME, bystander.NAME]))
 
     def test_overhead_pairs_every_mode_and_cpu_count(self):
         pts = self.overhead_points(PROBES)
         # 2 modes x 3 CPU counts (1, 2, 4) x 3 reps x on/off
         self.assertEqual(len(pts), 2 * 3 * 3 * 2)
-        cells = {(p["mode"], p["cpus"], p["rep"], p["probe"]) for p in pts}
+        cells = {(p.mode, p.cpus, p.rep, p.probe) for p in pts}
         self.assertEqual(len(cells), len(pts))
-        self.assertEqual({p["cpus"] for p in pts}, {1, 2, 4})
+        self.assertEqual({p.cpus for p in pts}, {1, 2, 4})
 
     def test_mntlock_args_follow_all_puts(self):
-        for text, want in ((PROBES, []),
-                           (PROBES + "all_puts = true\n", ["--all-puts"])):
+        for text, want in ((PROBES, ()),
+                           (PROBES + "all_puts = true\n", ("--all-puts",))):
             for p in self.overhead_points(text):
-                self.assertEqual(p["mntlock_args"],
-                                 want if p["probe"] else [], p["id"])
+                self.assertEqual(p.mntlock_args,
+                                 want if p.probe else (), p.id)
 
     def test_bad_values_named(self):
         for text, named in (
@@ -79,14 +90,14 @@ class PlanTest(unittest.TestCase):
         Path(path).write_text(Path(path).read_text().replace(
             "reps = 1\n", "reps = 3\n", 1))
         pts = plan.expand(plan.load(path), 2, seed=1)
-        kinds = {p["kind"] for p in pts}
+        kinds = {p.kind for p in pts}
         self.assertEqual(kinds, {"load", "teardown", "bystander", "probe",
                                  "overhead"})
         rounds = 2
         for k in kinds:
-            parts = {p["rep"] % rounds for p in pts if p["kind"] == k}
+            parts = {p.rep % rounds for p in pts if p.kind == k}
             self.assertEqual(parts, {0, 1}, k)
-        self.assertEqual(len({p["id"] for p in pts}), len(pts))
+        self.assertEqual(len({p.id for p in pts}), len(pts))
 
     def test_for_boots_gives_every_boot_its_share(self):
         """An A/B plan of up to 7 boots, looked at from 3: every boot
@@ -97,12 +108,12 @@ class PlanTest(unittest.TestCase):
         self.assertNotEqual(ab.hash, p.hash)
         pts = plan.expand(ab, 2, seed=1)
         base = plan.expand(p, 2, seed=1)
-        for kind in {q["kind"] for q in base}:
-            reps = len({q["rep"] for q in base if q["kind"] == kind})
+        for kind in {q.kind for q in base}:
+            reps = len({q.rep for q in base if q.kind == kind})
             per_boot = -(-reps // 3)
             for boot in range(7):
-                got = {q["rep"] for q in pts
-                       if q["kind"] == kind and q["rep"] % 7 == boot}
+                got = {q.rep for q in pts
+                       if q.kind == kind and q.rep % 7 == boot}
                 self.assertEqual(len(got), per_boot, (kind, boot))
 
     def test_knobs_parsed_and_bad_ones_named(self):
@@ -136,20 +147,20 @@ class PlanTest(unittest.TestCase):
                 'workloads = ["stat"]\ncpus = [1, "all"]\n')
         p = plan.load(self.write_plan(text))
         pts = plan.expand(p, 2, seed=1, accel_name="tcg")
-        self.assertEqual({(x["kind"], x["clock"], x["boot_cpus"])
+        self.assertEqual({(x.kind, x.clock, x.boot_cpus)
                           for x in pts},
                          {("load", "tcg", 2), ("pathlen", "icount", 1),
                           ("pathlen", "icount", 2)})
-        self.assertEqual({x["clock"] for x in plan.expand(
-            p, 2, seed=1, accel_name="kvm") if x["kind"] == "load"},
+        self.assertEqual({x.clock for x in plan.expand(
+            p, 2, seed=1, accel_name="kvm") if x.kind == "load"},
             {"kvm"})
-        self.assertEqual({x["kind"] for x in plan.expand(
+        self.assertEqual({x.kind for x in plan.expand(
             p, 2, seed=1, accel_name="host")}, {"load"})
         q = plan.load(self.write_plan('clock = "icount"\n' + text.split(
             "[pathlen]")[0]))
         for accel_name, want in (("tcg", "icount"), ("kvm", "kvm"),
                                  ("icount", "icount")):
-            self.assertEqual({x["clock"] for x in plan.expand(
+            self.assertEqual({x.clock for x in plan.expand(
                 q, 2, seed=1, accel_name=accel_name)}, {want})
         with self.assertRaises(errors.InputError):
             plan.load(self.write_plan('clock = "fast"\n'))

@@ -1,0 +1,126 @@
+"""What an experiment kind is, and the pieces its builders share.
+
+A kind is one unit: it builds its points from its plan section, turns a
+point's raw output into sample records, and adds its own section to the
+report and its own plots. harness/kinds/__init__.py lists the kinds.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from harness import errors, kparams
+from harness.point import Point
+
+HOST = "host"       # no VM: the running kernel
+
+
+@dataclass
+class Context:
+    """What a builder needs besides its plan section."""
+    doc: dict               # the whole plan document
+    vcpus: int
+    has_switch: bool        # the kernel has the mode switch
+    probes: bool            # the kernel can be traced (mntlock)
+    accel: str              # the set's accelerator, or HOST
+    rng: random.Random      # one seeded stream for the whole plan
+
+    def section(self, name: str) -> dict:
+        return self.doc.get(name, {})
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    section: str            # its plan section ([load], [probes], ...)
+    build: Callable[[Context], list[Point]]
+    # (collector, point, boot, raw ovlbench JSON, on icount, set dir)
+    collect: Callable[..., None]
+    # metric name of (quantity, point)
+    metric: Callable[[str, Point], str]
+    # its variants are overlay modes, compared in the report's tables
+    compares_modes: bool = True
+    # (key in its section, its default: None = the plan's top-level reps)
+    # of the repetition counts an A/B run scales (plan.for_boots)
+    reps: tuple[tuple[str, int | None], ...] = (("reps", 1),)
+    validate: Callable[[dict, Path], None] | None = None
+    report: Callable[..., list[str]] | None = None  # (result set) -> lines
+    plots: Callable[..., list[str]] | None = None   # (set, out dir) -> names
+    clock: str | None = None    # a clock of its own (pathlen: icount)
+    on_host: bool = True        # runs without a VM too
+
+
+def cpu_counts(spec, vcpus: int) -> list[int]:
+    """'powers' -> 1, 2, 4, ... vcpus; a list may hold 'all'."""
+    if spec == "powers":
+        out, n = [], 1
+        while n < vcpus:
+            out.append(n)
+            n *= 2
+        return out + [vcpus]
+    out = []
+    for c in spec:
+        n = vcpus if c == "all" else int(c)
+        if n < 1 or n > vcpus:
+            raise errors.InputError(
+                f"plan cpus {c!r}: must be 1..{vcpus} or 'all'")
+        if n not in out:
+            out.append(n)
+    return out
+
+
+def common_args(ctx: Context, cpus: int) -> list[str]:
+    d = ctx.doc
+    return ["--tasks", str(cpus), "--cpus", f"0-{cpus - 1}",
+            "--mode", d.get("task_mode", "process"),
+            "--warmup", str(d["warmup"]), "--interval", str(d["interval"])]
+
+
+def modes(sec: dict, has_switch: bool) -> list[tuple[str, str]]:
+    """(mode, variant) of a section's modes: 'longterm-array#aa' is an
+    A/A copy of longterm-array, run interleaved with the mode itself; a
+    kernel without the switch has its one fixed mode."""
+    tagged = list(sec.get("modes", []))
+    if not has_switch and tagged:
+        return [(kparams.FIXED, kparams.FIXED)]
+    return [(kparams.plan_mode(v), v) for v in tagged]
+
+
+def workload_points(ctx: Context, kind: str, sec: dict, reps: int,
+                    **extra) -> list[Point]:
+    """Points running a file workload per mode and CPU count (load,
+    pathlen, probe): each repetition a block, shuffled."""
+    d = ctx.doc
+    dur = str(sec.get("duration", d["duration"]))
+    # a section's own shorter duration is one interval long
+    interval = (["--interval", dur] if float(dur) < d["interval"] else [])
+    out: list[Point] = []
+    for rep in range(sec.get("reps", reps)):
+        block = []
+        for w in sec.get("workloads", []):
+            for layers in sec.get("layers", [2]):
+                for c in cpu_counts(sec.get("cpus", "powers"), ctx.vcpus):
+                    for m, v in modes(sec, ctx.has_switch):
+                        block.append(Point(
+                            id=f"{kind}-{w}-l{layers}-c{c}-{v}-r{rep}",
+                            kind=kind, workload=w, mode=m, variant=v,
+                            layers=layers, cpus=c, rep=rep, **extra,
+                            args=("--workload", w, "--layers", str(layers),
+                                  "--duration", dur,
+                                  *common_args(ctx, c), *interval)))
+        ctx.rng.shuffle(block)
+        out += block
+    return out
+
+
+def run_of(doc: dict) -> dict:
+    """The one run of an ovlbench document."""
+    return doc["runs"][0]
+
+
+def iterations_us(lat: dict, what: str) -> list[float]:
+    """Per-iteration latencies in us, tasks in order."""
+    return [x / 1000 for task in lat[f"{what}_ns"]["raw"] for x in task]

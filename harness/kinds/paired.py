@@ -1,0 +1,105 @@
+"""paired: two modes in one run ([paired]): ovlbench --pair-modes A,B
+mounts an overlay per mode and alternates short blocks between them; a
+run's value is the geometric mean of its B/A block ratios."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from harness import errors, kparams, stats
+from harness.kinds import base
+from harness.point import Point, paired_variant
+
+NAME = "paired"
+
+
+def build(ctx: base.Context) -> list[Point]:
+    pa = ctx.section("paired") if ctx.has_switch else {}
+    dur = str(ctx.doc["duration"])
+    out: list[Point] = []
+    for rep in range(pa.get("reps", 1)):
+        block = []
+        for a, b in pa.get("pairs", []):
+            for w in pa.get("workloads", ["open-close"]):
+                for layers in pa.get("layers", [2]):
+                    for c in base.cpu_counts(pa.get("cpus", "powers"),
+                                             ctx.vcpus):
+                        block.append(Point(
+                            id=f"paired-{w}-l{layers}-c{c}-{b}-vs-{a}"
+                               f"-r{rep}",
+                            # ovlbench sets the switch for each overlay
+                            kind=NAME, workload=w, mode=kparams.DEFAULT,
+                            variant=paired_variant(a, b), pair=(a, b),
+                            layers=layers, cpus=c, rep=rep,
+                            args=("--workload", w, "--layers",
+                                  str(layers), "--duration", dur,
+                                  *base.common_args(ctx, c), "--interval",
+                                  str(pa.get("interval", 0.25)),
+                                  "--pair-modes", f"{a},{b}")))
+        ctx.rng.shuffle(block)
+        out += block
+    return out
+
+
+def validate(doc: dict, path: Path) -> None:
+    for pair in doc.get("paired", {}).get("pairs", []):
+        if not (isinstance(pair, list) and len(pair) == 2
+                and all(m in kparams.MODES for m in pair)
+                and pair[0] != pair[1]):
+            raise errors.InputError(
+                f"plan {path}: [paired] pair {pair!r}; allowed: two "
+                f"different modes of {', '.join(kparams.MODES)}")
+
+
+def collect(c, p: Point, boot: int, doc: dict, icount: bool,
+            sdir: Path) -> None:
+    ratios = [x for x in base.run_of(doc)["pair"]["block_ratios"] if x > 0]
+    c.add(p, boot, "pair_ratio",
+          [float(np.exp(np.mean(np.log(ratios)))) if ratios else 0.0])
+
+
+def metric(quantity: str, p: Point) -> str:
+    return f"{NAME}.{p.workload}.l{p.layers}.c{p.cpus}.{quantity}"
+
+
+def _pct_ci(diff: float, lo: float, hi: float) -> str:
+    return (f"{100 * np.expm1(diff):+.1f}% [{100 * np.expm1(lo):+.1f}%, "
+            f"{100 * np.expm1(hi):+.1f}%]")
+
+
+def report(rs) -> list[str]:
+    """Mode B over mode A, from alternating blocks in one run (paired) and
+    from separate runs (unpaired), with 95% CIs over runs: how much the
+    pairing narrows the interval."""
+    from statsmodels.stats.weightstats import DescrStatsW
+    pairs = {p.variant: p.pair for p in rs.points if p.kind == NAME}
+    out = []
+    for s in sorted(rs.select(kind=NAME, quantity="pair_ratio"),
+                    key=lambda s: (s.variant, s.cpus)):
+        a, b = pairs[s.variant]
+        x = np.log(s.values)
+        if x.size < 2:
+            continue
+        lo, hi = DescrStatsW(x).tconfint_mean()
+        out.append(f"  {s.workload} c{s.cpus} {s.variant}:")
+        out.append(f"    paired   {_pct_ci(x.mean(), lo, hi)} "
+                   f"({x.size} runs)")
+        sa, sb = (rs.select(kind="load", workload=s.workload,
+                            layers=s.layers, cpus=s.cpus, variant=v,
+                            quantity="ops_per_s_per_task") for v in (a, b))
+        if sa and sb:
+            t = stats.decide(sa[0].values, sb[0].values, "higher", 0.02)
+            out.append(f"    unpaired {_pct_ci(t.diff, t.lo, t.hi)} "
+                       f"({t.n_base}+{t.n_cand} runs)")
+    if not out:
+        return []
+    return ["Paired comparison (mode B / mode A throughput, blocks of",
+            "0.25 s alternating in one run) against separate runs:",
+            *out, ""]
+
+
+KIND = base.Kind(name=NAME, section="paired", build=build, collect=collect,
+                 metric=metric, compares_modes=False, validate=validate,
+                 report=report)

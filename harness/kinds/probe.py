@@ -1,0 +1,68 @@
+"""probe: the load workloads with mntlock attached ([probes]): mntput
+slow path and mount_lock contention per op, in a marked probe pass."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from harness import probes
+from harness.kinds import base
+from harness.point import Point
+
+NAME = "probe"
+
+
+def mntlock_args(ctx: base.Context) -> tuple[str, ...]:
+    """mntlock's own options: the overhead pairs measure the tool as the
+    probe pass runs it."""
+    return ("--all-puts",) if ctx.section("probes").get("all_puts") \
+        else ()
+
+
+def build(ctx: base.Context) -> list[Point]:
+    if not ctx.probes:
+        return []
+    return base.workload_points(ctx, NAME, ctx.section("probes"), 1,
+                                probe=True, mntlock_args=mntlock_args(ctx))
+
+
+def probe_file(sdir: Path, p: Point) -> Path:
+    return sdir / "probes" / f"{p.id}.json"
+
+
+def collect(c, p: Point, boot: int, doc: dict, icount: bool,
+            sdir: Path) -> None:
+    f = probe_file(sdir, p)
+    if not f.is_file():
+        return
+    s = base.run_of(doc)["summary"]
+    # The probe saw the whole run: divide by every op, not the window's.
+    ops = s.get("lifetime_ops", s["total_ops"])
+    for q, value in probes.per_op(json.loads(f.read_text()), ops).items():
+        c.add(p, boot, q, [value], icount=icount)
+
+
+def metric(quantity: str, p: Point) -> str:
+    return f"{NAME}.{p.workload}.l{p.layers}.c{p.cpus}.{quantity}"
+
+
+def plots(rs, out: Path) -> list[str]:
+    from harness import plots as P
+    made = []
+    if P.bars(rs, out, {"kind": NAME, "workload": "open-close",
+                        "layers": 2, "quantity": "slow_puts_per_op"},
+              "mntput slow path (mount_lock) per open-close op",
+              "slow mntputs per op", "mntput-slowpath"):
+        made.append("mntput-slowpath")
+    docs = {p: json.loads(probe_file(rs.path, p).read_text())
+            for p in rs.points if p.kind == NAME
+            and p.workload == "open-close"
+            and probe_file(rs.path, p).is_file()}
+    if probes.wait_histogram_plot(docs, out, P.save):
+        made.append("mount-lock-wait")
+    return made
+
+
+KIND = base.Kind(name=NAME, section="probes", build=build, collect=collect,
+                 metric=metric, plots=plots)

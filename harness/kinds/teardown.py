@@ -1,0 +1,53 @@
+"""teardown: mount and umount latency of one overlay per layer count and
+mode ([teardown]), one record per iteration."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from harness.kinds import base
+from harness.point import Point
+
+NAME = "teardown"
+
+
+def build(ctx: base.Context) -> list[Point]:
+    td = ctx.section("teardown")
+    tdur = str(td.get("duration", 1.0))
+    out: list[Point] = []
+    for rep in range(td.get("reps", 1)):
+        block = []
+        for layers in td.get("layers", []):
+            for m, v in base.modes(td, ctx.has_switch):
+                block.append(Point(
+                    id=f"teardown-l{layers}-{v}-r{rep}", kind=NAME,
+                    workload="teardown", mode=m, variant=v, layers=layers,
+                    cpus=1, rep=rep,
+                    args=("--workload", "teardown", "--upper",
+                          "--layers", str(layers), "--tasks", "1",
+                          "--cpus", "0", "--warmup", "0",
+                          "--duration", tdur, "--interval", tdur)))
+        ctx.rng.shuffle(block)
+        out += block
+    return out
+
+
+def collect(c, p: Point, boot: int, doc: dict, icount: bool,
+            sdir: Path) -> None:
+    lat = base.run_of(doc)["latency"]
+    for what in ("umount", "mount"):
+        c.add(p, boot, f"{what}_us", base.iterations_us(lat, what),
+              per_iteration=True, icount=icount)
+
+
+def metric(quantity: str, p: Point) -> str:
+    return f"teardown.l{p.layers}.{quantity}"
+
+
+def plots(rs, out: Path) -> list[str]:
+    from harness import plots as P
+    return ["teardown"] if P.teardown(rs, out) else []
+
+
+KIND = base.Kind(name=NAME, section="teardown", build=build,
+                 collect=collect, metric=metric, plots=plots)
