@@ -1,14 +1,21 @@
 #!/usr/bin/python3
-"""Guest side of bpf/tests/test_mntlock.py: run mntlock (and the bpftrace
-scripts) around exact workloads in each private_mounts mode, and write
-what they reported to one JSON document for the host to assert on.
+"""Guest checks of mntlock and the bpftrace scripts: run them around
+exact workloads in each private_mounts mode, and write what they reported
+to one JSON document for a host-side test to assert on (the test boots
+a guest and runs this script in it).
 
-Usage (in the guest, as root, from the repository root):
-    guest_checks.py OUTPUT.json [--ops N] [--layers L]
+Usage (in the guest, as root):
+    bpf/tests/guest_checks.py OUTPUT.json [--ops N] [--layers L]
 
-Counts, not timings, are the correctness signal here (TCG is noisy):
-every workload runs an exact number of open()+close() operations, under
-task name "oploop", and mntlock counts that task only (--comm oploop).
+Needs bpf/mntlock and bench/ovlbench built.  Counts, not timings, are the
+correctness signal here (TCG is noisy): every workload is ovlbench
+open-close with --ops N, an exact number of open()+close() operations per
+task, under task name "ovlbench", and mntlock counts that task name only
+(--comm ovlbench).  ovlbench runs with --target on the overlay this script
+mounted, so it mounts nothing itself (no namespace, no scratch tmpfs, no
+layer clones of its own): what it does besides the N operations per task
+is a few lookups and reads on mounts of the namespace, none on a layer
+and none through mount_lock.  Imports nothing from outside bpf/.
 """
 
 from __future__ import annotations
@@ -23,15 +30,17 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
-from harness.btf import member_offset  # noqa: E402
-from harness.guest.layers import make_layers  # noqa: E402
+from bpf.btf import member_offset  # noqa: E402
+from bpf.tests.layers import make_layers  # noqa: E402
 
 BPF = REPO / "bpf"
 MNTLOCK = BPF / "mntlock"
-OPLOOP = BPF / ".output" / "oploop"
-SWITCH = Path("/sys/module/overlay/parameters/private_mounts")
-MODES = ["longterm-array", "longterm-array-normal", "longterm-serial",
-         "detached"]
+OVLBENCH = REPO / "bench" / "ovlbench"
+# ovlbench's task name: its tasks (processes or threads) keep it
+COMM = "ovlbench"
+# The overlay's mode switch and its modes come from the command line:
+# the host side (harness/tests/test_mntlock.py) passes harness/kparams.py's
+SWITCH = Path("/nonexistent")
 ROOT = Path("/tmp/mlt")
 MNT = ROOT / "m"
 
@@ -42,6 +51,18 @@ def log(msg: str) -> None:
 
 def mount_cmd(lower: str) -> str:
     return f"mount -t overlay overlay -o lowerdir={lower} {MNT}"
+
+
+def ovlbench(ops: int, tasks: int = 1, thread: bool = False) -> list[str]:
+    """ovlbench open-close on MNT/f: exactly ops open()+close() per task,
+    no warm-up; JSON on stdout, no summary."""
+    return [str(OVLBENCH), "-w", "open-close", "--target", f"{MNT}/f",
+            "--tasks", str(tasks), "--ops", str(ops), "-q",
+            *(["--mode", "thread"] if thread else [])]
+
+
+def sh(argv: list[str]) -> str:
+    return " ".join(argv)
 
 
 def mntlock(args: list[str], out: Path) -> dict:
@@ -95,8 +116,8 @@ def summary(doc: dict) -> dict:
 
 
 def ops_run(tag: str, cmd: str, res: Path, extra=()) -> dict:
-    """mntlock --comm oploop around a shell command."""
-    doc = mntlock(["--comm", "oploop", *extra, "--", "/bin/sh", "-c", cmd],
+    """mntlock --comm ovlbench around a shell command."""
+    doc = mntlock(["--comm", COMM, *extra, "--", "/bin/sh", "-c", cmd],
                   res / f"mntlock-{tag}.json")
     return summary(doc)
 
@@ -109,14 +130,13 @@ def one_mode(mode: str, layers: int, ops: int, res: Path) -> dict:
     # --latency: every mntput() classified and timed, and the slow-path
     # probe beside it, counting the same events.
     out["ops"] = ops_run(mode, f"{mount_cmd(lower)} && "
-                         f"{OPLOOP} -n {ops} {MNT}/f", res, ["--latency"])
+                         f"{sh(ovlbench(ops))}", res, ["--latency"])
     # The default: the slow-path probe alone
-    out["lean"] = ops_run(f"{mode}-lean", f"{OPLOOP} -n {ops} {MNT}/f", res)
+    out["lean"] = ops_run(f"{mode}-lean", sh(ovlbench(ops)), res)
     if mode == "detached":
         tasks = os.cpu_count() or 1
         out["ncpus"] = tasks
-        out["kprobe"] = ops_run("detached-kprobe",
-                                f"{OPLOOP} -n {ops} {MNT}/f", res,
+        out["kprobe"] = ops_run("detached-kprobe", sh(ovlbench(ops)), res,
                                 ["--kprobe", "--latency"])
         # mount_lock contention: all vCPUs hammer one detached overlay,
         # then a single task for the baseline.
@@ -125,15 +145,13 @@ def one_mode(mode: str, layers: int, ops: int, res: Path) -> dict:
         # operations, up to 8x, until one is.
         n = ops
         for attempt in range(4):
-            c = ops_run("contention", f"{OPLOOP} -t {tasks} -n {n} "
-                        f"{MNT}/f", res)
+            c = ops_run("contention", sh(ovlbench(n, tasks)), res)
             c.update(tasks=tasks, ops_per_task=n, attempts=attempt + 1)
             if c.get("lock_slowpath") or tasks < 2:
                 break
             n *= 2
         out["contention"] = c
-        out["single"] = ops_run("single", f"{OPLOOP} -n {ops} {MNT}/f",
-                                res)
+        out["single"] = ops_run("single", sh(ovlbench(ops)), res)
         out["bt_slowpath"] = bt_slowpath(ops, res)
         out["bt_lockwait"] = bt_lockwait(tasks, ops, res)
         out["misc"] = interval_and_filters(ops, res)
@@ -176,15 +194,14 @@ def bt_slowpath(ops: int, res: Path) -> dict:
         (p for p in ROOT.iterdir() if p.name.isdigit()),
         key=lambda p: int(p.name)))
     rc, text = bpftrace(
-        [str(BPF / "mntput-slowpath.bt"), str(off), "oploop"],
-        f"umount {MNT} && {mount_cmd(lower)} && "
-        f"{OPLOOP} -n {ops} {MNT}/f", res)
+        [str(BPF / "mntput-slowpath.bt"), str(off), COMM],
+        f"umount {MNT} && {mount_cmd(lower)} && {sh(ovlbench(ops))}", res)
     return {"rc": rc, "maps": bt_maps(text), "text": text[-2000:]}
 
 
 def bt_lockwait(tasks: int, ops: int, res: Path) -> dict:
     rc, text = bpftrace([str(BPF / "mount-lock-wait.bt")],
-                        f"{OPLOOP} -t {tasks} -n {ops} {MNT}/f", res)
+                        sh(ovlbench(ops, tasks)), res)
     m = re.search(r"mount_lock\.lock at (0x[0-9a-f]+)", text)
     return {"rc": rc, "lock": m.group(1) if m else None,
             "maps": bt_maps(text), "text": text[-2000:]}
@@ -226,12 +243,11 @@ def interval_and_filters(ops: int, res: Path) -> dict:
     import signal
     out: dict = {}
     # SIGINT: the normal way to end an open-ended run
-    p = subprocess.Popen([str(MNTLOCK), "--comm", "oploop"],
+    p = subprocess.Popen([str(MNTLOCK), "--comm", COMM],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          text=True)
     ready = p.stderr.readline()     # "mntlock: N probes attached ..."
-    subprocess.run([str(OPLOOP), "-n", str(ops), f"{MNT}/f"], check=True,
-                   capture_output=True)
+    subprocess.run(ovlbench(ops), check=True, capture_output=True)
     p.send_signal(signal.SIGINT)
     stdout, stderr = p.communicate(timeout=60)
     stderr = ready + stderr
@@ -245,14 +261,16 @@ def interval_and_filters(ops: int, res: Path) -> dict:
         out["sigint"] = {"rc": p.returncode, "stderr": stderr,
                          "stdout": stdout[-2000:]}
     # --pid: a process started before mntlock is counted, the command's
-    # oploop is not.  The process waits on a FIFO until mntlock has
-    # attached, and is done before it detaches: under TCG, patching
-    # mntput() while another vCPU runs it hot can crash the guest.
+    # ovlbench is not.  --pid matches the thread group: ovlbench's task
+    # is a thread of it (--mode thread), not a child process.  The
+    # process waits on a FIFO until mntlock has attached, and is done
+    # before it detaches: under TCG, patching mntput() while another vCPU
+    # runs it hot can crash the guest.
     fifo = Path("/tmp/mlt-go")
     if not fifo.exists():
         os.mkfifo(fifo)
     bg = subprocess.Popen(["/bin/sh", "-c", f"read x < {fifo}; exec "
-                           f"{OPLOOP} -t 1 -n {ops} {MNT}/f"],
+                           f"{sh(ovlbench(ops, thread=True))}"],
                           stdout=subprocess.DEVNULL)
     doc = mntlock(["--pid", str(bg.pid), "--", "/bin/sh", "-c",
                    f"echo go > {fifo}; while kill -0 {bg.pid} 2>/dev/null;"
@@ -261,13 +279,12 @@ def interval_and_filters(ops: int, res: Path) -> dict:
                   res / "pid.json")
     bg.wait()
     out["pid_match"] = summary(doc)
-    doc = mntlock(["--pid", "1", "--", str(OPLOOP), "-n", str(ops),
-                   f"{MNT}/f"], res / "pid-other.json")
+    doc = mntlock(["--pid", "1", "--", *ovlbench(ops, thread=True)],
+                  res / "pid-other.json")
     out["pid_other"] = summary(doc)
     # perfstat.sh: TCG has no PMU, the command still runs
     r = subprocess.run([str(BPF / "perfstat.sh"), "-o", str(res / "perf"),
-                        str(OPLOOP), "-n", "100", f"{MNT}/f"],
-                       capture_output=True, text=True)
+                        *ovlbench(100)], capture_output=True, text=True)
     out["perfstat"] = {"rc": r.returncode, "stdout": r.stdout,
                        "stderr": r.stderr}
     return out
@@ -278,17 +295,24 @@ def main() -> int:
     ap.add_argument("output", type=Path)
     ap.add_argument("--ops", type=int, default=20000)
     ap.add_argument("--layers", type=int, default=100)
+    ap.add_argument("--switch", type=Path, required=True,
+                    help="the overlay's mode parameter")
+    ap.add_argument("--modes", required=True, help="its modes, a,b,...")
     args = ap.parse_args()
+    global SWITCH
+    SWITCH = args.switch
+    modes = args.modes.split(",")
     res = args.output.parent / "guest"
     res.mkdir(parents=True, exist_ok=True)
     doc: dict = {"release": os.uname().release, "ops": args.ops,
                  "layers": args.layers, "ncpus": os.cpu_count(),
+                 "workload": sh(ovlbench(args.ops)),
                  "modes": {}}
     doc["failures"] = failures(res)
-    for mode in MODES:
+    for mode in modes:
         log(f"mode {mode}")
         doc["modes"][mode] = one_mode(mode, args.layers, args.ops, res)
-    SWITCH.write_text("longterm-array")
+    SWITCH.write_text(modes[0])
     tmp = args.output.with_suffix(".tmp")
     tmp.write_text(json.dumps(doc, indent=1) + "\n")
     tmp.rename(args.output)

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import subprocess
 import unittest
 
 from harness.paths import REPO
 from harness.tests import common
 
 LAYERS = 100
+# open()+close() by the probed process (ovlbench --ops, one task)
 CLOSES = 1000
 
 
@@ -17,6 +19,8 @@ class ModesTest(unittest.TestCase):
 
     @classmethod
     def setUpClass(cls):
+        subprocess.run(["make", "-s", "-C", str(REPO / "bench"), "ovlbench"],
+                       check=True)
         cls.doc, _ = common.guest_json(
             "modes", REPO / "harness" / "tests" / "guest" / "check_modes.py",
             f"--layers {LAYERS} --closes {CLOSES}")

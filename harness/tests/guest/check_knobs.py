@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(REPO))
 from harness import kparams  # noqa: E402
 from harness.guest.jsonout import write_doc  # noqa: E402
-from harness.guest.layers import make_layers  # noqa: E402
+from bpf.tests.layers import make_layers  # noqa: E402
 
 OVLBENCH = REPO / "bench" / "ovlbench"
 ROOT = Path("/tmp/knobs")

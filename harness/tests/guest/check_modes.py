@@ -16,15 +16,15 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
-from harness.btf import member_offset  # noqa: E402
+from bpf.btf import member_offset  # noqa: E402
+from bpf.tests.layers import make_layers  # noqa: E402
+from harness import kparams  # noqa: E402
 from harness.guest.jsonout import write_doc  # noqa: E402
-from harness.guest.layers import make_layers  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[3]
-SWITCH = Path("/sys/module/overlay/parameters/private_mounts")
-MODES = ["longterm-array", "longterm-array-normal", "longterm-serial",
-         "detached"]
+SWITCH, MODES = kparams.SWITCH, kparams.MODES
 GP_SCRIPT = REPO / "bpf" / "ovl-gp-count.bt"
+OVLBENCH = REPO / "bench" / "ovlbench"
 ROOT = Path("/tmp/ovlt")
 
 
@@ -40,7 +40,7 @@ def bpftrace(args: list[str]) -> dict[str, int]:
             doc = json.loads(line)
         except ValueError:
             continue
-        if doc.get("type") == "map":
+        if isinstance(doc, dict) and doc.get("type") == "map":
             maps.update(doc["data"])
     return maps
 
@@ -71,9 +71,14 @@ def one_mode(mode: str, layers: int, closes: int, off: int) -> dict:
            if o.startswith("private_mounts=")] if shown else []
     # Change the switch under an existing mount: teardown must not follow.
     SWITCH.write_text("detached" if mode != "detached" else "longterm-serial")
-    loop = Path(__file__).with_name("open_close.py")
-    puts = bpftrace([str(GP_SCRIPT), str(off), "-c",
-                     f"/usr/bin/python3 {loop} {mnt}/f {closes}"])
+    # The probed process: exactly `closes` open()+close() of the file in
+    # one ovlbench task, on this overlay (--target: ovlbench mounts
+    # nothing).  The script counts the -c command's thread group, so the
+    # task is a thread (--mode thread), not a child process.
+    loop = [str(OVLBENCH), "-w", "open-close", "--target", f"{mnt}/f",
+            "--tasks", "1", "--mode", "thread", "--ops", str(closes), "-q",
+            "-o", str(ROOT / "ovlbench.json")]
+    puts = bpftrace([str(GP_SCRIPT), str(off), "-c", " ".join(loop)])
     gps = bpftrace([str(GP_SCRIPT), str(off), "-c", f"/bin/umount {mnt}"])
     subprocess.run(["umount", str(ROOT)], check=True)
     keys = ["ovl_free_fs", "ovl_sync_rcu", "ovl_sync_rcu_exp",

@@ -1,8 +1,9 @@
 """mntlock and the bpftrace scripts on the guest kernel, checked by exact
-counts (one guest boot runs bpf/tests/guest_checks.py), never by timings.
+counts (one guest boot runs bpf/tests/guest_checks.py: ovlbench --ops
+OPS, exact open()+close() counts, under mntlock), never by timings.
 
 Run from the repository root:
-    PYTHONPATH=. /usr/bin/python3 -m unittest discover -s bpf/tests -t .
+    PYTHONPATH=. /usr/bin/python3 -m unittest -v harness.tests.test_mntlock
 """
 
 from __future__ import annotations
@@ -10,9 +11,11 @@ from __future__ import annotations
 import subprocess
 import unittest
 
+from harness import kparams
 from harness.paths import REPO
 from harness.tests import common
 
+# open()+close() per ovlbench task (--ops)
 OPS = 20000
 LAYERS = 100
 # Slow mntput()s per operation may differ from 1 by this fraction
@@ -22,11 +25,17 @@ TOLERANCE = 0.01
 # A kworker or the shell writing a file may take it once in a while.
 SINGLE_TASK_MAX_WAITS = 3
 
-LONGTERM = ("longterm-array", "longterm-array-normal", "longterm-serial")
+LONGTERM = tuple(m for m in kparams.MODES if m != "detached")
 
 
 def build() -> None:
-    subprocess.run(["make", "-s", "-C", str(REPO / "bpf")], check=True)
+    """bench/ovlbench, and bpf/mntlock against the cached kernel's types
+    (the kernel is found, not built, when it is cached)."""
+    subprocess.run(["make", "-s", "-C", str(REPO / "bench"), "ovlbench"],
+                   check=True)
+    subprocess.run(["make", "-s", "-C", str(REPO / "bpf"),
+                    f"VMLINUX={common.kernel().vmlinux}", "mntlock"],
+                   check=True)
 
 
 class MntlockGuestTest(unittest.TestCase):
@@ -37,7 +46,8 @@ class MntlockGuestTest(unittest.TestCase):
         build()
         cls.doc, _ = common.guest_json(
             "mntlock", REPO / "bpf" / "tests" / "guest_checks.py",
-            f"--ops {OPS} --layers {LAYERS}")
+            f"--ops {OPS} --layers {LAYERS} --switch {kparams.SWITCH} "
+            f"--modes {','.join(kparams.MODES)}")
 
     def mode(self, name: str) -> dict:
         return self.doc["modes"][name]

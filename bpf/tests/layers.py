@@ -1,4 +1,5 @@
-"""Guest-side helper shared by the guest checks: a tmpfs of lower dirs."""
+"""Guest-side helper of the guest checks (bpf/tests/guest_checks.py and
+harness/tests/guest/check_*.py): a tmpfs of lower dirs."""
 
 from __future__ import annotations
 

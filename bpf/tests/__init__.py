@@ -1,1 +1,0 @@
-"""Tests of mntlock and the bpftrace scripts (guest boots)."""
