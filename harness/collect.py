@@ -15,7 +15,7 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-from harness import errors, kinds, metrics, monitor, point, samples
+from harness import cli, errors, kinds, metrics, monitor, point, samples
 from harness.accel import ICOUNT
 from harness.point import Point
 from harness.resultset import write_text
@@ -92,24 +92,19 @@ def modes_seen(sdir: Path) -> dict[str, str]:
     return {k: ",".join(sorted(v)) for k, v in out.items()}
 
 
-def main(argv: list[str] | None = None) -> int:
-    import argparse
-    ap = argparse.ArgumentParser(
-        prog="mntbench-collect",
-        description="Rewrite a set's samples.json from its raw outputs.")
-    ap.add_argument("set", type=Path)
-    args = ap.parse_args(argv)
-    try:
-        if not (args.set / "points.json").is_file():
-            raise errors.InputError(f"{args.set}: no points.json (not a "
-                                    "result set)")
-        missing = write(args.set)
-    except errors.MntbenchError as e:
-        print(f"mntbench-collect: error: {e}", file=sys.stderr)
-        return e.exit_code
-    print(f"collect: {args.set / 'samples.json'} written"
+def _rewrite(sdir: Path) -> int:
+    if not (sdir / "points.json").is_file():
+        raise errors.InputError(f"{sdir}: no points.json (not a result "
+                                "set)")
+    missing = write(sdir)
+    print(f"collect: {sdir / 'samples.json'} written"
           + (f"; {len(missing)} points have no output" if missing else ""))
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return cli.on_set("mntbench-collect", "Rewrite a set's samples.json "
+                      "from its raw outputs.", _rewrite, argv)
 
 
 if __name__ == "__main__":

@@ -13,10 +13,23 @@ import matplotlib.pyplot as plt  # noqa: E402
 from harness import kinds, kparams, resultset, stats  # noqa: E402
 
 plt.rcParams["svg.fonttype"] = "none"   # titles stay text in the SVG
-DETACHED = "detached"
+DETACHED = kparams.DETACHED
 # legend order: the mode under test first, then upstream's and the rest
 MODE_ORDER = [DETACHED, *(m for m in kparams.MODES if m != DETACHED),
               kparams.FIXED]
+
+
+def finish(fig, ax, out: Path, name: str, title: str, xlabel: str,
+           ylabel: str, legend: bool = True, **grid) -> bool:
+    """Title, axis labels, legend and grid, then save; True."""
+    ax.set_title(title)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if legend:
+        ax.legend()
+    ax.grid(alpha=0.3, **grid)
+    save(fig, out, name)
+    return True
 
 
 def save(fig, out: Path, name: str) -> None:
@@ -69,13 +82,9 @@ def throughput(rs, out: Path, kind: str,
             ax.plot(xs, [meds[0] / xs[0] * x for x in xs], "k:",
                     label="linear scaling")
     ax.set_xticks(sorted({x for d in data.values() for x in d}))
-    ax.set_title(f"{workload} throughput vs CPUs (2 layers)")
-    ax.set_xlabel("CPUs (tasks)")
-    ax.set_ylabel("total ops/s (median, 95% CI)")
-    ax.legend()
-    ax.grid(alpha=0.3)
-    save(fig, out, f"throughput-{workload}")
-    return True
+    return finish(fig, ax, out, f"throughput-{workload}",
+                  f"{workload} throughput vs CPUs (2 layers)",
+                  "CPUs (tasks)", "total ops/s (median, 95% CI)")
 
 
 def _ratio_errbar(ax, xs, comps, label=None) -> None:
@@ -98,12 +107,10 @@ def ratio(rs, out: Path, kind: str) -> bool:
                            for x in xs])
     ax.axhline(1.0, color="k", lw=0.8)
     ax.set_xticks(xs)
-    ax.set_title("detached / longterm-array open-close throughput")
-    ax.set_xlabel("CPUs (tasks)")
-    ax.set_ylabel("ratio of medians (95% bootstrap CI)")
-    ax.grid(alpha=0.3)
-    save(fig, out, "ratio-detached-longterm")
-    return True
+    return finish(fig, ax, out, "ratio-detached-longterm",
+                  f"{DETACHED} / {up} open-close throughput",
+                  "CPUs (tasks)", "ratio of medians (95% bootstrap CI)",
+                  legend=False)
 
 
 def teardown(rs, out: Path) -> bool:
@@ -117,13 +124,11 @@ def teardown(rs, out: Path) -> bool:
         _errbar(ax, xs, [data[v][x] for x in xs], v)
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_title("umount latency vs layers per teardown mode")
-    ax.set_xlabel("lower layers (+ upper)")
-    ax.set_ylabel("umount latency, us (median of run medians, 95% CI)")
-    ax.legend()
-    ax.grid(alpha=0.3, which="both")
-    save(fig, out, "teardown-umount-latency")
-    return True
+    return finish(fig, ax, out, "teardown-umount-latency",
+                  "umount latency vs layers per teardown mode",
+                  "lower layers (+ upper)",
+                  "umount latency, us (median of run medians, 95% CI)",
+                  which="both")
 
 
 def overhead(comps: dict, target: float, out: Path) -> bool:
@@ -140,13 +145,9 @@ def overhead(comps: dict, target: float, out: Path) -> bool:
     ax.axhline(target, color="r", lw=0.8, ls="--",
                label=f"target ({target:.2f})")
     ax.set_xticks(sorted({c for _, c in comps}))
-    ax.set_title("probe overhead: open-close with / without mntlock")
-    ax.set_xlabel("CPUs (tasks)")
-    ax.set_ylabel("ratio of medians (95% bootstrap CI)")
-    ax.legend()
-    ax.grid(alpha=0.3)
-    save(fig, out, "probe-overhead")
-    return True
+    return finish(fig, ax, out, "probe-overhead",
+                  "probe overhead: open-close with / without mntlock",
+                  "CPUs (tasks)", "ratio of medians (95% bootstrap CI)")
 
 
 def bars(rs, out: Path, fields: dict, title: str, ylabel: str,
@@ -168,11 +169,8 @@ def bars(rs, out: Path, fields: dict, title: str, ylabel: str,
                                                  for _, e in rows]]
     ax.bar(range(len(rows)), meds, yerr=err, capsize=4)
     ax.set_xticks(range(len(rows)), labels, rotation=15)
-    ax.set_title(title)
-    ax.set_ylabel(ylabel)
-    ax.grid(alpha=0.3, axis="y")
-    save(fig, out, name)
-    return True
+    return finish(fig, ax, out, name, title, "", ylabel, legend=False,
+                  axis="y")
 
 
 def path_length(rs, out: Path, kind: str) -> bool:

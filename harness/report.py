@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from harness import (errors, gate, kinds, kparams, metrics, monitor,
+from harness import (cli, errors, gate, kinds, kparams, metrics, monitor,
                      resultset, stats)
 from harness.accel import ICOUNT
 
@@ -262,19 +262,16 @@ def write_all(rs: resultset.ResultSet) -> None:
     resultset.write_text(rs.path / "report.md", md_report(rs, summ))
 
 
-def main(argv: list[str] | None = None) -> int:
-    import argparse
-    ap = argparse.ArgumentParser(prog="mntbench-report")
-    ap.add_argument("set", type=Path)
-    args = ap.parse_args(argv)
-    try:
-        rs = resultset.load(args.set)
-    except errors.MntbenchError as e:
-        print(f"mntbench-report: error: {e}", file=sys.stderr)
-        return e.exit_code
+def _rewrite(sdir: Path) -> int:
+    rs = resultset.load(sdir)
     write_all(rs)
     print((rs.path / "report.txt").read_text(), end="")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return cli.on_set("mntbench-report", "Write a set's report.txt, "
+                      "report.md, summary.json and plots/.", _rewrite, argv)
 
 
 if __name__ == "__main__":

@@ -6,35 +6,29 @@ median, the figure the README's Noise section quotes per clock.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
 import numpy as np
 
-from harness import errors, resultset
+from harness import cli, resultset
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(
-        prog="mntbench-spread",
-        description="Print (max - min) / median of each series of a set.")
-    ap.add_argument("set", type=Path)
-    args = ap.parse_args(argv)
-    try:
-        rs = resultset.load(args.set)
-    except errors.MntbenchError as e:
-        print(f"mntbench-spread: error: {e}", file=sys.stderr)
-        return e.exit_code
+def _print(sdir: Path) -> int:
+    rs = resultset.load(sdir)
     for s in sorted(rs.select(), key=lambda s: (str(s.measure), s.variant)):
         x = np.asarray(s.values, dtype=float)
         med = float(np.median(x))
-        if x.size < 2 or med == 0:
-            continue
-        print(f"{str(s.measure):40} {s.variant:22} runs {x.size:2}  "
-              f"median {med:11.1f} {s.unit:6} spread "
-              f"{100 * (x.max() - x.min()) / abs(med):.3f}%")
+        if x.size > 1 and med != 0:
+            print(f"{str(s.measure):40} {s.variant:22} runs {x.size:2}  "
+                  f"median {med:11.1f} {s.unit:6} spread "
+                  f"{100 * (x.max() - x.min()) / abs(med):.3f}%")
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    return cli.on_set("mntbench-spread", "Print (max - min) / median of "
+                      "each series of a set.", _print, argv)
 
 
 if __name__ == "__main__":

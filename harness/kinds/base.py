@@ -116,6 +116,19 @@ def workload_points(ctx: Context, kind: str, sec: dict, reps: int,
     return out
 
 
+def layer_points(ctx: Context, sec: dict,
+                 make: Callable[[int, str, str, int], Point]) -> list[Point]:
+    """make(layers, mode, variant, rep) for each layer count and mode of a
+    section (teardown, bystander): each repetition a block, shuffled."""
+    out: list[Point] = []
+    for rep in range(sec.get("reps", 1)):
+        block = [make(layers, m, v, rep) for layers in sec.get("layers", [])
+                 for m, v in modes(sec, ctx.has_switch)]
+        ctx.rng.shuffle(block)
+        out += block
+    return out
+
+
 def run_of(doc: dict) -> dict:
     """The one run of an ovlbench document."""
     return doc["runs"][0]

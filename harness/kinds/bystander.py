@@ -13,25 +13,19 @@ NAME = "bystander"
 
 
 def build(ctx: base.Context) -> list[Point]:
-    by = ctx.section("bystander")
-    out: list[Point] = []
     if ctx.vcpus < 2:
-        return out
+        return []
     dur = str(ctx.doc["duration"])
-    for rep in range(by.get("reps", 1)):
-        block = []
-        for layers in by.get("layers", []):
-            for m, v in base.modes(by, ctx.has_switch):
-                block.append(Point(
-                    id=f"bystander-l{layers}-{v}-r{rep}", kind=NAME,
-                    workload="bystander", mode=m, variant=v,
-                    layers=layers, cpus=ctx.vcpus, rep=rep,
-                    args=("--workload", "bystander", "--upper",
-                          "--layers", str(layers), "--duration", dur,
-                          *base.common_args(ctx, ctx.vcpus))))
-        ctx.rng.shuffle(block)
-        out += block
-    return out
+
+    def point(layers: int, m: str, v: str, rep: int) -> Point:
+        return Point(
+            id=f"bystander-l{layers}-{v}-r{rep}", kind=NAME,
+            workload="bystander", mode=m, variant=v, layers=layers,
+            cpus=ctx.vcpus, rep=rep,
+            args=("--workload", "bystander", "--upper", "--layers",
+                  str(layers), "--duration", dur,
+                  *base.common_args(ctx, ctx.vcpus)))
+    return base.layer_points(ctx, ctx.section("bystander"), point)
 
 
 def collect(c, p: Point, boot: int, doc: dict, icount: bool,

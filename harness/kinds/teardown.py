@@ -14,22 +14,16 @@ NAME = "teardown"
 def build(ctx: base.Context) -> list[Point]:
     td = ctx.section("teardown")
     tdur = str(td.get("duration", 1.0))
-    out: list[Point] = []
-    for rep in range(td.get("reps", 1)):
-        block = []
-        for layers in td.get("layers", []):
-            for m, v in base.modes(td, ctx.has_switch):
-                block.append(Point(
-                    id=f"teardown-l{layers}-{v}-r{rep}", kind=NAME,
-                    workload="teardown", mode=m, variant=v, layers=layers,
-                    cpus=1, rep=rep,
-                    args=("--workload", "teardown", "--upper",
-                          "--layers", str(layers), "--tasks", "1",
-                          "--cpus", "0", "--warmup", "0",
-                          "--duration", tdur, "--interval", tdur)))
-        ctx.rng.shuffle(block)
-        out += block
-    return out
+
+    def point(layers: int, m: str, v: str, rep: int) -> Point:
+        return Point(
+            id=f"teardown-l{layers}-{v}-r{rep}", kind=NAME,
+            workload="teardown", mode=m, variant=v, layers=layers, cpus=1,
+            rep=rep, args=("--workload", "teardown", "--upper", "--layers",
+                           str(layers), "--tasks", "1", "--cpus", "0",
+                           "--warmup", "0", "--duration", tdur,
+                           "--interval", tdur))
+    return base.layer_points(ctx, td, point)
 
 
 def collect(c, p: Point, boot: int, doc: dict, icount: bool,

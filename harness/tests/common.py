@@ -5,11 +5,25 @@ from __future__ import annotations
 import functools
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
 from harness import kbuild, vm
 from harness.paths import REPO
+
+
+REFERENCE = REPO / "results" / "reference"
+
+
+def reference_copy(cls) -> Path:
+    """A copy of results/reference, without its report and plots, for a
+    test class; removed after it."""
+    tmp = Path(tempfile.mkdtemp(prefix=f"mntbench-{cls.__name__}-"))
+    cls.addClassCleanup(shutil.rmtree, tmp, True)
+    shutil.copytree(REFERENCE, tmp / "set",
+                    ignore=shutil.ignore_patterns("plots", "report*"))
+    return tmp / "set"
 
 
 @functools.lru_cache(maxsize=None)

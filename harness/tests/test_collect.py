@@ -4,35 +4,23 @@ and the points they read (host only: no kernel, no QEMU)."""
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 import unittest
-from pathlib import Path
 
 from harness import collect, kinds, plan, point, probes, samples
-from harness.paths import REPO
-
-REFERENCE = REPO / "results" / "reference"
+from harness.tests import common
 
 
 class CollectReferenceTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.tmp = Path(tempfile.mkdtemp(prefix="mntbench-collect-"))
-        cls.sdir = cls.tmp / "set"
-        shutil.copytree(REFERENCE, cls.sdir,
-                        ignore=shutil.ignore_patterns("plots", "report.*"))
+        cls.sdir = common.reference_copy(cls)
         cls.records, cls.missing = collect.collect(cls.sdir)
-
-    @classmethod
-    def tearDownClass(cls):
-        shutil.rmtree(cls.tmp, ignore_errors=True)
 
     def test_raw_outputs_give_the_stored_records(self):
         # every kind's handler, probes.per_op and the disturbance flags
         # read the same raw files to the same records as when the set was
         # made: a change of any of them shows here
-        stored = samples.load(REFERENCE / "samples.json")
+        stored = samples.load(common.REFERENCE / "samples.json")
         self.assertEqual(self.missing, [])
         self.assertEqual(len(self.records), len(stored))
         self.assertEqual(self.records, stored)

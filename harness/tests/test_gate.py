@@ -20,8 +20,9 @@ import numpy as np
 
 from harness import gate, metrics, power, resultset, samples, sequential
 from harness.paths import REPO
+from harness.tests import common
 
-REFERENCE = REPO / "results" / "reference"
+REFERENCE = common.REFERENCE
 
 
 def run_gate(*args: str) -> subprocess.CompletedProcess:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import unittest
 
+from harness import kparams
 from harness.paths import REPO
 from harness.tests import common
 
@@ -74,8 +75,7 @@ class ModesTest(unittest.TestCase):
         self.assertEqual(m["mntput_ns_null"], CLOSES)
 
     def test_longterm_close_stays_off_slow_path(self):
-        for name in ("longterm-array", "longterm-array-normal",
-                     "longterm-serial"):
+        for name in kparams.LONGTERM:
             m = self.mode(name)
             self.assertEqual(m["mntput_ns_null"], 0, name)
             self.assertGreaterEqual(m["mntput_ns_internal"], CLOSES, name)

@@ -25,7 +25,7 @@ TOLERANCE = 0.01
 # A kworker or the shell writing a file may take it once in a while.
 SINGLE_TASK_MAX_WAITS = 3
 
-LONGTERM = tuple(m for m in kparams.MODES if m != "detached")
+LONGTERM = kparams.LONGTERM
 
 
 def build() -> None:

@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 import unittest
-from pathlib import Path
 
 from harness import report, resultset, stats
-from harness.paths import REPO
-
-REFERENCE = REPO / "results" / "reference"
+from harness.tests import common
 
 
 class ReportTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.tmp = Path(tempfile.mkdtemp(prefix="mntbench-report-"))
-        cls.set = cls.tmp / "set"
-        shutil.copytree(REFERENCE, cls.set,
-                        ignore=shutil.ignore_patterns("plots", "report*"))
+        cls.set = common.reference_copy(cls)
         report.write_all(resultset.load(cls.set))
-
-    @classmethod
-    def tearDownClass(cls):
-        shutil.rmtree(cls.tmp, ignore_errors=True)
 
     def test_text_report_is_72_columns_lkp_style(self):
         text = (self.set / "report.txt").read_text()
