@@ -152,6 +152,19 @@ void files_place(unsigned int nlayers, unsigned int nfiles)
 	}
 }
 
+/*
+ * collateral's victims: f0..f<nfiles-1> on a tmpfs of their own on v,
+ * which is no layer of any overlay; it goes with the scratch tmpfs.
+ */
+void victims_setup(unsigned int nfiles)
+{
+	xmkdir("v");
+	if (mount("tmpfs", "v", "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755"))
+		die(EXIT_MOUNT, "mount tmpfs on %s/v: %s", root,
+		    strerror(errno));
+	write_files("v", "victim", nfiles);
+}
+
 void files_remove(unsigned int nlayers, unsigned int nfiles)
 {
 	char path[48];

@@ -10,6 +10,7 @@
  *   u/K, w/K		upper and work dir of mount slot K (--upper only)
  *   m			the overlay the tasks read through (slot 0)
  *   c/T		task T's overlay in teardown and bystander (slot T+1)
+ *   v			collateral: the victims' tmpfs, files v/fT
  */
 void scratch_setup(void);
 void scratch_cleanup(void);
@@ -17,6 +18,7 @@ const char *scratch_root(void);
 void layers_create(unsigned int nlayers, unsigned int nslots);
 void files_place(unsigned int nlayers, unsigned int nfiles);
 void files_remove(unsigned int nlayers, unsigned int nfiles);
+void victims_setup(unsigned int nfiles);
 const char *layer_name(unsigned int nlayers);
 
 #endif

@@ -39,6 +39,7 @@ const char *const mount_api_names[] = {
 enum {
 	OPT_FILE_LAYER = 256, OPT_WARMUP, OPT_READ_SIZE, OPT_OVL_OPT,
 	OPT_MOUNT_API, OPT_CHECK, OPT_TARGET, OPT_PAIR, OPT_OPS, OPT_LIST,
+	OPT_VICTIMS,
 };
 
 /* --ops rules these out; their defaults do not count */
@@ -50,6 +51,7 @@ static const struct option long_opts[] = {
 	{ "upper",	no_argument,	   NULL, 'u' },
 	{ "file-layer",	required_argument, NULL, OPT_FILE_LAYER },
 	{ "tasks",	required_argument, NULL, 't' },
+	{ "victims",	required_argument, NULL, OPT_VICTIMS },
 	{ "mode",	required_argument, NULL, 'm' },
 	{ "cpus",	required_argument, NULL, 'c' },
 	{ "warmup",	required_argument, NULL, OPT_WARMUP },
@@ -83,6 +85,10 @@ static const char help_tail[] =
 	"      --file-layer=L   files in upper, top (default) or bottom\n"
 	"                       layer (f0 also in all layers below it)\n"
 	"  -t, --tasks=N        1..%d (default: one per CPU in --cpus)\n"
+	"      --victims=N      collateral: the last N tasks (victims,\n"
+	"                       named " VICTIM_COMM ") stat or open-close\n"
+	"                       a plain tmpfs's files, alternately;\n"
+	"                       1..tasks-1, default half the tasks\n"
 	"  -m, --mode=MODE      process (default) or thread\n"
 	"  -c, --cpus=LIST      such as 0-3,6 (default: all online);\n"
 	"                       tasks are pinned to them round-robin\n"
@@ -284,6 +290,9 @@ static void parse_option(int c, const char *arg)
 	case 't':
 		opt.ntasks = parse_uint(c, arg, 1, MAX_TASKS, EXIT_USAGE);
 		break;
+	case OPT_VICTIMS:
+		opt.victims = parse_uint(c, arg, 1, MAX_TASKS - 1, EXIT_USAGE);
+		break;
 	case 'm':
 		opt.threads = parse_choice(c, arg, (const char *const[]){
 				"process", "thread" }, 2);
@@ -365,6 +374,22 @@ static void check_ops(void)
 	opt.nintervals = 1;
 }
 
+/* --victims: collateral only, 1..tasks-1; by default half the tasks */
+static void check_victims(void)
+{
+	if (!(opt.wl->flags & WL_VICTIMS)) {
+		if (opt.victims)
+			die(EXIT_USAGE, "--victims=%u: only with --workload=collateral, not %s",
+			    opt.victims, opt.wl->name);
+		return;
+	}
+	if (!opt.victims)
+		opt.victims = opt.ntasks / 2 ? opt.ntasks / 2 : 1;
+	else if (opt.victims >= opt.ntasks)
+		die(EXIT_USAGE, "--victims=%u: must be 1..%u with --tasks=%u (at least one aggressor)",
+		    opt.victims, opt.ntasks - 1, opt.ntasks);
+}
+
 /* Combinations of options, once all are known */
 static void check_options(void)
 {
@@ -397,7 +422,9 @@ static void check_options(void)
 	if (opt.ntasks < opt.wl->min_tasks)
 		die(EXIT_USAGE, "--tasks=%u: %s needs at least %u tasks",
 		    opt.ntasks, opt.wl->name, opt.wl->min_tasks);
-	if (opt.target && (opt.wl->flags & (WL_CHURN_ALL | WL_CHURN_ONE)))
+	check_victims();
+	if (opt.target && (opt.wl->flags & (WL_CHURN_ALL | WL_CHURN_ONE |
+					    WL_VICTIMS)))
 		die(EXIT_USAGE, "--target=%s: %s needs an overlay of its own",
 		    opt.target, opt.wl->name);
 	if (opt.pair[0] && (opt.target || opt.upper || opt.check ||

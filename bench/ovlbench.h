@@ -44,6 +44,7 @@ struct opts {
 	bool upper;
 	enum file_layer file_layer;
 	unsigned int ntasks;
+	unsigned int victims;	/* collateral: its victim tasks, else 0 */
 	bool threads;
 	int cpus[MAX_CPUS];
 	unsigned int ncpus;

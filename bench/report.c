@@ -24,24 +24,45 @@
 
 #define SCHEMA "mntbench.ovlbench/1"
 
-/* The tasks the summary is about: load tasks if any, else churn tasks */
+/* Over the tasks of one role, or of every victim-* role ("victim") */
 struct summary {
-	bool churn;
+	const char *role;
 	unsigned int tasks;
 	unsigned long long ops, lifetime_ops, cpu_ns;
 	double seconds, ops_per_s, per_task, cpu_ns_per_op;
 };
 
-static void summarize(const struct run *r, struct summary *s)
+/*
+ * The tasks the run's summary is about: collateral's victims, else the
+ * load tasks if any, else the churn tasks
+ */
+static const char *summary_role(const struct run *r)
+{
+	if (opt.wl->flags & WL_VICTIMS)
+		return "victim";
+	return workload_has_load(opt.wl, r->ntasks) ? "load" : "churn";
+}
+
+/* Role name, or the name followed by "-" and more */
+static bool has_role(const struct task *t, const char *role)
+{
+	const char *name = role_names[t->role];
+	size_t n = strlen(role);
+
+	return !strncmp(name, role, n) && (!name[n] || name[n] == '-');
+}
+
+static void summarize(const struct run *r, const char *role,
+		      struct summary *s)
 {
 	unsigned int i, t;
 
 	memset(s, 0, sizeof(*s));
-	s->churn = !workload_has_load(opt.wl, r->ntasks);
+	s->role = role;
 	for (i = 0; i < r->nintervals; i++)
 		s->seconds += r->intervals[i];
 	for (t = 0; t < r->ntasks; t++) {
-		if (r->tasks[t].churn != s->churn)
+		if (!has_role(&r->tasks[t], role))
 			continue;
 		s->tasks++;
 		s->lifetime_ops += r->lifetime_ops[t];
@@ -121,6 +142,10 @@ static void write_params(struct json *j)
 	json_bool(j, "upper", opt.upper);
 	json_str(j, "file_layer", file_layer_names[opt.file_layer]);
 	json_uint(j, "tasks", opt.ntasks);
+	if (opt.victims)
+		json_uint(j, "victims", opt.victims);
+	else
+		json_null(j, "victims");
 	json_str(j, "mode", opt.threads ? "thread" : "process");
 	json_open(j, "cpus", '[');
 	for (i = 0; i < opt.ncpus; i++)
@@ -195,7 +220,7 @@ static void write_run(struct json *j, const struct run *r)
 	unsigned long long total;
 	unsigned int i, t;
 
-	summarize(r, &s);
+	summarize(r, summary_role(r), &s);
 	json_open(j, NULL, '{');
 	if (opt.target)
 		json_null(j, "layers");
@@ -209,8 +234,9 @@ static void write_run(struct json *j, const struct run *r)
 	json_close(j);
 	json_open(j, "task_roles", '[');
 	for (t = 0; t < r->ntasks; t++)
-		json_str(j, NULL, r->tasks[t].churn ? "churn" : "load");
+		json_str(j, NULL, role_names[r->tasks[t].role]);
 	json_close(j);
+	json_str(j, "victim_dir", r->victim_dir);
 	json_double(j, "interval_s", r->nintervals ?
 		    s.seconds / r->nintervals : 0);
 	json_open(j, "intervals_s", '[');
@@ -237,8 +263,12 @@ static void write_run(struct json *j, const struct run *r)
 	for (t = 0; t < r->ntasks; t++)
 		json_uint(j, NULL, r->cpu_ns ? r->cpu_ns[t] : 0);
 	json_close(j);
+	json_open(j, "task_lifetime_ops", '[');
+	for (t = 0; t < r->ntasks; t++)
+		json_uint(j, NULL, r->lifetime_ops[t]);
+	json_close(j);
 	json_open(j, "summary", '{');
-	json_str(j, "role", s.churn ? "churn" : "load");
+	json_str(j, "role", s.role);
 	json_uint(j, "tasks", s.tasks);
 	json_uint(j, "total_ops", s.ops);
 	json_uint(j, "lifetime_ops", s.lifetime_ops);
@@ -318,21 +348,43 @@ void report_write(struct run *runs, unsigned int nruns)
 		    opt.output, strerror(errno));
 }
 
+/* collateral: the rate per task of each role */
+static void print_roles(FILE *f, const struct run *r)
+{
+	static const enum task_role roles[] = {
+		ROLE_VICTIM_STAT, ROLE_VICTIM_OPEN_CLOSE, ROLE_AGGRESSOR,
+	};
+	const char *sep = "; per task:";
+	struct summary s;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(roles); i++) {
+		summarize(r, role_names[roles[i]], &s);
+		if (!s.tasks)
+			continue;
+		fprintf(f, "%s %s %.0f/s", sep, s.role, s.per_task);
+		sep = ",";
+	}
+}
+
 static void print_run(FILE *f, const struct run *r, const char *op)
 {
 	struct lat_stats m, u;
 	struct summary s;
+	bool churn;
 
-	summarize(r, &s);
+	summarize(r, summary_role(r), &s);
+	churn = !strcmp(s.role, "churn");
 	if (opt.target)
 		fprintf(f, " %s:", opt.target);
 	else
 		fprintf(f, " %u layer%s:", r->nlayers,
 			r->nlayers > 1 ? "s" : "");
 	fprintf(f, " %.0f %s/s, %.0f per %s task (%u x %.3f s)",
-		s.ops_per_s, s.churn ? "mount+umount" : op, s.per_task,
-		s.churn ? "churn" : "load", r->nintervals,
-		r->nintervals ? s.seconds / r->nintervals : 0);
+		s.ops_per_s, churn ? "mount+umount" : op, s.per_task, s.role,
+		r->nintervals, r->nintervals ? s.seconds / r->nintervals : 0);
+	if (opt.wl->flags & WL_VICTIMS)
+		print_roles(f, r);
 	if (opt.wl->flags & (WL_CHURN_ALL | WL_CHURN_ONE)) {
 		lat_stats(r, LAT_MOUNT, &m);
 		lat_stats(r, LAT_UMOUNT, &u);
@@ -346,6 +398,7 @@ static void print_run(FILE *f, const struct run *r, const char *op)
 void report_summary(FILE *f, struct run *runs, unsigned int nruns)
 {
 	const char *op = opt.wl->flags & WL_CHURN_ONE ? "open-close" :
+			 opt.wl->flags & WL_VICTIMS ? "victim op" :
 			 opt.wl->name;
 	struct utsname u;
 	unsigned int i;

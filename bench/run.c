@@ -161,17 +161,22 @@ static void setup_tasks(struct run *r)
 
 		t->id = i;
 		t->cpu = opt.cpus[i % opt.ncpus];
-		t->churn = workload_churns(opt.wl, i);
+		t->role = workload_role(opt.wl, i, r->ntasks, opt.victims);
 		t->run = opt.wl->run;
 		t->read_size = opt.read_size;
 		t->ops = opt.ops ? opt.ops : ULONG_MAX;
-		if (t->churn) {
+		if (t->role == ROLE_CHURN) {
 			if (asprintf(&path, "c/%u", i) < 0)
 				die(EXIT_INTERNAL, "out of memory");
 			ovl_req_init(&t->req, r->nlayers,
 				     opt.upper ? (int)i + 1 : -1, path);
 			free(path);
 			t->path = t->req.target;
+		} else if (role_is_victim(t->role)) {
+			if (asprintf(&path, "%s/f%u", r->victim_dir, i) < 0)
+				die(EXIT_INTERNAL, "out of memory");
+			t->path = path;
+			t->comm = VICTIM_COMM;
 		} else if (opt.target) {
 			t->path = opt.target;
 		} else {
@@ -209,6 +214,9 @@ static void run_one(struct run *r, unsigned int nlayers)
 
 	r->nlayers = nlayers;
 	r->ntasks = opt.ntasks;
+	if ((opt.wl->flags & WL_VICTIMS) &&
+	    asprintf(&r->victim_dir, "%s/v", scratch_root()) < 0)
+		die(EXIT_INTERNAL, "out of memory");
 	if (opt.target) {
 		r->mode = ovl_mode(opt.target);
 		r->api = "none";
@@ -276,6 +284,8 @@ int run_main(void)
 		for (i = 0; i < opt.nruns; i++)
 			max = opt.layers[i] > max ? opt.layers[i] : max;
 		layers_create(max, opt.ntasks + 1);
+		if ((opt.wl->flags & WL_VICTIMS) && !opt.check)
+			victims_setup(opt.ntasks);
 	}
 	for (i = 0; i < opt.nruns; i++)
 		run_one(&runs[i], opt.target ? 0 : opt.layers[i]);

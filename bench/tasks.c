@@ -79,6 +79,9 @@ static int task_main(struct task *t)
 	CPU_SET(t->cpu, &set);
 	if (sched_setaffinity(0, sizeof(set), &set))
 		return task_fail(t, "sched_setaffinity", errno);
+	/* Threads too: the name is the calling thread's */
+	if (t->comm && prctl(PR_SET_NAME, t->comm))
+		return task_fail(t, "prctl(PR_SET_NAME)", errno);
 	__atomic_add_fetch(&ctl->ready, 1, __ATOMIC_SEQ_CST);
 	while (!__atomic_load_n(&ctl->go, __ATOMIC_ACQUIRE))
 		futex_wait(&ctl->go, 0);
@@ -137,7 +140,7 @@ void tasks_start(struct run *r)
 	int err;
 
 	for (i = 0; i < r->ntasks; i++)
-		nchurn += r->tasks[i].churn;
+		nchurn += r->tasks[i].role == ROLE_CHURN;
 	r->shmlen = ctl_len + slots_len + nchurn * cap * 2 * sizeof(*lat);
 	r->shm = mmap(NULL, r->shmlen, PROT_READ | PROT_WRITE,
 		      MAP_SHARED | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
@@ -152,7 +155,7 @@ void tasks_start(struct run *r)
 
 		t->ctl = r->ctl;
 		t->slot = (struct slot *)((char *)r->shm + ctl_len) + i;
-		if (t->churn) {
+		if (t->role == ROLE_CHURN) {
 			t->lat = lat;
 			t->lat_cap = cap;
 			lat += cap * 2;

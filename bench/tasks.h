@@ -11,6 +11,7 @@
 
 #include "mountapi.h"
 #include "util.h"
+#include "workload.h"
 
 #define CACHELINE	128	/* two lines: no adjacent-line prefetch */
 
@@ -41,7 +42,8 @@ struct slot {
 struct task {
 	unsigned int id;
 	int cpu;
-	bool churn;
+	enum task_role role;
+	const char *comm;		/* task name to set, or NULL */
 	const char *path;		/* file, or churn mount point */
 	const char *paths[2];		/* its file in overlay A and B */
 	unsigned int read_size;
@@ -64,6 +66,7 @@ struct run {
 	char *mode;			/* private_mounts= of the overlay */
 	char *mode2;			/* of overlay B in a paired run */
 	const char *api;
+	char *victim_dir;		/* collateral: the victims' tmpfs */
 	struct task *tasks;
 	struct ctl *ctl;
 	void *shm;

@@ -10,6 +10,27 @@ struct task;
 #define WL_SHARED_FILE	0x1	/* all tasks use task 0's file */
 #define WL_CHURN_ALL	0x2	/* every task mounts and umounts */
 #define WL_CHURN_ONE	0x4	/* task 0 mounts and umounts */
+#define WL_VICTIMS	0x8	/* the last --victims tasks: off the overlay */
+
+/* Task name (comm) of collateral's victims, for mntlock --comm */
+#define VICTIM_COMM	"ovlb-victim"
+
+/* What a task does; role_names[] are the JSON's task_roles */
+enum task_role {
+	ROLE_LOAD,		/* the file workload on the overlay */
+	ROLE_CHURN,		/* mount and umount */
+	ROLE_AGGRESSOR,		/* collateral: open-close on the overlay */
+	ROLE_VICTIM_STAT,	/* collateral: stat() on the victims' tmpfs */
+	ROLE_VICTIM_OPEN_CLOSE,	/* collateral: open-close there */
+	NROLES
+};
+
+extern const char *const role_names[NROLES];
+
+static inline bool role_is_victim(enum task_role role)
+{
+	return role == ROLE_VICTIM_STAT || role == ROLE_VICTIM_OPEN_CLOSE;
+}
 
 /*
  * A workload: run() loops while task_running(), counting one op per
@@ -29,11 +50,13 @@ const struct workload *workload_find(const char *name);
 void workload_help(FILE *f);
 void workload_names(FILE *f, unsigned int without);
 void workload_list(FILE *f);
-bool workload_churns(const struct workload *wl, unsigned int task);
+enum task_role workload_role(const struct workload *wl, unsigned int task,
+			     unsigned int ntasks, unsigned int nvictims);
 bool workload_has_load(const struct workload *wl, unsigned int ntasks);
 
 /* Loops that more than one workload uses */
 int open_close_loop(struct task *t);
 int churn_loop(struct task *t);
+int stat_loop(struct task *t);
 
 #endif

@@ -21,7 +21,7 @@ import validate  # noqa: E402
 
 BENCH = Path(__file__).resolve().parent.parent
 OVLBENCH = str(BENCH / "ovlbench")
-FAST = ["--warmup", "0", "--duration", "1", "--interval", "0.5"]
+FAST = ["--warmup", "0", "--duration", "0.5", "--interval", "0.25"]
 # Workloads that mount and umount (churn tasks): no --ops, latencies
 CHURN = {"teardown", "bystander"}
 MAX_OPS = 1000000000
@@ -136,6 +136,28 @@ class Base(unittest.TestCase):
     def assert_valid(self, doc):
         self.assertEqual(validate.errors(doc), [])
 
+    def bench(self, *args):
+        """A short run to a file: the JSON, valid; one summary line."""
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "out.json")
+            res = run(*FAST, "--output", out, *args)
+            self.assertEqual(res.returncode, 0, res.stderr)
+            self.assertEqual(os.listdir(tmp), ["out.json"])
+            with open(out) as f:
+                doc = json.load(f)
+        self.assertEqual(res.stdout, "")
+        summary = res.stderr.strip()
+        self.assertTrue(summary.startswith("ovlbench: "), summary)
+        self.assertNotIn("\n", summary)
+        self.assert_valid(doc)
+        return doc
+
+    def assert_counts_positive(self, doc):
+        for run_ in doc["runs"]:
+            for row in run_["samples"]:
+                self.assertTrue(all(n > 0 for n in row), row)
+            self.assertGreater(run_["summary"]["ops_per_s"], 0)
+
 
 class TestLayers(Base):
     """1, 2 and 500 layers; the file is read from the layer asked for."""
@@ -181,27 +203,6 @@ class TestLayers(Base):
 
 class TestWorkloads(Base):
     """Each workload briefly, in both modes; the JSON is valid."""
-
-    def bench(self, *args):
-        with tempfile.TemporaryDirectory() as tmp:
-            out = os.path.join(tmp, "out.json")
-            res = run(*FAST, "--output", out, *args)
-            self.assertEqual(res.returncode, 0, res.stderr)
-            self.assertEqual(os.listdir(tmp), ["out.json"])
-            with open(out) as f:
-                doc = json.load(f)
-        self.assertEqual(res.stdout, "")
-        summary = res.stderr.strip()
-        self.assertTrue(summary.startswith("ovlbench: "), summary)
-        self.assertNotIn("\n", summary)
-        self.assert_valid(doc)
-        return doc
-
-    def assert_counts_positive(self, doc):
-        for run_ in doc["runs"]:
-            for row in run_["samples"]:
-                self.assertTrue(all(n > 0 for n in row), row)
-            self.assertGreater(run_["summary"]["ops_per_s"], 0)
 
     def test_workloads(self):
         for workload in WORKLOADS:
@@ -282,6 +283,135 @@ class TestWorkloads(Base):
         self.assertTrue(validate.errors(doc))
 
 
+def mount_at(pid, path):
+    """The mountinfo fields of the mount on path in pid's namespace:
+    (major:minor, fstype), or None."""
+    for line in mountinfo(pid):
+        fields = line.split()
+        if fields[4] == path:
+            return fields[2], fields[fields.index("-") + 1]
+    return None
+
+
+def dev_of(path):
+    st = os.stat(path)
+    return f"{os.major(st.st_dev)}:{os.minor(st.st_dev)}"
+
+
+def comms(pid, threads):
+    """Task names of pid's tasks: its threads, or its child processes."""
+    if threads:
+        tids = [int(t) for t in os.listdir(f"/proc/{pid}/task")
+                if int(t) != pid]
+        paths = [f"/proc/{pid}/task/{t}/comm" for t in tids]
+    else:
+        paths = [f"/proc/{c}/comm" for c in children(pid)]
+    names = []
+    for path in paths:
+        try:
+            with open(path) as f:
+                names.append(f.read().strip())
+        except OSError:
+            pass
+    return sorted(names)
+
+
+class TestCollateral(Base):
+    """collateral: aggressors on the overlay, victims on a plain tmpfs."""
+
+    def check(self, doc, roles):
+        run_ = doc["runs"][0]
+        victims = [t for t, r in enumerate(roles) if r.startswith("victim")]
+        self.assertEqual(doc["params"]["workload"], "collateral")
+        self.assertEqual(doc["params"]["victims"], len(victims))
+        self.assertEqual(run_["task_roles"], roles)
+        self.assertTrue(all(n > 0 for n in run_["task_totals"]),
+                        run_["task_totals"])
+        summ = run_["summary"]
+        self.assertEqual(summ["role"], "victim")
+        self.assertEqual(summ["tasks"], len(victims))
+        self.assertEqual(summ["total_ops"],
+                         sum(run_["task_totals"][t] for t in victims))
+        self.assertEqual(summ["lifetime_ops"],
+                         sum(run_["task_lifetime_ops"][t] for t in victims))
+        self.assertIsNone(run_["latency"])
+        # in the scratch tmpfs beside the overlay m, not below it
+        vdir = run_["victim_dir"]
+        self.assertRegex(vdir, r"^/tmp/ovlbench\.[^/]+/v$")
+        overlay = os.path.join(os.path.dirname(vdir), "m")
+        self.assertFalse(vdir.startswith(overlay + "/"))
+        return run_
+
+    def test_two_and_three_tasks(self):
+        want = {2: ["aggressor", "victim-stat"],
+                3: ["aggressor", "aggressor", "victim-stat"]}
+        for tasks, roles in want.items():
+            for mode in ("process", "thread"):
+                with self.subTest(tasks=tasks, mode=mode):
+                    doc = self.bench("--workload", "collateral", "--tasks",
+                                     str(tasks), "--mode", mode)
+                    self.check(doc, roles)
+                    self.assert_counts_positive(doc)
+
+    def test_victims_alternate(self):
+        doc = self.bench("--workload", "collateral", "--tasks", "4",
+                         "--victims", "3")
+        self.check(doc, ["aggressor", "victim-stat", "victim-open-close",
+                         "victim-stat"])
+        doc = self.bench("--workload", "collateral", "--tasks", "4")
+        self.check(doc, ["aggressor", "aggressor", "victim-stat",
+                         "victim-open-close"])
+
+    def test_ops(self):
+        res = run("--workload", "collateral", "--ops", "1000", "--tasks",
+                  "3", "--victims", "2", "--quiet")
+        self.assertEqual(res.returncode, 0, res.stderr)
+        doc = json.loads(res.stdout)
+        self.assert_valid(doc)
+        run_ = self.check(doc, ["aggressor", "victim-stat",
+                                "victim-open-close"])
+        self.assertEqual(run_["task_totals"], [1000] * 3)
+        self.assertEqual(run_["task_lifetime_ops"], [1000] * 3)
+        self.assertEqual(run_["summary"]["total_ops"], 2000)
+
+    def test_victims_named_and_off_the_overlay(self):
+        """While it runs: the victims' own tmpfs, their task names."""
+        for mode in ("process", "thread"):
+            with self.subTest(mode=mode):
+                proc = self.start("--workload", "collateral", "--duration",
+                                  "30", "--tasks", "3", "--victims", "2",
+                                  "--mode", mode)
+                mnt = overlay_of(proc.pid)
+                root = os.path.dirname(mnt)
+                vdir = f"{root}/v"
+                seen = mount_at(proc.pid, vdir)
+                self.assertIsNotNone(seen, "no mount on the victims' dir")
+                self.assertEqual(seen[1], "tmpfs")
+                ovl_dev = mount_at(proc.pid, mnt)[0]
+                self.assertNotEqual(seen[0], ovl_dev)
+                self.assertNotEqual(seen[0], mount_at(proc.pid, root)[0])
+                # victim task 2's file is on that tmpfs
+                ns = f"/proc/{proc.pid}/root"
+                self.assertEqual(dev_of(f"{ns}{vdir}/f2"), seen[0])
+                want = sorted(["ovlbench", "ovlb-victim", "ovlb-victim"])
+                poll(lambda: comms(proc.pid, mode == "thread") == want,
+                     f"task names {want}")
+                with open(f"/proc/{proc.pid}/comm") as f:
+                    self.assertEqual(f.read().strip(), "ovlbench")
+                os.kill(proc.pid, signal.SIGTERM)
+                _, err = proc.communicate()
+                self.assertEqual(proc.returncode, 143, err)
+
+    def test_validator_checks_victims(self):
+        doc = self.bench("--workload", "collateral", "--tasks", "2")
+        doc["params"]["victims"] = 2
+        self.assertTrue(validate.errors(doc))
+        doc["params"]["victims"] = 1
+        run_ = doc["runs"][0]
+        run_["task_lifetime_ops"][0] = run_["task_totals"][0] - 1
+        self.assertTrue(validate.errors(doc))
+
+
 class TestOps(Base):
     """--ops N: each task does exactly N ops, in one interval."""
 
@@ -301,8 +431,11 @@ class TestOps(Base):
         for run_ in doc["runs"]:
             self.assertEqual(run_["samples"], [[n] * tasks])
             self.assertEqual(run_["task_totals"], [n] * tasks)
-            self.assertEqual(run_["summary"]["total_ops"], n * tasks)
-            self.assertEqual(run_["summary"]["lifetime_ops"], n * tasks)
+            self.assertEqual(run_["task_lifetime_ops"], [n] * tasks)
+            # over the summary's tasks: all but collateral's aggressors
+            summ = run_["summary"]
+            self.assertEqual(summ["total_ops"], n * summ["tasks"])
+            self.assertEqual(summ["lifetime_ops"], n * summ["tasks"])
             self.assertEqual(len(run_["intervals_s"]), 1)
             self.assertGreater(run_["intervals_s"][0], 0)
             self.assertTrue(all(ns > 0 for ns in run_["task_cpu_ns"]))
@@ -446,6 +579,16 @@ class TestErrors(Base):
             (["--file-layer", "middle"], 2, "middle"),
             (["--file-layer", "upper"], 2, "--upper"),
             (["--workload", "bystander", "--tasks", "1"], 2, "--tasks=1"),
+            (["--workload", "collateral", "--tasks", "1"], 2, "--tasks=1"),
+            (["--workload", "collateral", "--tasks", "2", "--victims", "2"],
+             2, "--victims=2: must be 1..1"),
+            (["--workload", "collateral", "--tasks", "3", "--victims", "0"],
+             2, "--victims=0"),
+            (["--workload", "collateral", "--victims", "x"], 2,
+             "--victims=x"),
+            (["--victims", "1"], 2, "--victims=1: only with"),
+            (["--target", "/etc/hostname", "--workload", "collateral"], 2,
+             "collateral"),
             (["--read-size", "4097"], 2, "--read-size=4097"),
             (["--mount-api", "old"], 2, "--mount-api=old"),
             (["--output", "/nonexistent/x.json"], 2, "/nonexistent"),

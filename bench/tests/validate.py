@@ -137,7 +137,7 @@ def consistency_errors(doc):
             errors.append(f"{where}.task_totals: not {ops} each (ops)")
         summ = run["summary"]
         tasks = [t for t, r in enumerate(run["task_roles"])
-                 if r == summ["role"]]
+                 if has_role(r, summ["role"])]
         if summ["tasks"] != len(tasks):
             errors.append(f"{where}.summary.tasks: not {len(tasks)}")
         total = sum(run["task_totals"][t] for t in tasks
@@ -148,6 +148,8 @@ def consistency_errors(doc):
         if ops is not None and summ.get("lifetime_ops") != total:
             errors.append(f"{where}.summary.lifetime_ops: not total_ops"
                           " (ops: no warm-up, no tail)")
+        errors += lifetime_errors(where, run, tasks, ntasks)
+        errors += victim_errors(where, run, params)
         lat = run["latency"]
         if (lat is None) != ("churn" not in run["task_roles"]):
             errors.append(f"{where}.latency: null iff no churn task")
@@ -170,6 +172,52 @@ def consistency_errors(doc):
             if values and order != sorted(order):
                 errors.append(f"{where}.latency.{key}: percentiles out of"
                               " order")
+    return errors
+
+
+def has_role(role, summary_role):
+    """A task's role is the summary's, or summary_role-something:
+    "victim" covers victim-stat and victim-open-close."""
+    return role == summary_role or role.startswith(summary_role + "-")
+
+
+def lifetime_errors(where, run, tasks, ntasks):
+    """task_lifetime_ops (absent in older files): every op of each task,
+    so at least its total; the summary's tasks sum to lifetime_ops."""
+    life = run.get("task_lifetime_ops")
+    if life is None:
+        return []
+    if len(life) != ntasks:
+        return [f"{where}.task_lifetime_ops: not one per task"]
+    errors = [f"{where}.task_lifetime_ops[{t}]: {n} < task_totals {tot}"
+              for t, (n, tot) in enumerate(zip(life, run["task_totals"]))
+              if n < tot]
+    want = sum(life[t] for t in tasks)
+    if run["summary"].get("lifetime_ops", want) != want:
+        errors.append(f"{where}.summary.lifetime_ops: not the sum of its"
+                      f" tasks' task_lifetime_ops ({want})")
+    return errors
+
+
+def victim_errors(where, run, params):
+    """params.victims (absent in older files) counts the victim-* tasks;
+    aggressors and victims, and victim_dir, exactly with victims."""
+    victims = params.get("victims")
+    roles = run["task_roles"]
+    nvict = sum(has_role(r, "victim") for r in roles)
+    errors = []
+    if victims is None:
+        if nvict or "aggressor" in roles or run.get("victim_dir"):
+            errors.append(f"{where}: victims or aggressors, or victim_dir,"
+                          " without params.victims")
+        return errors
+    if nvict != victims:
+        errors.append(f"{where}.task_roles: {nvict} victims, params says"
+                      f" {victims}")
+    if roles.count("aggressor") != len(roles) - nvict:
+        errors.append(f"{where}.task_roles: not all others aggressors")
+    if not run.get("victim_dir"):
+        errors.append(f"{where}.victim_dir: missing with victims")
     return errors
 
 

@@ -9,7 +9,7 @@
 
 static int bystander(struct task *t)
 {
-	return t->churn ? churn_loop(t) : open_close_loop(t);
+	return t->role == ROLE_CHURN ? churn_loop(t) : open_close_loop(t);
 }
 
 const struct workload wl_bystander = {

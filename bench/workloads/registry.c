@@ -62,10 +62,31 @@ void workload_list(FILE *f)
 		fprintf(f, "%s\n", workloads[i]->name);
 }
 
-bool workload_churns(const struct workload *wl, unsigned int task)
+const char *const role_names[NROLES] = {
+	[ROLE_LOAD] = "load",
+	[ROLE_CHURN] = "churn",
+	[ROLE_AGGRESSOR] = "aggressor",
+	[ROLE_VICTIM_STAT] = "victim-stat",
+	[ROLE_VICTIM_OPEN_CLOSE] = "victim-open-close",
+};
+
+/*
+ * Task task's role of ntasks.  WL_VICTIMS: the last nvictims tasks are
+ * victims, alternately stat (the first one) and open-close; the others
+ * are aggressors.
+ */
+enum task_role workload_role(const struct workload *wl, unsigned int task,
+			     unsigned int ntasks, unsigned int nvictims)
 {
-	return (wl->flags & WL_CHURN_ALL) ||
-	       ((wl->flags & WL_CHURN_ONE) && task == 0);
+	if ((wl->flags & WL_CHURN_ALL) ||
+	    ((wl->flags & WL_CHURN_ONE) && task == 0))
+		return ROLE_CHURN;
+	if (!(wl->flags & WL_VICTIMS))
+		return ROLE_LOAD;
+	if (task + nvictims < ntasks)
+		return ROLE_AGGRESSOR;
+	return (task + nvictims - ntasks) % 2 ? ROLE_VICTIM_OPEN_CLOSE :
+						ROLE_VICTIM_STAT;
 }
 
 bool workload_has_load(const struct workload *wl, unsigned int ntasks)

@@ -1,14 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * stat: stat() each task's file.  A negative control: path lookup only,
- * no file is opened, so no private layer mount is taken or put.
+ * no file is opened, so no private layer mount is taken or put.  Also
+ * the loop of collateral's victim-stat tasks.
  */
 #include <sys/stat.h>
 
 #include "tasks.h"
 #include "workload.h"
 
-static int stat_loop(struct task *t)
+int stat_loop(struct task *t)
 {
 	const char *path = t->path;
 	unsigned long n = 0;
