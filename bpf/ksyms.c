@@ -83,10 +83,10 @@ static long member_bits(const struct btf *btf, __u32 type_id,
 	return -1;
 }
 
-long btf_seqlock_spin_offset(const struct btf *btf)
+/* Byte offset of the member at path inside seqlock_t, or -errno */
+static long seqlock_member(const struct btf *btf, const char * const *path,
+			   unsigned int n)
 {
-	/* seqlock_t.lock -> spinlock_t.rlock -> raw_spinlock_t.raw_lock */
-	static const char * const path[] = { "lock", "rlock", "raw_lock" };
 	long bits = 0, off;
 	__u32 type;
 	unsigned int i;
@@ -96,7 +96,7 @@ long btf_seqlock_spin_offset(const struct btf *btf)
 	if (id <= 0)
 		return -ENOENT;
 	type = id;
-	for (i = 0; i < ARRAY_SIZE(path); i++) {
+	for (i = 0; i < n; i++) {
 		off = member_bits(btf, type, path[i], &type);
 		if (off < 0)
 			return -ENOENT;
@@ -105,4 +105,22 @@ long btf_seqlock_spin_offset(const struct btf *btf)
 	if (bits % 8)
 		return -EINVAL;
 	return bits / 8;
+}
+
+long btf_seqlock_spin_offset(const struct btf *btf)
+{
+	/* seqlock_t.lock -> spinlock_t.rlock -> raw_spinlock_t.raw_lock */
+	static const char * const path[] = { "lock", "rlock", "raw_lock" };
+
+	return seqlock_member(btf, path, ARRAY_SIZE(path));
+}
+
+long btf_seqlock_seq_offset(const struct btf *btf)
+{
+	/* seqlock_t.seqcount -> seqcount_spinlock_t.seqcount -> .sequence */
+	static const char * const path[] = {
+		"seqcount", "seqcount", "sequence",
+	};
+
+	return seqlock_member(btf, path, ARRAY_SIZE(path));
 }

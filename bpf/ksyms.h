@@ -31,4 +31,11 @@ bool btf_has_func(const struct btf *btf, const char *name);
  */
 long btf_seqlock_spin_offset(const struct btf *btf);
 
+/*
+ * Byte offset of the sequence counter (an unsigned int) inside a
+ * seqlock_t, from BTF; every write section adds 2 to it.  Returns the
+ * offset or -errno.
+ */
+long btf_seqlock_seq_offset(const struct btf *btf);
+
 #endif /* MNTLOCK_KSYMS_H */

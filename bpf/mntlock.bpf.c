@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Kernel side of mntlock: mntput() fast/slow path,
- * mount_lock contention and overlay teardown (grace periods).
+ * mount_lock contention, overlay teardown (grace periods) and the
+ * reader side of mount_lock (RCU path walks redone after -ECHILD).
  *
  * Every function probe exists twice, as fentry/fexit and as
  * kprobe/kretprobe; user space loads one of the two per probe (fentry
@@ -28,6 +29,7 @@ extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
 /* ERR_PTR(-EINVAL), see fs/mount.h */
 #define MNT_NS_INTERNAL		((__u64)-22)
 #define MAX_ERRNO		4095
+#define ECHILD			10
 
 /* Set by user space before load (volatile: libbpf's rodata idiom) */
 const volatile __u64 mount_lock_addr;	/* &mount_lock.lock */
@@ -35,6 +37,9 @@ const volatile __u32 targ_tgid;		/* 0: any process */
 const volatile bool filter_comm;
 const volatile __u64 targ_comm[MNTLOCK_COMM_LEN / 8];	/* NUL-padded */
 const volatile bool latency;		/* time mntput() (fexit) */
+const volatile bool walk_time;		/* time do_filp_open() */
+/* &mount_lock.seqcount.seqcount.sequence, 0: unresolved */
+const volatile __u64 mount_lock_seq_addr;
 
 /*
  * Set by user space when the interval starts and cleared when it ends:
@@ -47,6 +52,7 @@ __u32 active;
 __u64 ring_head;	/* umount records written to the ring so far */
 __u64 umount_seq;	/* umount records opened so far */
 __u64 layers_scanned;	/* layers found by ovl_show_options() */
+__u32 mount_lock_seq;	/* the last value sc_mount_lock_seq read */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -1023,6 +1029,260 @@ int tp_task_exit(void *ctx)
 	r = bpf_map_lookup_elem(&umounts, &tid);
 	if (r)
 		umount_close(c, tid, r, CL_TASK_EXIT);
+	return 0;
+}
+
+/* The reader side: path walks ------------------------------------------ */
+
+/*
+ * do_filp_open() walks with path_openat(.., LOOKUP_RCU) first and redoes
+ * the whole walk in ref-walk mode when that returns -ECHILD, e.g. after
+ * __legitimize_mnt() saw mount_lock's sequence move; filename_lookup()
+ * does the same with path_lookupat().  The -ECHILD returns are counted
+ * at the walks' own exits, whatever step gave up (try_to_unlazy(),
+ * try_to_unlazy_next(), a permission check in RCU mode).  Return values
+ * narrower than 64 bits are truncated here: the upper bits of the return
+ * register are undefined.
+ */
+static __always_inline void walk_count(struct mntlock_cpu *c, __u32 all,
+				       __u32 hit_if, bool cond)
+{
+	if (all < NR_WALK)
+		c->walk[all]++;
+	if (cond && hit_if < NR_WALK)
+		c->walk[hit_if]++;
+}
+
+/*
+ * Start time of the task's do_filp_open() and whether one of its walks
+ * returned -ECHILD.  Opens sleep and move between CPUs: task storage,
+ * which after the first open of a task is a lookup without locks.
+ */
+struct opentime {
+	__u64 t0;
+	__u32 armed;		/* an entry in the interval, no exit yet */
+	__u32 restarted;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct opentime);
+} opentimes SEC(".maps");
+
+static __always_inline struct opentime *opentime_of(bool create)
+{
+	return bpf_task_storage_get(&opentimes, bpf_get_current_task_btf(), 0,
+				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE :
+				    0);
+}
+
+/*
+ * Each entry re-arms the timer: an exit that was missed (a kretprobe
+ * out of instances) costs one open, not the task's later ones.  An open
+ * nested in an open (firmware loading) is timed instead of the outer.
+ */
+static __always_inline int on_filp_open(bool btf)
+{
+	struct mntlock_cpu *c = hit(PR_FILP_OPEN);
+	struct opentime *ot;
+
+	if (!c || !pass_task(btf))
+		return 0;
+	c->walk[W_OPENS]++;
+	if (!walk_time)
+		return 0;
+	ot = opentime_of(true);
+	if (!ot) {
+		c->open_untimed++;
+		return 0;
+	}
+	ot->restarted = 0;
+	ot->armed = 1;
+	/* last: the walk starts right after this program */
+	ot->t0 = bpf_ktime_get_ns();
+	return 0;
+}
+
+static __always_inline int on_filp_open_ret(void)
+{
+	__u64 now = bpf_ktime_get_ns();
+	struct mntlock_cpu *c = hit(PR_FILP_OPEN_RET);
+	struct opentime *ot;
+	__u32 k;
+
+	if (!c)
+		return 0;
+	ot = opentime_of(false);
+	if (!ot || !ot->armed)
+		return 0;
+	ot->armed = 0;
+	k = ot->restarted ? OT_RESTARTED : OT_CLEAN;
+	c->open_time[k].calls++;
+	c->open_time[k].ns += now - ot->t0;
+	return 0;
+}
+
+static __always_inline int on_openat_ret(__u64 ret, bool btf)
+{
+	struct mntlock_cpu *c = hit(PR_OPENAT_RET);
+	bool echild = (long)ret == -ECHILD;
+	struct opentime *ot;
+
+	if (!c || !pass_task(btf))
+		return 0;
+	walk_count(c, W_OPENAT, W_OPEN_RESTARTS, echild);
+	if (!echild || !walk_time)
+		return 0;
+	ot = opentime_of(false);
+	if (ot && ot->armed)
+		ot->restarted = 1;
+	return 0;
+}
+
+static __always_inline int on_lookup(bool btf)
+{
+	struct mntlock_cpu *c = hit(PR_LOOKUP);
+
+	if (c && pass_task(btf))
+		c->walk[W_LOOKUPS]++;
+	return 0;
+}
+
+static __always_inline int on_lookupat_ret(__u64 ret, bool btf)
+{
+	struct mntlock_cpu *c = hit(PR_LOOKUPAT_RET);
+
+	if (c && pass_task(btf))
+		walk_count(c, W_LOOKUPAT, W_LOOKUP_RESTARTS,
+			   (int)ret == -ECHILD);
+	return 0;
+}
+
+/* 1: mount_lock moved; -1: it moved while the mount was grabbed */
+static __always_inline int on_legit_ret(__u64 ret, bool btf)
+{
+	struct mntlock_cpu *c = hit(PR_LEGIT_RET);
+
+	if (c && pass_task(btf))
+		walk_count(c, W_LEGIT, W_LEGIT_FAILED, (int)ret != 0);
+	return 0;
+}
+
+static __always_inline int on_unlazy_ret(__u64 ret, bool btf)
+{
+	struct mntlock_cpu *c = hit(PR_UNLAZY_RET);
+
+	if (c && pass_task(btf))
+		walk_count(c, W_UNLAZY, W_UNLAZY_FAILED, !(__u8)ret);
+	return 0;
+}
+
+SEC("fentry/do_filp_open")
+int BPF_PROG(fe_filp_open)
+{
+	return on_filp_open(true);
+}
+
+SEC("fexit/do_filp_open")
+int BPF_PROG(fx_filp_open)
+{
+	return on_filp_open_ret();
+}
+
+SEC("kprobe/do_filp_open")
+int BPF_KPROBE(kp_filp_open)
+{
+	return on_filp_open(false);
+}
+
+SEC("kretprobe/do_filp_open")
+int BPF_KRETPROBE(kr_filp_open)
+{
+	return on_filp_open_ret();
+}
+
+/* path_openat(nd, op, flags), returns a struct file * or ERR_PTR() */
+SEC("fexit/path_openat")
+int BPF_PROG(fx_openat, void *nd, void *op, __u64 flags, __u64 ret)
+{
+	return on_openat_ret(ret, true);
+}
+
+SEC("kretprobe/path_openat")
+int BPF_KRETPROBE(kr_openat, __u64 ret)
+{
+	return on_openat_ret(ret, false);
+}
+
+SEC("fentry/filename_lookup")
+int BPF_PROG(fe_lookup)
+{
+	return on_lookup(true);
+}
+
+SEC("kprobe/filename_lookup")
+int BPF_KPROBE(kp_lookup)
+{
+	return on_lookup(false);
+}
+
+/* path_lookupat(nd, flags, path), returns 0 or -errno */
+SEC("fexit/path_lookupat")
+int BPF_PROG(fx_lookupat, void *nd, __u64 flags, void *path, __u64 ret)
+{
+	return on_lookupat_ret(ret, true);
+}
+
+SEC("kretprobe/path_lookupat")
+int BPF_KRETPROBE(kr_lookupat, __u64 ret)
+{
+	return on_lookupat_ret(ret, false);
+}
+
+/* __legitimize_mnt(bastard, seq), returns 0, 1 or -1 */
+SEC("fexit/__legitimize_mnt")
+int BPF_PROG(fx_legit, void *mnt, __u64 seq, __u64 ret)
+{
+	return on_legit_ret(ret, true);
+}
+
+SEC("kretprobe/__legitimize_mnt")
+int BPF_KRETPROBE(kr_legit, __u64 ret)
+{
+	return on_legit_ret(ret, false);
+}
+
+/* try_to_unlazy(nd), returns bool */
+SEC("fexit/try_to_unlazy")
+int BPF_PROG(fx_unlazy, void *nd, __u64 ret)
+{
+	return on_unlazy_ret(ret, true);
+}
+
+SEC("kretprobe/try_to_unlazy")
+int BPF_KRETPROBE(kr_unlazy, __u64 ret)
+{
+	return on_unlazy_ret(ret, false);
+}
+
+/*
+ * mount_lock's sequence, read by user space (BPF_PROG_TEST_RUN) when the
+ * interval starts and when it ends: every write section adds 2, so the
+ * difference counts the write sections of the whole system, with no
+ * probe on the write side (lock_mount_hash() is inline).
+ */
+SEC("syscall")
+int sc_mount_lock_seq(void *ctx)
+{
+	__u32 v;
+
+	if (!mount_lock_seq_addr)
+		return 1;
+	if (bpf_probe_read_kernel(&v, sizeof(v), (void *)mount_lock_seq_addr))
+		return 2;
+	mount_lock_seq = v;
 	return 0;
 }
 

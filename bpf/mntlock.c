@@ -2,7 +2,8 @@
 /*
  * mntlock - count mntput() fast and slow paths (all mounts and overlay
  * private layer mounts), time mount_lock waits and overlay teardown grace
- * periods, over an interval, per CPU and in total; print JSON.
+ * periods, count the path walks that mount_lock's writers make redo,
+ * over an interval, per CPU and in total; print JSON.
  *
  * libbpf CO-RE, in the shape of libbpf-tools: mntlock.bpf.c is the kernel
  * side, this file parses options and runs the interval, probes.c picks
@@ -22,6 +23,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <bpf/btf.h>
 #include "mntlock.skel.h"
@@ -37,8 +39,10 @@ static const char usage_text[] =
 "Count mntput() slow paths (all mounts, and overlay private layer\n"
 "mounts; with --all-puts the fast paths too), time mount_lock waits in\n"
 "the qspinlock slowpath, and time overlay teardown (ovl_free_fs,\n"
-"kern_unmount*, RCU grace periods) per umount, per CPU and in total.\n"
-"Prints JSON, schema mntbench.mntlock/2.\n"
+"kern_unmount*, RCU grace periods) per umount, per CPU and in total;\n"
+"with --path-walk, the reader side too: RCU path walks (open, stat)\n"
+"redone after mount_lock moved.  mount_lock's write sections are counted\n"
+"always (system-wide).  Prints JSON, schema mntbench.mntlock/3.\n"
 "The interval starts once all probes are attached; it ends after\n"
 "--duration, at SIGINT/SIGTERM, or when COMMAND (started after attach)\n"
 "exits, whichever comes first.\n"
@@ -55,6 +59,12 @@ static const char usage_text[] =
 "                       see bpf/BENCHMARKS.md); default: slow path only\n"
 "  -L, --latency        time mntput() too (implies --all-puts; fexit:\n"
 "                       doubles its cost), log2 histograms fast/slow\n"
+"  -W, --path-walk      count path walks redone after -ECHILD (opens,\n"
+"                       lookups) and __legitimize_mnt()/try_to_unlazy()\n"
+"                       failures: 4 probe runs per open, see\n"
+"                       bpf/BENCHMARKS.md\n"
+"      --restart-cost   time do_filp_open() too (implies --path-walk):\n"
+"                       the extra time of an open that restarted\n"
 "      --no-lock        no qspinlock slowpath / contention probes\n"
 "      --no-teardown    no teardown and umount probes\n"
 "      --btf=FILE       kernel BTF for CO-RE (default " KERNEL_BTF ")\n"
@@ -67,6 +77,9 @@ static const char usage_text[] =
 "                       shows the required-probe failure)\n"
 "      --lock-func=F    qspinlock slowpath function (default\n"
 "                       queued_spin_lock_slowpath)\n"
+"      --probe-func=P=F probe F for the function probe named P (as in\n"
+"                       --list); repeatable.  A missing F shows what an\n"
+"                       inlined function gives: a warning, null fields\n"
 "\n"
 "Overlay layer mounts are those of the overlays mounted in any task's\n"
 "mount namespace at start (read through ovl_show_options()) and those\n"
@@ -87,6 +100,8 @@ enum {
 	OPT_MNTPUT_FUNC,
 	OPT_SLOWPUT_FUNC,
 	OPT_LOCK_FUNC,
+	OPT_RESTART_COST,
+	OPT_PROBE_FUNC,
 };
 
 static const struct option long_opts[] = {
@@ -98,12 +113,15 @@ static const struct option long_opts[] = {
 	{ "kprobe", no_argument, NULL, OPT_KPROBE },
 	{ "all-puts", no_argument, NULL, 'A' },
 	{ "latency", no_argument, NULL, 'L' },
+	{ "path-walk", no_argument, NULL, 'W' },
+	{ "restart-cost", no_argument, NULL, OPT_RESTART_COST },
 	{ "no-lock", no_argument, NULL, OPT_NO_LOCK },
 	{ "no-teardown", no_argument, NULL, OPT_NO_TEARDOWN },
 	{ "btf", required_argument, NULL, OPT_BTF },
 	{ "mntput-func", required_argument, NULL, OPT_MNTPUT_FUNC },
 	{ "slowput-func", required_argument, NULL, OPT_SLOWPUT_FUNC },
 	{ "lock-func", required_argument, NULL, OPT_LOCK_FUNC },
+	{ "probe-func", required_argument, NULL, OPT_PROBE_FUNC },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -121,6 +139,8 @@ struct opts {
 	bool force_kprobe;
 	bool all_puts;
 	bool latency;
+	bool path_walk;
+	bool restart_cost;
 	bool no_lock;
 	bool no_teardown;
 	const char *btf;
@@ -181,13 +201,13 @@ static int usage_error(const char *fmt, ...)
 
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
-	char *end;
-	int c;
+	char *end, *eq;
+	int c, id;
 
 	memset(o, 0, sizeof(*o));
 	o->duration = -1;
 	/* '+': stop at the first non-option, COMMAND's own options */
-	while ((c = getopt_long(argc, argv, "+d:p:c:o:lALqvh", long_opts,
+	while ((c = getopt_long(argc, argv, "+d:p:c:o:lALWqvh", long_opts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'd':
@@ -235,6 +255,13 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			o->latency = true;
 			o->all_puts = true;
 			break;
+		case 'W':
+			o->path_walk = true;
+			break;
+		case OPT_RESTART_COST:
+			o->restart_cost = true;
+			o->path_walk = true;
+			break;
 		case OPT_NO_LOCK:
 			o->no_lock = true;
 			break;
@@ -253,6 +280,18 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case OPT_LOCK_FUNC:
 			o->lock_func = optarg;
 			break;
+		case OPT_PROBE_FUNC:
+			eq = strchr(optarg, '=');
+			if (!eq || !eq[1])
+				return usage_error("--probe-func=%s: expected PROBE=FUNCTION",
+						   optarg);
+			id = probe_function_by_name(optarg, eq - optarg);
+			if (id < 0)
+				return usage_error("--probe-func=%s: no function probe named %.*s (see --list)",
+						   optarg, (int)(eq - optarg),
+						   optarg);
+			probes[id].func = eq + 1;
+			break;
 		case 'h':
 			fputs(usage_text, stdout);
 			exit(EX_OK);
@@ -265,12 +304,16 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	return EX_OK;
 }
 
-/* Address of mount_lock.lock's qspinlock, or 0 and why not */
+/*
+ * Addresses of mount_lock.lock's qspinlock and of its sequence count, or
+ * 0 and why not
+ */
 static void resolve_mount_lock(const struct btf *btf, struct run_info *ri,
-			       const char **why)
+			       struct probe_opts *po)
 {
 	struct ksym k = { .name = "mount_lock" };
 	static char buf[160];
+	const char *why;
 	long off;
 	int err;
 
@@ -278,20 +321,71 @@ static void resolve_mount_lock(const struct btf *btf, struct run_info *ri,
 	off = btf_seqlock_spin_offset(btf);
 	ri->mount_lock_sym = k.addr;
 	ri->mount_lock_off = off;
+	ri->mount_lock_seq_off = btf_seqlock_seq_offset(btf);
 	if (err) {
 		snprintf(buf, sizeof(buf), "cannot read /proc/kallsyms: %s",
 			 strerror(-err));
-		*why = buf;
+		why = buf;
 	} else if (!k.count) {
-		*why = "symbol mount_lock is not in /proc/kallsyms";
+		why = "symbol mount_lock is not in /proc/kallsyms";
 	} else if (!k.addr) {
-		*why = "/proc/kallsyms hides the address of mount_lock (kernel.kptr_restrict; needs root with CAP_SYSLOG)";
-	} else if (off < 0) {
-		*why = "no seqlock_t.lock.rlock.raw_lock in the kernel BTF";
+		why = "/proc/kallsyms hides the address of mount_lock (kernel.kptr_restrict; needs root with CAP_SYSLOG)";
 	} else {
-		ri->mount_lock_addr = k.addr + off;
-		*why = NULL;
+		why = NULL;
 	}
+	po->mount_lock_why = why;
+	po->mount_lock_seq_why = why;
+	if (!why && off < 0)
+		po->mount_lock_why = "no seqlock_t.lock.rlock.raw_lock in the kernel BTF";
+	else if (!why)
+		ri->mount_lock_addr = k.addr + off;
+	if (!why && ri->mount_lock_seq_off < 0)
+		po->mount_lock_seq_why = "no seqlock_t.seqcount.seqcount.sequence in the kernel BTF";
+	else if (!why)
+		ri->mount_lock_seq_addr = k.addr + ri->mount_lock_seq_off;
+	po->mount_lock_addr = ri->mount_lock_addr;
+	po->mount_lock_seq_addr = ri->mount_lock_seq_addr;
+}
+
+/*
+ * mount_lock's sequence count, read by the BPF side (a plain load of
+ * kernel memory needs BPF or /proc/kcore); 0 or -errno
+ */
+static int read_mount_lock_seq(struct mntlock_bpf *skel, __u32 *seq)
+{
+	LIBBPF_OPTS(bpf_test_run_opts, t);
+	int err;
+
+	err = bpf_prog_test_run_opts(
+		bpf_program__fd(skel->progs.sc_mount_lock_seq), &t);
+	if (err)
+		return err;
+	if (t.retval)
+		return -EFAULT;
+	*seq = skel->bss->mount_lock_seq;
+	return 0;
+}
+
+/*
+ * Write sections begun between two reads of the sequence: each adds 1
+ * when it begins (odd: a writer inside) and 1 when it ends.
+ */
+static __u64 write_sections(__u32 start, __u32 end)
+{
+	__u32 d = end - start;	/* the count wraps at 2^32 */
+
+	return ((__u64)d + !(start & 1)) / 2;
+}
+
+static void mount_lock_seq_failed(int err)
+{
+	struct probe *p = &probes[PR_MLSEQ];
+
+	p->status = PS_FAILED;
+	snprintf(p->reason, sizeof(p->reason), "read failed: %s",
+		 strerror(-err));
+	fprintf(stderr, "mntlock: warning: optional probe %s (read of %s) failed: %s\n",
+		p->name, p->func, p->reason);
 }
 
 static int open_and_load(struct mntlock_bpf **skelp, const struct opts *o,
@@ -312,6 +406,9 @@ static int open_and_load(struct mntlock_bpf **skelp, const struct opts *o,
 		skel->rodata->mount_lock_addr = ri->mount_lock_addr;
 		skel->rodata->targ_tgid = o->pid;
 		skel->rodata->latency = o->latency;
+		skel->rodata->walk_time =
+			probes[PR_FILP_OPEN_RET].status == PS_PLANNED;
+		skel->rodata->mount_lock_seq_addr = ri->mount_lock_seq_addr;
 		if (o->comm) {
 			skel->rodata->filter_comm = true;
 			/* parse_opts() checked: shorter than the array */
@@ -444,8 +541,9 @@ static long scan_overlays(void)
 /* One line once everything is attached: scripts can wait for it */
 static void announce(const struct opts *o)
 {
-	int i, n[4] = { 0 };
+	int i, n[AM_RUN + 1] = { 0 };
 
+	/* a read program (AM_RUN) is not attached anywhere: not counted */
 	for (i = 0; i < NR_PROGS; i++)
 		if (probes[i].status == PS_ATTACHED)
 			n[probes[i].mode]++;
@@ -527,6 +625,7 @@ int main(int argc, char **argv)
 	struct mntlock_bpf *skel = NULL;
 	struct report rep = { 0 };
 	sigset_t set, old;
+	__u32 seq0 = 0, seq1 = 0;
 	struct opts o;
 	__u64 t1;
 	int rc, i;
@@ -561,14 +660,14 @@ int main(int argc, char **argv)
 	po.want[G_LATENCY] = o.latency;
 	po.want[G_LOCK] = po.want[G_LOCK_PV] = po.want[G_CONT] = !o.no_lock;
 	po.want[G_TEARDOWN] = !o.no_teardown;
+	po.want[G_WALK] = o.path_walk;
+	po.want[G_WALK_TIME] = o.restart_cost;
 	po.force_kprobe = o.force_kprobe;
 	po.all_puts = o.all_puts;
 	po.mntput_func = o.mntput_func;
 	po.slowput_func = o.slowput_func;
 	po.lock_func = o.lock_func;
-	if (!o.no_lock)
-		resolve_mount_lock(btf, &ri, &po.mount_lock_why);
-	po.mount_lock_addr = ri.mount_lock_addr;
+	resolve_mount_lock(btf, &ri, &po);
 
 	rc = probes_plan(&po, kbtf);
 	if (rc)
@@ -585,6 +684,8 @@ int main(int argc, char **argv)
 	ri.filter_comm = o.comm;
 	ri.all_puts = o.all_puts;
 	ri.latency = o.latency;
+	ri.path_walk = o.path_walk;
+	ri.restart_cost = o.restart_cost;
 	ri.argv = o.argv;
 	ri.requested_s = o.duration;
 	sigemptyset(&set);
@@ -598,6 +699,11 @@ int main(int argc, char **argv)
 	}
 	if (!o.quiet)
 		announce(&o);
+	if (probe_attached(PR_MLSEQ)) {
+		i = read_mount_lock_seq(skel, &seq0);
+		if (i)
+			mount_lock_seq_failed(i);
+	}
 	skel->bss->active = 1;
 	ri.t0_ns = now_ns();
 	if (o.argv) {
@@ -610,6 +716,15 @@ int main(int argc, char **argv)
 	if (o.duration != 0 || o.argv)
 		ri.ended_by = wait_interval(&o, &ri, &set);
 	skel->bss->active = 0;
+	if (probe_attached(PR_MLSEQ)) {
+		i = read_mount_lock_seq(skel, &seq1);
+		if (i) {
+			mount_lock_seq_failed(i);
+		} else {
+			ri.mount_lock_seq_read = true;
+			ri.mount_lock_writes = write_sections(seq0, seq1);
+		}
+	}
 	t1 = now_ns();
 	mntlock_bpf__detach(skel);
 	ri.duration_s = (t1 - ri.t0_ns) / 1e9;
@@ -621,6 +736,8 @@ int main(int argc, char **argv)
 			strerror(-i));
 		goto out;
 	}
+	/* no program run to count: the two reads */
+	probes[PR_MLSEQ].hits = ri.mount_lock_seq_read ? 2 : 0;
 	if (probes[PR_MNTPUT].status == PS_ATTACHED &&
 	    !probes[PR_MNTPUT].hits && ri.duration_s > 0.5)
 		fprintf(stderr, "mntlock: warning: probe mntput (%s on %s) attached but never fired\n",

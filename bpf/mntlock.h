@@ -50,6 +50,14 @@ enum mntlock_prog {
 	PR_UMOUNT_ENTER,
 	PR_UMOUNT_EXIT,
 	PR_TASK_EXIT,
+	PR_FILP_OPEN,		/* the reader side: path walks */
+	PR_FILP_OPEN_RET,
+	PR_OPENAT_RET,
+	PR_LOOKUP,
+	PR_LOOKUPAT_RET,
+	PR_LEGIT_RET,
+	PR_UNLAZY_RET,
+	PR_MLSEQ,		/* mount_lock's sequence, read at start and end */
 	NR_PROGS,
 };
 
@@ -98,6 +106,31 @@ enum mntlock_hist_id {
 	NR_HISTS,
 };
 
+/*
+ * The reader side of mount_lock: RCU path walks that fail to legitimize
+ * their mounts after a write section and are redone in ref-walk mode.
+ */
+enum mntlock_walk {
+	W_OPENS,		/* do_filp_open() calls */
+	W_OPENAT,		/* path_openat() calls */
+	W_OPEN_RESTARTS,	/* path_openat() returned -ECHILD */
+	W_LOOKUPS,		/* filename_lookup() calls */
+	W_LOOKUPAT,		/* path_lookupat() calls */
+	W_LOOKUP_RESTARTS,	/* path_lookupat() returned -ECHILD */
+	W_LEGIT,		/* __legitimize_mnt() calls */
+	W_LEGIT_FAILED,		/* ... that returned non-zero */
+	W_UNLAZY,		/* try_to_unlazy() calls */
+	W_UNLAZY_FAILED,	/* ... that returned false */
+	NR_WALK,
+};
+
+/* Timed do_filp_open() calls, by whether the walk was redone */
+enum mntlock_open_kind {
+	OT_CLEAN,		/* no path_openat() returned -ECHILD */
+	OT_RESTARTED,
+	NR_OT,
+};
+
 /* Why an umount record was closed */
 enum mntlock_close {
 	CL_OPEN,	/* still open when mntlock stopped */
@@ -135,6 +168,9 @@ struct mntlock_cpu {
 	__u64 umounts_closed;
 	__u64 umounts_full;		/* record map full: umount not tracked */
 	__u64 tstate_full;		/* task state map full */
+	__u64 walk[NR_WALK];
+	struct mntlock_calls open_time[NR_OT];
+	__u64 open_untimed;		/* no task storage for the timing */
 };
 
 struct mntlock_hist {

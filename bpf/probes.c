@@ -11,6 +11,9 @@
  * slow put is counted at mnt_get_count(), which mntput_no_expire() calls
  * under mount_lock: every slow put passes there, whether it came through
  * mntput() or straight from kern_unmount_array() and the like.
+ *
+ * The path walk probes are optional even when asked for: a function
+ * inlined in some kernel gets a warning, and its JSON field is null.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -82,6 +85,18 @@ struct probe probes[NR_PROGS] = {
 	P(PR_UMOUNT_EXIT, "umount-exit", PT_EXIT, G_TEARDOWN, SYS_UMOUNT),
 	P(PR_TASK_EXIT, "sched_process_exit", PT_TP, G_TEARDOWN,
 	  "sched/sched_process_exit"),
+	P(PR_FILP_OPEN, "do_filp_open", PT_ENTRY, G_WALK, "do_filp_open"),
+	P(PR_FILP_OPEN_RET, "do_filp_open-exit", PT_EXIT, G_WALK_TIME,
+	  "do_filp_open"),
+	P(PR_OPENAT_RET, "path_openat-exit", PT_EXIT, G_WALK, "path_openat"),
+	P(PR_LOOKUP, "filename_lookup", PT_ENTRY, G_WALK, "filename_lookup"),
+	P(PR_LOOKUPAT_RET, "path_lookupat-exit", PT_EXIT, G_WALK,
+	  "path_lookupat"),
+	P(PR_LEGIT_RET, "__legitimize_mnt-exit", PT_EXIT, G_WALK,
+	  "__legitimize_mnt"),
+	P(PR_UNLAZY_RET, "try_to_unlazy-exit", PT_EXIT, G_WALK,
+	  "try_to_unlazy"),
+	P(PR_MLSEQ, "mount_lock-seq", PT_RUN, G_MLSEQ, "mount_lock"),
 };
 
 /* Kernel config a missing tracepoint points to */
@@ -145,7 +160,22 @@ static const char *type_word(const struct probe *p)
 {
 	if (p->type == PT_TP)
 		return "tracepoint";
+	if (p->type == PT_RUN)
+		return "read of";
 	return p->type == PT_ENTRY ? "entry of" : "exit of";
+}
+
+/* A program mntlock runs itself: BPF_PROG_TYPE_SYSCALL, Linux >= 5.14 */
+static void plan_run(const struct probe_opts *o, struct probe *p)
+{
+	if (!o->mount_lock_seq_addr)
+		snprintf(p->reason, sizeof(p->reason), "%s",
+			 o->mount_lock_seq_why);
+	else if (libbpf_probe_bpf_prog_type(BPF_PROG_TYPE_SYSCALL, NULL) <= 0)
+		snprintf(p->reason, sizeof(p->reason),
+			 "the kernel has no BPF_PROG_TYPE_SYSCALL (Linux >= 5.14)");
+	else
+		p->mode = AM_RUN;
 }
 
 int probes_plan(const struct probe_opts *o, const struct btf *btf)
@@ -163,7 +193,8 @@ int probes_plan(const struct probe_opts *o, const struct btf *btf)
 		struct probe *p = &probes[i];
 
 		p->required = is_required(o, p->group);
-		if (p->type != PT_TP && !ksym_of(ks, n, p->func))
+		if (p->type != PT_TP && p->type != PT_RUN &&
+		    !ksym_of(ks, n, p->func))
 			ks[n++].name = p->func;
 	}
 	ks[n++].name = "native_queued_spin_lock_slowpath";
@@ -202,6 +233,8 @@ int probes_plan(const struct probe_opts *o, const struct btf *btf)
 		     p->group == G_CONT) && !o->mount_lock_addr) {
 			snprintf(p->reason, sizeof(p->reason), "%s",
 				 o->mount_lock_why);
+		} else if (p->type == PT_RUN) {
+			plan_run(o, p);
 		} else if (p->type == PT_TP) {
 			if (tp_exists(p->func) == 0)
 				snprintf(p->reason, sizeof(p->reason),
@@ -298,6 +331,14 @@ int probes_configure(struct mntlock_bpf *s, bool all_kprobe)
 		FN(PR_UMOUNT_ENTER, fe_umount, kp_umount),
 		FN(PR_UMOUNT_EXIT, fx_umount, kr_umount),
 		TP(PR_TASK_EXIT, tp_task_exit),
+		FN(PR_FILP_OPEN, fe_filp_open, kp_filp_open),
+		FN(PR_FILP_OPEN_RET, fx_filp_open, kr_filp_open),
+		FN(PR_OPENAT_RET, fx_openat, kr_openat),
+		FN(PR_LOOKUP, fe_lookup, kp_lookup),
+		FN(PR_LOOKUPAT_RET, fx_lookupat, kr_lookupat),
+		FN(PR_LEGIT_RET, fx_legit, kr_legit),
+		FN(PR_UNLAZY_RET, fx_unlazy, kr_unlazy),
+		[PR_MLSEQ] = { NULL, s->progs.sc_mount_lock_seq, NULL, NULL },
 	};
 	struct bpf_program *prog;
 	int i, err;
@@ -329,6 +370,23 @@ int probes_configure(struct mntlock_bpf *s, bool all_kprobe)
 			return err;
 	}
 	return 0;
+}
+
+bool probe_attached(int id)
+{
+	return id >= 0 && id < NR_PROGS && probes[id].status == PS_ATTACHED;
+}
+
+int probe_function_by_name(const char *name, size_t len)
+{
+	int i;
+
+	for (i = 0; i < NR_PROGS; i++)
+		if ((probes[i].type == PT_ENTRY || probes[i].type == PT_EXIT) &&
+		    strlen(probes[i].name) == len &&
+		    !strncmp(probes[i].name, name, len))
+			return i;
+	return -1;
 }
 
 bool probes_any_fentry(void)
@@ -391,6 +449,11 @@ int probes_attach(void)
 
 		if (p->status != PS_PLANNED)
 			continue;
+		/* run, not attached: ready once loaded */
+		if (p->mode == AM_RUN) {
+			p->status = PS_ATTACHED;
+			continue;
+		}
 		*p->link = attach_one(p);
 		if (*p->link) {
 			p->status = PS_ATTACHED;
@@ -419,6 +482,7 @@ const char *probe_mode_name(enum attach_mode m)
 	static const char * const names[] = {
 		[AM_NONE] = "none", [AM_FENTRY] = "fentry",
 		[AM_KPROBE] = "kprobe", [AM_TP] = "tracepoint",
+		[AM_RUN] = "syscall",
 	};
 
 	return names[m];

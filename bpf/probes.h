@@ -25,7 +25,8 @@ enum mntlock_exit {
 	EX_COMMAND = 5,		/* COMMAND failed; the JSON is still written */
 };
 
-enum probe_type { PT_ENTRY, PT_EXIT, PT_TP };
+/* PT_RUN: a program mntlock runs itself (BPF_PROG_TEST_RUN), no hook */
+enum probe_type { PT_ENTRY, PT_EXIT, PT_TP, PT_RUN };
 
 enum probe_group {
 	G_MNTPUT,	/* every mntput(): with --all-puts, then required */
@@ -36,6 +37,9 @@ enum probe_group {
 	G_CONT,		/* optional */
 	G_LAYERS,	/* optional: without it "layer" counts stay 0 */
 	G_TEARDOWN,	/* optional unless --no-teardown */
+	G_WALK,		/* optional, with --path-walk: path walk counts */
+	G_WALK_TIME,	/* optional, with --restart-cost: do_filp_open() exit */
+	G_MLSEQ,	/* optional: mount_lock's sequence at start and end */
 	NR_GROUPS,
 };
 
@@ -48,7 +52,7 @@ enum probe_status {
 	PS_ATTACHED,
 };
 
-enum attach_mode { AM_NONE, AM_FENTRY, AM_KPROBE, AM_TP };
+enum attach_mode { AM_NONE, AM_FENTRY, AM_KPROBE, AM_TP, AM_RUN };
 
 struct probe {
 	const char *name;
@@ -74,6 +78,8 @@ struct probe_opts {
 	const char *lock_func;
 	__u64 mount_lock_addr;		/* 0: not resolved */
 	const char *mount_lock_why;	/* why not, if 0 */
+	__u64 mount_lock_seq_addr;	/* its sequence; 0: not resolved */
+	const char *mount_lock_seq_why;
 };
 
 /* The table, indexed by enum mntlock_prog */
@@ -95,10 +101,17 @@ int probes_configure(struct mntlock_bpf *skel, bool all_kprobe);
  */
 int probes_attach(void);
 bool probes_any_fentry(void);
+bool probe_attached(int id);
+/*
+ * The function probe named by the first len bytes of name, -1 if none:
+ * --probe-func points it elsewhere (a function missing from the kernel
+ * shows what an inlined one does)
+ */
+int probe_function_by_name(const char *name, size_t len);
 
 const char *probe_mode_name(enum attach_mode m);
 const char *probe_status_name(enum probe_status s);
-/* fentry, fexit, kprobe, kretprobe, tracepoint or none */
+/* fentry, fexit, kprobe, kretprobe, tracepoint, syscall or none */
 const char *probe_type_name(const struct probe *p);
 void probes_print_table(FILE *f);
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Read mntlock's maps and write one JSON document, schema
- * mntbench.mntlock/2 (see SCHEMA.md).  Totals are sums over CPUs of the
+ * mntbench.mntlock/3 (see SCHEMA.md).  Totals are sums over CPUs of the
  * per-CPU maps; histogram maxima are maxima.
  */
 #include <errno.h>
@@ -353,6 +353,83 @@ static bool cpu_nonzero(const struct mntlock_cpu *c)
 	return false;
 }
 
+/* A path walk count: null where its probe is not attached, never 0 */
+static void w_walk_uint(struct json *j, const char *key, int prog, __u64 v)
+{
+	if (probe_attached(prog))
+		json_uint(j, key, v);
+	else
+		json_null(j, key);
+}
+
+static void w_walk_counts(struct json *j, const __u64 *w)
+{
+	w_walk_uint(j, "opens", PR_FILP_OPEN, w[W_OPENS]);
+	w_walk_uint(j, "path_openat", PR_OPENAT_RET, w[W_OPENAT]);
+	w_walk_uint(j, "rcu_restarts", PR_OPENAT_RET, w[W_OPEN_RESTARTS]);
+	w_walk_uint(j, "lookups", PR_LOOKUP, w[W_LOOKUPS]);
+	w_walk_uint(j, "path_lookupat", PR_LOOKUPAT_RET, w[W_LOOKUPAT]);
+	w_walk_uint(j, "lookup_restarts", PR_LOOKUPAT_RET,
+		    w[W_LOOKUP_RESTARTS]);
+	w_walk_uint(j, "legitimize_calls", PR_LEGIT_RET, w[W_LEGIT]);
+	w_walk_uint(j, "legitimize_failed", PR_LEGIT_RET, w[W_LEGIT_FAILED]);
+	w_walk_uint(j, "unlazy_calls", PR_UNLAZY_RET, w[W_UNLAZY]);
+	w_walk_uint(j, "unlazy_failed", PR_UNLAZY_RET, w[W_UNLAZY_FAILED]);
+}
+
+/* The restarted flag comes from path_openat()'s exit */
+static bool opens_timed(void)
+{
+	return probe_attached(PR_FILP_OPEN) &&
+	       probe_attached(PR_FILP_OPEN_RET) &&
+	       probe_attached(PR_OPENAT_RET);
+}
+
+static double mean_ns(const struct mntlock_calls *c)
+{
+	return (double)c->ns / c->calls;
+}
+
+static void w_path_walk(struct json *j, const struct report *r,
+			const struct run_info *ri, const bool *on)
+{
+	const struct mntlock_calls *ot = r->total.open_time;
+	int cpu;
+
+	json_open(j, "path_walk", '{');
+	w_walk_counts(j, r->total.walk);
+	/* a difference of means needs an open of each kind */
+	if (opens_timed() && ot[OT_CLEAN].calls && ot[OT_RESTARTED].calls)
+		json_fixed(j, "restart_cost_ns", mean_ns(&ot[OT_RESTARTED]) -
+			   mean_ns(&ot[OT_CLEAN]), 1);
+	else
+		json_null(j, "restart_cost_ns");
+	if (opens_timed()) {
+		json_open(j, "timed_opens", '{');
+		w_calls(j, "not_restarted", &ot[OT_CLEAN]);
+		w_calls(j, "restarted", &ot[OT_RESTARTED]);
+		json_uint(j, "untimed", r->total.open_untimed);
+		json_close(j);
+	} else {
+		json_null(j, "timed_opens");
+	}
+	if (ri->mount_lock_seq_read)
+		json_uint(j, "mount_lock_writes", ri->mount_lock_writes);
+	else
+		json_null(j, "mount_lock_writes");
+	json_open(j, "per_cpu", '[');
+	for (cpu = 0; cpu < r->ncpus; cpu++) {
+		if (!on[cpu] && !cpu_nonzero(&r->cpu[cpu]))
+			continue;
+		json_open(j, NULL, '{');
+		json_uint(j, "cpu", cpu);
+		w_walk_counts(j, r->cpu[cpu].walk);
+		json_close(j);
+	}
+	json_close(j);
+	json_close(j);
+}
+
 static void w_probes(struct json *j)
 {
 	int i;
@@ -391,6 +468,8 @@ static void w_header(struct json *j, const struct run_info *ri, int ncpus)
 	json_bool(j, "fentry_fallback_to_kprobe", ri->fentry_fallback);
 	json_bool(j, "all_puts", ri->all_puts);
 	json_bool(j, "mntput_latency", ri->latency);
+	json_bool(j, "path_walk", ri->path_walk);
+	json_bool(j, "restart_cost", ri->restart_cost);
 	json_close(j);
 	json_open(j, "filter", '{');
 	if (ri->filter_pid)
@@ -430,6 +509,7 @@ static void w_header(struct json *j, const struct run_info *ri, int ncpus)
 	json_hex(j, "symbol", ri->mount_lock_sym);
 	json_int(j, "spinlock_offset", ri->mount_lock_off);
 	json_hex(j, "spinlock", ri->mount_lock_addr);
+	json_int(j, "sequence_offset", ri->mount_lock_seq_off);
 	json_close(j);
 }
 
@@ -478,6 +558,8 @@ int report_write_json(FILE *f, const struct report *r,
 	json_uint(j, "unpaired", t->cont_unpaired);
 	json_close(j);
 	json_close(j);
+
+	w_path_walk(j, r, ri, on);
 
 	json_open(j, "teardown", '{');
 	json_open(j, "functions", '{');

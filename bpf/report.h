@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Read mntlock's maps and write the JSON (mntbench.mntlock/2) */
+/* Read mntlock's maps and write the JSON (mntbench.mntlock/3) */
 #ifndef MNTLOCK_REPORT_H
 #define MNTLOCK_REPORT_H
 
@@ -8,8 +8,8 @@
 #include <linux/types.h>
 #include "mntlock.h"
 
-#define MNTLOCK_SCHEMA	"mntbench.mntlock/2"
-#define MNTLOCK_VERSION	"1.0"
+#define MNTLOCK_SCHEMA	"mntbench.mntlock/3"
+#define MNTLOCK_VERSION	"1.1"
 
 struct mntlock_bpf;
 
@@ -21,6 +21,8 @@ struct run_info {
 	const char *filter_comm;	/* NULL: none */
 	bool all_puts;
 	bool latency;
+	bool path_walk;			/* --path-walk */
+	bool restart_cost;		/* --restart-cost */
 	char **argv;			/* COMMAND, NULL if none */
 	long cmd_pid;
 	int cmd_status;			/* waitpid() status */
@@ -34,6 +36,10 @@ struct run_info {
 	__u64 mount_lock_sym;
 	long mount_lock_off;
 	__u64 mount_lock_addr;
+	long mount_lock_seq_off;	/* sequence in seqlock_t, -errno */
+	__u64 mount_lock_seq_addr;	/* 0: not resolved */
+	bool mount_lock_seq_read;	/* read at start and at end */
+	__u64 mount_lock_writes;	/* write sections between them */
 };
 
 struct report {

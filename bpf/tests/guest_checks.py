@@ -53,12 +53,15 @@ def mount_cmd(lower: str) -> str:
     return f"mount -t overlay overlay -o lowerdir={lower} {MNT}"
 
 
-def ovlbench(ops: int, tasks: int = 1, thread: bool = False) -> list[str]:
-    """ovlbench open-close on MNT/f: exactly ops open()+close() per task,
-    no warm-up; JSON on stdout, no summary."""
-    return [str(OVLBENCH), "-w", "open-close", "--target", f"{MNT}/f",
+def ovlbench(ops: int, tasks: int = 1, thread: bool = False,
+             cpus: str | None = None,
+             workload: str = "open-close") -> list[str]:
+    """ovlbench open-close (or workload) on MNT/f: exactly ops
+    operations per task, no warm-up; JSON on stdout, no summary."""
+    return [str(OVLBENCH), "-w", workload, "--target", f"{MNT}/f",
             "--tasks", str(tasks), "--ops", str(ops), "-q",
-            *(["--mode", "thread"] if thread else [])]
+            *(["--mode", "thread"] if thread else []),
+            *(["--cpus", cpus] if cpus else [])]
 
 
 def sh(argv: list[str]) -> str:
@@ -112,6 +115,8 @@ def summary(doc: dict) -> dict:
         "teardown_gp": td["gp"],
         "umounts": td["umounts"],
         "records": td["records"],
+        "path_walk": doc.get("path_walk"),
+        "attach": doc["attach"],
     }
 
 
@@ -133,11 +138,12 @@ def one_mode(mode: str, layers: int, ops: int, res: Path) -> dict:
                          f"{sh(ovlbench(ops))}", res, ["--latency"])
     # The default: the slow-path probe alone
     out["lean"] = ops_run(f"{mode}-lean", sh(ovlbench(ops)), res)
+    out["walk"] = path_walk(mode, ops, res)
     if mode == "detached":
         tasks = os.cpu_count() or 1
         out["ncpus"] = tasks
         out["kprobe"] = ops_run("detached-kprobe", sh(ovlbench(ops)), res,
-                                ["--kprobe", "--latency"])
+                                ["--kprobe", "--latency", *WALK])
         # mount_lock contention: all vCPUs hammer one detached overlay,
         # then a single task for the baseline.
         # The vCPUs are host threads: on a loaded host they may seldom
@@ -152,6 +158,12 @@ def one_mode(mode: str, layers: int, ops: int, res: Path) -> dict:
             n *= 2
         out["contention"] = c
         out["single"] = ops_run("single", sh(ovlbench(ops)), res)
+        # a kernel that inlined two of the walk functions: warnings and
+        # null fields, the other counts as ever
+        out["walk_inlined"] = ops_run(
+            "walk-inlined", sh(ovlbench(ops)), res,
+            [*WALK, f"--probe-func=try_to_unlazy-exit={MISSING}",
+             f"--probe-func=path_openat-exit={MISSING}"])
         out["bt_slowpath"] = bt_slowpath(ops, res)
         out["bt_lockwait"] = bt_lockwait(tasks, ops, res)
         out["misc"] = interval_and_filters(ops, res)
@@ -164,6 +176,46 @@ def one_mode(mode: str, layers: int, ops: int, res: Path) -> dict:
         subprocess.run(mount_cmd(lower2), shell=True, check=True)
         out["bt_umount"] = bt_umount(res)
     subprocess.run(["umount", str(ROOT)], check=True)
+    return out
+
+
+# The reader side, counts and do_filp_open() timing
+WALK = ["--restart-cost"]
+# A function no kernel has
+MISSING = "no_such_func_xyz"
+# Detached, 2 tasks: runs until one restarts this fraction of its opens.
+# Under MTTCG runs fall into two clusters and stay in theirs: 6-39 % of
+# opens restart, or 0.3-0.8 % (10 runs in 24, bpf/BENCHMARKS.md), so 8
+# runs all stay low with a chance below 1e-3.
+RESTART_FRACTION = 0.01
+RESTART_ATTEMPTS = 8
+
+
+def path_walk(mode: str, ops: int, res: Path) -> dict:
+    """Path walks redone after -ECHILD: open-close at 1 task and at 2
+    tasks (processes, one file, CPUs 0 and 1), and a stat() task beside
+    an open-close task (the lookup side); the same in every mode."""
+    out: dict = {"t1": ops_run(f"{mode}-walk-t1", sh(ovlbench(ops)), res,
+                               WALK)}
+    if (os.cpu_count() or 1) < 2:
+        return out
+    attempts = []
+    for attempt in range(RESTART_ATTEMPTS if mode == "detached" else 1):
+        t2 = ops_run(f"{mode}-walk-t2-{attempt}",
+                     sh(ovlbench(ops, 2, cpus="0-1")), res, WALK)
+        w = t2.get("path_walk") or {}
+        attempts.append({k: w.get(k) for k in
+                         ("opens", "path_openat", "rcu_restarts",
+                          "restart_cost_ns")})
+        if (w.get("rcu_restarts") or 0) >= RESTART_FRACTION * \
+                (w.get("opens") or 0):
+            break
+    out["t2"] = t2
+    out["t2_attempts"] = attempts
+    both = (f"{sh(ovlbench(ops, cpus='0'))} >/dev/null & p=$!; "
+            f"{sh(ovlbench(ops, cpus='1', workload='stat'))} >/dev/null "
+            "&& wait $p")
+    out["stat"] = ops_run(f"{mode}-walk-stat", both, res, WALK)
     return out
 
 
