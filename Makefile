@@ -119,7 +119,8 @@ report: deps
 # outputs, report and plots, the accelerator choice, the A/B arguments.
 UNIT := harness.tests.test_plan harness.tests.test_stats \
 	harness.tests.test_gate harness.tests.test_report_plots \
-	harness.tests.test_collect harness.tests.test_accel_ab
+	harness.tests.test_collect harness.tests.test_accel_ab \
+	harness.tests.test_costsplit
 # Every other test module boots the kernel in QEMU.
 GUEST := $(filter-out $(UNIT),$(subst /,.,$(basename \
 	$(wildcard harness/tests/test_*.py))))

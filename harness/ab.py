@@ -134,8 +134,8 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--mem", type=int, default=vm.DEFAULT_MEM_MB,
                     help=f"guest MiB (default {vm.DEFAULT_MEM_MB})")
     ap.add_argument("--seed", type=int)
-    ap.add_argument("--out", type=Path,
-                    help="directory for base/ and cand/ (default results/ab-*)")
+    ap.add_argument("--out", type=Path, help="directory for base/ and "
+                    "cand/ (default results/ab-*)")
     ap.add_argument("--accel", choices=vm.accel.ACCELS,
                     help="default: KVM if it boots, else TCG")
     ap.add_argument("--threshold", type=float,

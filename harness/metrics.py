@@ -50,6 +50,34 @@ QUANTITIES = {q.name: q for q in (
              "contended mount_lock acquisitions per op", abs=0.001),
     Quantity("lock_wait_ns_per_op", "ns/op", LOWER,
              "mount_lock wait (qspinlock slowpath) per op", abs=1.0),
+    # The reader side (mntlock's path_walk): RCU path walks that failed
+    # to legitimize their mounts after a mount_lock write and were redone
+    Quantity("rcu_restarts_per_op", "1/op", LOWER,
+             "opens redone in ref-walk mode after -ECHILD, per op",
+             abs=0.001),
+    Quantity("lookup_restarts_per_op", "1/op", LOWER,
+             "lookups (stat) redone after -ECHILD, per op", abs=0.001),
+    Quantity("legitimize_failed_per_op", "1/op", LOWER,
+             "__legitimize_mnt() failures per op", abs=0.001),
+    Quantity("unlazy_failed_per_op", "1/op", LOWER,
+             "try_to_unlazy() failures per op", abs=0.001),
+    Quantity("mount_lock_writes_per_op", "1/op", LOWER,
+             "mount_lock write sections per op (system-wide)", abs=0.001),
+    Quantity("restart_cost_ns", "ns", LOWER,
+             "extra time of an open that restarted over one that did not",
+             abs=10.0),
+    # The collateral kind: tasks beside the overlay's aggressors
+    Quantity("aggressor_ops_per_s_per_task", "ops/s", HIGHER,
+             "overlay open-close ops/s per aggressor task"),
+    Quantity("victim_stat_ops_per_s_per_task", "ops/s", HIGHER,
+             "stat() ops/s per victim task on a plain tmpfs"),
+    Quantity("victim_open_ops_per_s_per_task", "ops/s", HIGHER,
+             "open-close ops/s per victim task on a plain tmpfs"),
+    Quantity("victim_stat_restarts_per_op", "1/op", LOWER,
+             "victims' stat() lookups redone after -ECHILD, per op",
+             abs=0.001),
+    Quantity("victim_open_restarts_per_op", "1/op", LOWER,
+             "victims' opens redone after -ECHILD, per op", abs=0.001),
     Quantity("pair_ratio", "ratio", HIGHER,
              "throughput of mode B over mode A in alternating blocks of "
              "one run (geometric mean of the run's AB block ratios)"),
@@ -71,6 +99,16 @@ QUANTITIES = {q.name: q for q in (
              "mount latency in icount guest time", per_iteration=True),
     Quantity("lock_wait_icount_ns_per_op", "insn/op", LOWER,
              "mount_lock wait per op in icount guest time", abs=1.0),
+    Quantity("aggressor_insn_ns_per_op", "insn/op", LOWER,
+             "instructions per overlay open-close op of an aggressor "
+             "(icount)"),
+    Quantity("victim_stat_insn_ns_per_op", "insn/op", LOWER,
+             "instructions per stat() of a victim (icount)"),
+    Quantity("victim_open_insn_ns_per_op", "insn/op", LOWER,
+             "instructions per open-close of a victim (icount)"),
+    Quantity("restart_cost_icount_ns", "insn", LOWER,
+             "extra icount guest time of an open that restarted",
+             abs=10.0),
 )}
 
 # What a quantity becomes when the point ran on the icount clock
@@ -78,7 +116,12 @@ ON_ICOUNT = {"ops_per_s_per_task": "insn_ns_per_op",
              "load_ops_per_s_per_task": "load_insn_ns_per_op",
              "umount_us": "umount_icount_us",
              "mount_us": "mount_icount_us",
-             "lock_wait_ns_per_op": "lock_wait_icount_ns_per_op"}
+             "lock_wait_ns_per_op": "lock_wait_icount_ns_per_op",
+             "restart_cost_ns": "restart_cost_icount_ns",
+             "aggressor_ops_per_s_per_task": "aggressor_insn_ns_per_op",
+             "victim_stat_ops_per_s_per_task": "victim_stat_insn_ns_per_op",
+             "victim_open_ops_per_s_per_task":
+             "victim_open_insn_ns_per_op"}
 
 
 def quantity(name: str) -> Quantity:

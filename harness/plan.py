@@ -92,10 +92,11 @@ def _validate(doc: dict, path: Path) -> None:
         if k.validate:
             k.validate(doc, path)
     _validate_gate(doc.get("gate", {}), path)
-    ap = doc.get("probes", {}).get("all_puts", False)
-    if not isinstance(ap, bool):
-        raise errors.InputError(
-            f"plan {path}: [probes] all_puts={ap!r}; allowed: true, false")
+    for key in ("all_puts", "path_walk"):
+        v = doc.get("probes", {}).get(key, False)
+        if not isinstance(v, bool):
+            raise errors.InputError(
+                f"plan {path}: [probes] {key}={v!r}; allowed: true, false")
 
 
 def _validate_gate(gate: dict, path: Path) -> None:

@@ -1,4 +1,4 @@
-"""Reading mntlock's JSON (mntbench.mntlock/2, bpf/SCHEMA.md): per-operation
+"""Reading mntlock's JSON (mntbench.mntlock/3, bpf/SCHEMA.md): per-operation
 figures and the mount_lock wait histogram's buckets."""
 
 from __future__ import annotations
@@ -19,7 +19,23 @@ def per_op(doc: dict, ops: int) -> dict[str, float]:
         out["fast_puts_per_op"] = put["layer"]["fast_path"] / ops
     out["lock_slowpath_per_op"] = lock["slowpath"]["count"] / ops
     out["lock_wait_ns_per_op"] = lock["slowpath"]["wait"]["sum_ns"] / ops
+    # the reader side, from /3 on; a field is null where its probe could
+    # not attach (mntlock warned), and then there is no figure
+    walk = doc.get("path_walk") or {}
+    for key, q in PATH_WALK_PER_OP.items():
+        if walk.get(key) is not None:
+            out[q] = walk[key] / ops
+    if walk.get("restart_cost_ns") is not None and walk.get("rcu_restarts"):
+        out["restart_cost_ns"] = walk["restart_cost_ns"]
     return out
+
+
+# path_walk count -> its per-op quantity (harness/metrics.py)
+PATH_WALK_PER_OP = {"rcu_restarts": "rcu_restarts_per_op",
+                    "lookup_restarts": "lookup_restarts_per_op",
+                    "legitimize_failed": "legitimize_failed_per_op",
+                    "unlazy_failed": "unlazy_failed_per_op",
+                    "mount_lock_writes": "mount_lock_writes_per_op"}
 
 
 def _mntput_v2(put: dict) -> dict:

@@ -44,8 +44,10 @@ def run_point(p: Point, sdir: Path, knobs: dict[str, int]) -> str | None:
     argv = [str(OVLBENCH), *p.args, "--quiet", "--output", str(raw)]
     if p.probe:
         # mntlock attaches first, then starts ovlbench, and reports when
-        # it exits; only tasks named ovlbench are counted.
-        argv = [str(MNTLOCK), "--comm", "ovlbench", "--output",
+        # it exits; only tasks named ovlbench are counted, unless the
+        # point names its own (the collateral kind's victims)
+        comm = () if "--comm" in p.mntlock_args else ("--comm", "ovlbench")
+        argv = [str(MNTLOCK), *comm, "--output",
                 str(sdir / "probes" / f"{p.id}.json"),
                 *p.mntlock_args, "--", *argv]
     res = subprocess.run(argv, stdout=subprocess.DEVNULL,

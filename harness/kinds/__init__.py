@@ -4,12 +4,13 @@ harness/README.md, "Adding an experiment kind")."""
 
 from __future__ import annotations
 
-from harness.kinds import (bystander, load, overhead, paired, pathlen,
-                           probe, teardown)
+from harness.kinds import (bystander, collateral, load, overhead, paired,
+                           pathlen, probe, teardown)
 from harness.kinds.base import Kind
 
 KINDS: dict[str, Kind] = {m.KIND.name: m.KIND for m in (
-    load, pathlen, paired, teardown, bystander, probe, overhead)}
+    load, pathlen, paired, teardown, bystander, probe, overhead,
+    collateral)}
 
 
 def of(name: str) -> Kind:

@@ -89,14 +89,20 @@ def modes(sec: dict, has_switch: bool) -> list[tuple[str, str]]:
     return [(kparams.plan_mode(v), v) for v in tagged]
 
 
+def duration_args(ctx: Context, sec: dict) -> tuple[str, tuple[str, ...]]:
+    """A section's --duration, and an --interval when a duration of its
+    own is shorter than the plan's interval: then it is one interval."""
+    dur = str(sec.get("duration", ctx.doc["duration"]))
+    if float(dur) < ctx.doc["interval"]:
+        return dur, ("--interval", dur)
+    return dur, ()
+
+
 def workload_points(ctx: Context, kind: str, sec: dict, reps: int,
                     **extra) -> list[Point]:
     """Points running a file workload per mode and CPU count (load,
     pathlen, probe): each repetition a block, shuffled."""
-    d = ctx.doc
-    dur = str(sec.get("duration", d["duration"]))
-    # a section's own shorter duration is one interval long
-    interval = (["--interval", dur] if float(dur) < d["interval"] else [])
+    dur, interval = duration_args(ctx, sec)
     out: list[Point] = []
     for rep in range(sec.get("reps", reps)):
         block = []

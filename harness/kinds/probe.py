@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from harness import probes
+from harness import costsplit, probes
 from harness.kinds import base
 from harness.point import Point
 
@@ -17,9 +17,12 @@ NAME = "probe"
 
 def mntlock_args(ctx: base.Context) -> tuple[str, ...]:
     """mntlock's own options: the overhead pairs measure the tool as the
-    probe pass runs it."""
-    return ("--all-puts",) if ctx.section("probes").get("all_puts") \
-        else ()
+    probe pass runs it. The reader side (path walks redone after a
+    mount_lock write, and what a redone open costs) is on unless the
+    plan says path_walk = false: its probes add about 20% to an open."""
+    sec = ctx.section("probes")
+    return (("--all-puts",) if sec.get("all_puts") else ()) + \
+        (("--restart-cost",) if sec.get("path_walk", True) else ())
 
 
 def build(ctx: base.Context) -> list[Point]:
@@ -63,6 +66,8 @@ def plots(rs, out: Path) -> list[str]:
             and probe_file(rs.path, p).is_file()}
     if wait_histogram(docs, out):
         made.append("mount-lock-wait")
+    if costsplit.plot(rs, out):
+        made.append("detached-cost-split")
     return made
 
 
@@ -94,4 +99,4 @@ def wait_histogram(docs: dict, out: Path) -> bool:
 
 
 KIND = base.Kind(name=NAME, section="probes", build=build, collect=collect,
-                 metric=metric, plots=plots)
+                 metric=metric, report=costsplit.lines, plots=plots)

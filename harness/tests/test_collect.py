@@ -3,10 +3,14 @@ and the points they read (host only: no kernel, no QEMU)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import tempfile
 import unittest
+from pathlib import Path
 
 from harness import collect, kinds, plan, point, probes, samples
+from harness.kinds import collateral
 from harness.tests import common
 
 
@@ -26,7 +30,15 @@ class CollectReferenceTest(unittest.TestCase):
         self.assertEqual(self.records, stored)
 
     def test_every_kind_has_records(self):
-        self.assertEqual({r.kind for r in self.records}, set(kinds.KINDS))
+        # the reference set was made before the collateral kind
+        self.assertEqual({r.kind for r in self.records},
+                         set(kinds.KINDS) - {"collateral"})
+
+    def test_schema_names_every_kind(self):
+        schema = json.loads((common.REPO / "harness" / "schemas" /
+                             "samples.schema.json").read_text())
+        kind = schema["properties"]["records"]["items"]["properties"]["kind"]
+        self.assertEqual(set(kind["enum"]), set(kinds.KINDS))
 
     def test_metric_names_come_from_the_kind(self):
         pts = {p.id: p for p in point.load(json.loads(
@@ -70,6 +82,28 @@ class ProbesTest(unittest.TestCase):
         self.assertEqual(probes.per_op(d, 1)["slow_puts_per_op"], 7.0)
         self.assertEqual(probes.per_op(d, 1)["fast_puts_per_op"], 3.0)
 
+    def test_reader_side_per_op(self):
+        d = self.doc(classified=False, slow_path={"layer": 10},
+                     layer={"fast_path": 0})
+        d["path_walk"] = {"opens": 1000, "rcu_restarts": 140,
+                          "lookup_restarts": None, "legitimize_failed": 150,
+                          "unlazy_failed": 70, "mount_lock_writes": 2000,
+                          "restart_cost_ns": 2900.0}
+        got = probes.per_op(d, 1000)
+        self.assertEqual(got["rcu_restarts_per_op"], 0.14)
+        self.assertEqual(got["mount_lock_writes_per_op"], 2.0)
+        self.assertEqual(got["restart_cost_ns"], 2900.0)
+        # a probe that could not attach gives no figure, not a zero
+        self.assertNotIn("lookup_restarts_per_op", got)
+
+    def test_no_restarts_no_restart_cost(self):
+        d = self.doc(classified=False, slow_path={"layer": 0},
+                     layer={"fast_path": 0})
+        d["path_walk"] = {"rcu_restarts": 0, "restart_cost_ns": 0.0}
+        got = probes.per_op(d, 1000)
+        self.assertEqual(got["rcu_restarts_per_op"], 0.0)
+        self.assertNotIn("restart_cost_ns", got)
+
     def test_no_ops_no_figures(self):
         self.assertEqual(probes.per_op(self.doc(), 0), {})
 
@@ -103,3 +137,69 @@ class PointTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class CollateralTest(unittest.TestCase):
+    """The collateral kind's records from a made-up ovlbench document."""
+
+    def setUp(self):
+        self.kind = collateral
+        self.doc = {"runs": [{
+            "task_roles": ["aggressor", "aggressor", "victim-stat",
+                           "victim-open-close"],
+            "task_totals": [1000, 1000, 4000, 2000],
+            "task_lifetime_ops": [1500, 1500, 6000, 3000],
+            "task_cpu_ns": [10 ** 6, 10 ** 6, 2 * 10 ** 6, 2 * 10 ** 6],
+            "intervals_s": [0.5, 0.5]}]}
+        self.p = point.Point(
+            id="collateral-l2-c4-detached-r0", kind="collateral",
+            workload="collateral", mode="detached", variant="detached",
+            layers=2, cpus=4, rep=0, args=())
+
+    def records(self, p, icount=False, probe_doc=None):
+        c = collect.Collector()
+        with tempfile.TemporaryDirectory() as d:
+            if probe_doc is not None:
+                (Path(d) / "probes").mkdir()
+                (Path(d) / "probes" / f"{p.id}.json").write_text(
+                    json.dumps(probe_doc))
+            self.kind.collect(c, p, 0, self.doc, icount, Path(d))
+        return {r.quantity: r.value for r in c.records}
+
+    def test_per_role_rates(self):
+        got = self.records(self.p)
+        self.assertEqual(got["aggressor_ops_per_s_per_task"], 1000.0)
+        self.assertEqual(got["victim_stat_ops_per_s_per_task"], 4000.0)
+        self.assertEqual(got["victim_open_ops_per_s_per_task"], 2000.0)
+        self.assertEqual(self.kind.metric("victim_stat_ops_per_s_per_task",
+                                          self.p),
+                         "collateral.l2.c4.victim_stat_ops_per_s_per_task")
+
+    def test_icount_instructions_per_op(self):
+        got = self.records(self.p, icount=True)
+        self.assertEqual(got["victim_stat_insn_ns_per_op"], 500.0)
+        self.assertEqual(got["aggressor_insn_ns_per_op"], 1000.0)
+
+    def test_probe_pass_divides_by_the_victims_lifetime(self):
+        p = dataclasses.replace(self.p, probe=True)
+        got = self.records(p, probe_doc={"path_walk": {
+            "rcu_restarts": 300, "lookup_restarts": 600}})
+        self.assertEqual(got, {"victim_open_restarts_per_op": 0.1,
+                               "victim_stat_restarts_per_op": 0.1})
+
+    def test_points_with_and_without_the_probe(self):
+        text = ('reps = 1\nwarmup = 0.1\nduration = 0.5\ninterval = 0.5\n'
+                '[collateral]\nmodes = ["detached", "longterm-array"]\n')
+        with tempfile.NamedTemporaryFile("w", suffix=".toml") as f:
+            f.write(text)
+            f.flush()
+            pts = [q for q in plan.expand(plan.load(f.name), 2, seed=1)
+                   if q.kind == "collateral"]
+        self.assertEqual(sorted((q.variant, q.probe) for q in pts), [
+            ("detached", False), ("detached", True),
+            ("longterm-array", False), ("longterm-array", True)])
+        for q in pts:
+            self.assertEqual(q.mntlock_args, ("--comm", "ovlb-victim",
+                                              "--path-walk")
+                             if q.probe else ())
+            self.assertIn("collateral", q.args)

@@ -10,7 +10,7 @@ import unittest
 from pathlib import Path
 
 from harness import errors, plan
-from harness.kinds import bystander, teardown
+from harness.kinds import bystander, collateral, teardown
 from harness.paths import REPO
 
 PROBES = '[probes]\nmodes = ["detached", "longterm-array"]\n' \
@@ -40,7 +40,8 @@ class PlanTest(unittest.TestCase):
                               "--list-workloads"], capture_output=True,
                              text=True, check=True).stdout.split()
         self.assertEqual(sorted(out), sorted(
-            [*plan.WORKLOADS, teardown.NAME, bystander.NAME]))
+            [*plan.WORKLOADS, teardown.NAME, bystander.NAME,
+             collateral.NAME]))
 
     def test_overhead_pairs_every_mode_and_cpu_count(self):
         pts = self.overhead_points(PROBES)
@@ -50,9 +51,12 @@ class PlanTest(unittest.TestCase):
         self.assertEqual(len(cells), len(pts))
         self.assertEqual({p.cpus for p in pts}, {1, 2, 4})
 
-    def test_mntlock_args_follow_all_puts(self):
-        for text, want in ((PROBES, ()),
-                           (PROBES + "all_puts = true\n", ("--all-puts",))):
+    def test_mntlock_args_follow_all_puts_and_path_walk(self):
+        for text, want in (
+                (PROBES, ("--restart-cost",)),
+                (PROBES + "all_puts = true\n",
+                 ("--all-puts", "--restart-cost")),
+                (PROBES + "path_walk = false\n", ())):
             for p in self.overhead_points(text):
                 self.assertEqual(p.mntlock_args,
                                  want if p.probe else (), p.id)
@@ -60,6 +64,7 @@ class PlanTest(unittest.TestCase):
     def test_bad_values_named(self):
         for text, named in (
                 (PROBES + "all_puts = 1\n", "all_puts=1"),
+                (PROBES + "path_walk = 1\n", "path_walk=1"),
                 ('[probes]\nmodes = ["bogus"]\n', "'bogus'"),
                 ('[load]\nworkloads = ["bogus"]\n', "'bogus'"),
                 ('[teardown]\nreps = 0\n', "reps=0"),

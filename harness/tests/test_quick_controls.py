@@ -85,6 +85,23 @@ class QuickControlsTest(unittest.TestCase):
         for sr in found:
             self.assertGreaterEqual(len(sr.values), 3, sr.measure)
 
+    def test_collateral_victims_longterm_never_restart(self):
+        # the victims work on a plain tmpfs; with longterm mounts no
+        # mount_lock write reaches their walks: 0 restarts, exactly (at 2
+        # tasks the one victim runs stat)
+        rs = resultset.load(self.sdir)
+        found = rs.select(kind="collateral", variant="longterm-array")
+        restarts = [s for s in found if s.quantity.endswith("restarts_per_op")]
+        self.assertIn("victim_stat_restarts_per_op",
+                      {s.quantity for s in restarts})
+        for s in restarts:
+            self.assertEqual(set(s.values), {0.0}, s.measure)
+        for s in rs.select(kind="collateral", variant="detached"):
+            if s.quantity.endswith("restarts_per_op"):
+                print(f"\n{s.measure} detached: {sorted(s.values)}",
+                      flush=True)
+        self.assertIn("Collateral:", (self.sdir / "report.txt").read_text())
+
     def test_positive_control_mechanism(self):
         p = gate(self.at("longterm-array"), self.at("detached"))
         self.assertEqual(p.returncode, 1, p.stdout + p.stderr)
