@@ -16,6 +16,7 @@
 
 #include "ovlbench.h"
 #include "json.h"
+#include "outfile.h"
 #include "report.h"
 #include "stats.h"
 #include "tasks.h"
@@ -313,12 +314,14 @@ static void write_json(FILE *f, struct run *runs, unsigned int nruns)
 	json_close(&j);
 }
 
-/* To stdout, or to FILE.tmp renamed to FILE unless a signal came */
+/*
+ * To stdout, or to FILE (lib/outfile.c: via FILE.tmp for a regular file),
+ * kept unless a signal came
+ */
 void report_write(struct run *runs, unsigned int nruns)
 {
-	char tmp[NAME_MAX + 1];
-	FILE *f;
-	int fd;
+	struct outfile o;
+	int err;
 
 	if (!opt.output) {
 		write_json(stdout, runs, nruns);
@@ -327,25 +330,14 @@ void report_write(struct run *runs, unsigned int nruns)
 			    strerror(errno));
 		return;
 	}
-	snprintf(tmp, sizeof(tmp), "%s.tmp", opt.out_base);
-	fd = openat(opt.out_dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC |
-		    O_CLOEXEC, 0644);
-	f = fd < 0 ? NULL : fdopen(fd, "w");
-	if (!f)
-		die(EXIT_INTERNAL, "%s.tmp: %s", opt.output, strerror(errno));
-	write_json(f, runs, nruns);
-	if (ferror(f) | fclose(f)) {
-		unlinkat(opt.out_dirfd, tmp, 0);
-		die(EXIT_INTERNAL, "writing %s.tmp: %s", opt.output,
-		    strerror(errno));
-	}
-	if (got_signal) {
-		unlinkat(opt.out_dirfd, tmp, 0);
-		return;
-	}
-	if (renameat(opt.out_dirfd, tmp, opt.out_dirfd, opt.out_base))
-		die(EXIT_INTERNAL, "rename %s.tmp to %s: %s", opt.output,
-		    opt.output, strerror(errno));
+	err = outfile_open(&o, opt.out_dirfd, opt.out_base);
+	if (err)
+		die(EXIT_INTERNAL, "%s: %s", opt.output, strerror(-err));
+	write_json(o.f, runs, nruns);
+	err = outfile_close(&o, !got_signal);
+	if (err)
+		die(EXIT_INTERNAL, "writing %s: %s", opt.output,
+		    strerror(-err));
 }
 
 /* collateral: the rate per task of each role */

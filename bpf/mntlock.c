@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE	/* asprintf */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <math.h>
 #include <signal.h>
@@ -29,6 +30,7 @@
 #include "mntlock.skel.h"
 #include "clock.h"
 #include "ksyms.h"
+#include "outfile.h"
 #include "probes.h"
 #include "report.h"
 
@@ -50,7 +52,8 @@ static const char usage_text[] =
 "  -d, --duration=S     stop after S seconds (0: attach, report, exit)\n"
 "  -p, --pid=PID        count only events of process PID (its threads)\n"
 "  -c, --comm=NAME      count only events of tasks named NAME (<= 15 chars)\n"
-"  -o, --output=FILE    write JSON to FILE (via FILE.tmp and rename)\n"
+"  -o, --output=FILE    write JSON to FILE (a regular file via FILE.tmp\n"
+"                       and rename; a device, FIFO or symlink in place)\n"
 "  -l, --list           print the probe table (attach type, required,\n"
 "                       status, hits) instead of JSON on stdout\n"
 "      --kprobe         kprobes everywhere, even where fentry works\n"
@@ -585,8 +588,7 @@ static void stop_command(struct run_info *ri, int sig)
 static int write_output(const struct opts *o, const struct report *r,
 			const struct run_info *ri)
 {
-	char *tmp;
-	FILE *f;
+	struct outfile out;
 	int err;
 
 	if (!o->output) {
@@ -595,25 +597,14 @@ static int write_output(const struct opts *o, const struct report *r,
 		err = report_write_json(stdout, r, ri);
 		return fflush(stdout) ? -errno : err;
 	}
-	if (asprintf(&tmp, "%s.tmp", o->output) < 0)
-		return -ENOMEM;
-	f = fopen(tmp, "w");
-	if (!f) {
-		err = -errno;
-		goto out;
+	err = outfile_open(&out, AT_FDCWD, o->output);
+	if (!err) {
+		err = report_write_json(out.f, r, ri);
+		err = outfile_close(&out, !err) ?: err;
 	}
-	err = report_write_json(f, r, ri);
-	if (fclose(f) && !err)
-		err = -errno;
-	if (!err && rename(tmp, o->output))
-		err = -errno;
-	if (err)
-		unlink(tmp);
-out:
 	if (err)
 		fprintf(stderr, "mntlock: cannot write %s: %s\n", o->output,
 			strerror(-err));
-	free(tmp);
 	return err;
 }
 

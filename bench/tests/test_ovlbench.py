@@ -8,10 +8,13 @@ compares a measured time or rate with a fixed number.
 import glob
 import json
 import os
+import shutil
 import signal
+import stat
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import unittest
 from pathlib import Path
@@ -473,6 +476,64 @@ class TestOps(Base):
         run_["task_totals"][1] += 1
         run_["summary"]["total_ops"] += 1
         self.assertTrue(validate.errors(doc))
+
+
+class TestOutput(Base):
+    """-o FILE: a regular file or a new path is written via FILE.tmp and
+    renamed; a device, a FIFO or a symlink is written in place and stays
+    what it was (ovlbench -o /dev/null must not replace /dev/null)."""
+
+    ARGS = ("--ops", "100", "--tasks", "1", "--quiet")
+
+    def setUp(self):
+        super().setUp()
+        self.tmp = tempfile.mkdtemp(prefix="ovlbench-out-")
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+
+    def path(self, name):
+        return os.path.join(self.tmp, name)
+
+    def test_character_device_stays(self):
+        null = self.path("null")
+        os.mknod(null, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+        res = run(*self.ARGS, "--output", null)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertTrue(stat.S_ISCHR(os.lstat(null).st_mode))
+        self.assertEqual(sorted(os.listdir(self.tmp)), ["null"])
+
+    def test_fifo_is_written_and_stays(self):
+        fifo = self.path("fifo")
+        os.mkfifo(fifo)
+        got = []
+        reader = threading.Thread(
+            target=lambda: got.append(open(fifo).read()))
+        reader.start()
+        res = run(*self.ARGS, "--output", fifo)
+        reader.join(30)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertTrue(stat.S_ISFIFO(os.lstat(fifo).st_mode))
+        self.assertEqual(json.loads(got[0])["params"]["ops"], 100)
+        self.assertEqual(sorted(os.listdir(self.tmp)), ["fifo"])
+
+    def test_symlink_is_written_through(self):
+        link, real = self.path("link"), self.path("real.json")
+        open(real, "w").close()
+        os.symlink(real, link)
+        res = run(*self.ARGS, "--output", link)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertTrue(os.path.islink(link))
+        with open(real) as f:
+            self.assertEqual(json.load(f)["params"]["ops"], 100)
+
+    def test_regular_file_replaced_whole(self):
+        out = self.path("out.json")
+        with open(out, "w") as f:
+            f.write("old")
+        ino = os.stat(out).st_ino
+        res = run(*self.ARGS, "--output", out)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertNotEqual(os.stat(out).st_ino, ino)   # renamed over
+        self.assertEqual(sorted(os.listdir(self.tmp)), ["out.json"])
 
 
 class TestWorkloadList(unittest.TestCase):
