@@ -27,6 +27,7 @@ class Point:
     args: tuple[str, ...]   # ovlbench arguments
     probe: bool = False     # mntlock attached
     mntlock_args: tuple[str, ...] = ()
+    probe_comm: str = "ovlbench"    # the task name mntlock counts
     pair: tuple[str, str] | None = None  # paired kind: modes A and B
     clock: str = ""         # accelerator it runs on (harness/accel.py)
     boot_cpus: int = 0      # vCPUs of the boot that runs it

@@ -44,10 +44,9 @@ def run_point(p: Point, sdir: Path, knobs: dict[str, int]) -> str | None:
     argv = [str(OVLBENCH), *p.args, "--quiet", "--output", str(raw)]
     if p.probe:
         # mntlock attaches first, then starts ovlbench, and reports when
-        # it exits; only tasks named ovlbench are counted, unless the
-        # point names its own (the collateral kind's victims)
-        comm = () if "--comm" in p.mntlock_args else ("--comm", "ovlbench")
-        argv = [str(MNTLOCK), *comm, "--output",
+        # it exits; only tasks of the point's name are counted (ovlbench,
+        # or the collateral kind's victims)
+        argv = [str(MNTLOCK), "--comm", p.probe_comm, "--output",
                 str(sdir / "probes" / f"{p.id}.json"),
                 *p.mntlock_args, "--", *argv]
     res = subprocess.run(argv, stdout=subprocess.DEVNULL,

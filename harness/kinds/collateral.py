@@ -49,8 +49,8 @@ def build(ctx: base.Context) -> list[Point]:
                                f"{'-probe' if probe else ''}-r{rep}",
                             kind=NAME, workload=NAME, mode=m, variant=v,
                             layers=layers, cpus=c, rep=rep, probe=probe,
-                            mntlock_args=("--comm", VICTIM_COMM,
-                                          "--path-walk") if probe else (),
+                            mntlock_args=("--path-walk",) if probe
+                            else (), probe_comm=VICTIM_COMM,
                             args=("--workload", NAME, "--layers",
                                   str(layers), "--duration", dur,
                                   *victims, *base.common_args(ctx, c),
