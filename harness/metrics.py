@@ -38,6 +38,17 @@ QUANTITIES = {q.name: q for q in (
     Quantity("ops_per_s_per_task", "ops/s", HIGHER, "ops/s per task"),
     Quantity("load_ops_per_s_per_task", "ops/s", HIGHER,
              "open-close ops/s per load task beside churn"),
+    Quantity("baseline_ops_per_s_per_task", "ops/s", HIGHER,
+             "open-close ops/s per load task, same tasks without churn"),
+    Quantity("umounts_per_s", "1/s", HIGHER,
+             "umounts per second of the churning task"),
+    Quantity("gp_per_umount", "1/umount", LOWER,
+             "synchronize_rcu() calls per umount (mntlock)",
+             exact=True, rel=0.01, abs=0.01),
+    Quantity("gp_expedited_per_umount", "1/umount", LOWER,
+             "synchronize_rcu_expedited() calls per umount (mntlock): "
+             "each sends an IPI to every CPU",
+             exact=True, rel=0.01, abs=0.01),
     Quantity("umount_us", "us", LOWER, "umount latency", per_iteration=True),
     Quantity("mount_us", "us", LOWER, "mount latency", per_iteration=True),
     Quantity("slow_puts_per_op", "1/op", LOWER,
@@ -92,6 +103,9 @@ QUANTITIES = {q.name: q for q in (
     Quantity("load_insn_ns_per_op", "insn/op", LOWER,
              "instructions per open-close op of load tasks beside churn "
              "(icount)"),
+    Quantity("baseline_insn_ns_per_op", "insn/op", LOWER,
+             "instructions per open-close op of the load tasks without "
+             "churn (icount)"),
     Quantity("umount_icount_us", "us", LOWER,
              "umount latency in icount guest time (instructions; idle "
              "jumps to the next timer)", per_iteration=True),
@@ -114,6 +128,7 @@ QUANTITIES = {q.name: q for q in (
 # What a quantity becomes when the point ran on the icount clock
 ON_ICOUNT = {"ops_per_s_per_task": "insn_ns_per_op",
              "load_ops_per_s_per_task": "load_insn_ns_per_op",
+             "baseline_ops_per_s_per_task": "baseline_insn_ns_per_op",
              "umount_us": "umount_icount_us",
              "mount_us": "mount_icount_us",
              "lock_wait_ns_per_op": "lock_wait_icount_ns_per_op",
@@ -126,23 +141,6 @@ ON_ICOUNT = {"ops_per_s_per_task": "insn_ns_per_op",
 
 def quantity(name: str) -> Quantity:
     return QUANTITIES[name]
-
-
-def name(kind: str, quantity_name: str, workload: str, layers: int,
-         cpus: int, mode: str = "") -> str:
-    """The metric name of a point kind's quantity."""
-    if kind == "teardown":
-        return f"teardown.l{layers}.{quantity_name}"
-    if kind == "bystander":
-        if QUANTITIES[quantity_name].per_iteration:
-            return f"bystander.l{layers}.{quantity_name}"
-        return f"bystander.l{layers}.c{cpus}.{quantity_name}"
-    if kind == "overhead":
-        return f"overhead.{mode}.c{cpus}.{quantity_name}"
-    if kind in ("probe", "paired"):
-        return f"{kind}.{workload}.l{layers}.c{cpus}.{quantity_name}"
-    # load and pathlen (load points on the icount clock)
-    return f"{workload}.l{layers}.c{cpus}.{quantity_name}"
 
 
 @dataclass(frozen=True, order=True)

@@ -72,9 +72,11 @@ def cpu_counts(spec, vcpus: int) -> list[int]:
     return out
 
 
-def common_args(ctx: Context, cpus: int) -> list[str]:
+def common_args(ctx: Context, cpus: int, first_cpu: int = 0) -> list[str]:
+    """cpus tasks pinned to CPUs first_cpu.. on, and the plan's timing."""
     d = ctx.doc
-    return ["--tasks", str(cpus), "--cpus", f"0-{cpus - 1}",
+    return ["--tasks", str(cpus),
+            "--cpus", f"{first_cpu}-{first_cpu + cpus - 1}",
             "--mode", d.get("task_mode", "process"),
             "--warmup", str(d["warmup"]), "--interval", str(d["interval"])]
 
@@ -123,13 +125,16 @@ def workload_points(ctx: Context, kind: str, sec: dict, reps: int,
 
 
 def layer_points(ctx: Context, sec: dict,
-                 make: Callable[[int, str, str, int], Point]) -> list[Point]:
-    """make(layers, mode, variant, rep) for each layer count and mode of a
-    section (teardown, bystander): each repetition a block, shuffled."""
+                 make: Callable[[int, str, str, int], list[Point]]
+                 ) -> list[Point]:
+    """The points make(layers, mode, variant, rep) for each layer count
+    and mode of a section (teardown, bystander): each repetition a block,
+    shuffled."""
     out: list[Point] = []
     for rep in range(sec.get("reps", 1)):
-        block = [make(layers, m, v, rep) for layers in sec.get("layers", [])
-                 for m, v in modes(sec, ctx.has_switch)]
+        block = [p for layers in sec.get("layers", [])
+                 for m, v in modes(sec, ctx.has_switch)
+                 for p in make(layers, m, v, rep)]
         ctx.rng.shuffle(block)
         out += block
     return out

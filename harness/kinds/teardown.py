@@ -15,14 +15,14 @@ def build(ctx: base.Context) -> list[Point]:
     td = ctx.section("teardown")
     tdur = str(td.get("duration", 1.0))
 
-    def point(layers: int, m: str, v: str, rep: int) -> Point:
-        return Point(
+    def point(layers: int, m: str, v: str, rep: int) -> list[Point]:
+        return [Point(
             id=f"teardown-l{layers}-{v}-r{rep}", kind=NAME,
             workload="teardown", mode=m, variant=v, layers=layers, cpus=1,
             rep=rep, args=("--workload", "teardown", "--upper", "--layers",
                            str(layers), "--tasks", "1", "--cpus", "0",
                            "--warmup", "0", "--duration", tdur,
-                           "--interval", tdur))
+                           "--interval", tdur))]
     return base.layer_points(ctx, td, point)
 
 
