@@ -6,7 +6,9 @@ import functools
 import json
 import os
 import shutil
+import sys
 import tempfile
+import time
 from pathlib import Path
 
 from harness import kbuild, vm
@@ -50,7 +52,13 @@ def guest_json(name: str, script: Path, args: str = "",
     it wrote to OUT, and OUT.  A non-zero exit fails with the console."""
     cfg = vm_config(name, **vm_kw)
     out = cfg.results / f"{name}.json"
+    # progress on stderr: a slow suite shows where its time goes
+    print(f"\n[{name}] boot: {script.name} on {cfg.cpus} vCPUs, limit "
+          f"{cfg.timeout:.0f} s", file=sys.stderr, flush=True)
+    t0 = time.monotonic()
     res = vm.run(cfg, f"/usr/bin/python3 {script} {out} {args}")
+    print(f"[{name}] guest done in {time.monotonic() - t0:.0f} s "
+          f"(rc {res.rc})", file=sys.stderr, flush=True)
     if res.rc != 0:
         raise AssertionError(f"{script.name} failed in the guest, "
                              f"rc={res.rc}; console: {res.console}")
