@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cpulist.h"
+#include "outfile.h"
 #include "ovlbench.h"
 #include "run.h"
 #include "util.h"
@@ -90,11 +91,15 @@ static const char help_tail[] =
 	"                       a plain tmpfs's files, alternately;\n"
 	"                       1..tasks-1, default half the tasks\n"
 	"  -m, --mode=MODE      process (default) or thread\n"
-	"  -c, --cpus=LIST      such as 0-3,6 (default: all online);\n"
-	"                       tasks are pinned to them round-robin\n"
-	"      --warmup=S       seconds before sampling (default 1)\n"
-	"  -d, --duration=S     seconds sampled (default 5)\n"
-	"  -i, --interval=S     seconds per sample, >= 0.001 (default 1)\n"
+	"  -c, --cpus=LIST      CPUs 0..%d, such as 0-3,6 (default:\n"
+	"                       all online); tasks are pinned to them\n"
+	"                       round-robin\n"
+	"      --warmup=S       seconds before sampling, 0..%.0f\n"
+	"                       (default 1)\n"
+	"  -d, --duration=S     seconds sampled, > 0 and <= %.0f\n"
+	"                       (default 5)\n"
+	"  -i, --interval=S     seconds per sample, 0.001..%.0f\n"
+	"                       (default 1)\n"
 	"      --ops=N          exactly N ops per task, 1..%lu, in one\n"
 	"                       interval; no warm-up, no --duration,\n"
 	"                       --warmup, --interval; no mount churn\n"
@@ -110,7 +115,8 @@ static const char help_tail[] =
 	"                       --interval <= 0.25 s); open-close only\n"
 	"  -o, --output=FILE    JSON to FILE, not stdout (a regular file\n"
 	"                       via FILE.tmp and rename; a device, FIFO\n"
-	"                       or symlink in place)\n"
+	"                       or symlink in place); checked before\n"
+	"                       the run: exit 2 if it cannot be written\n"
 	"  -q, --quiet          no summary on stderr\n"
 	"      --list-workloads the workload names, one a line; exit\n"
 	"  -h, --help           this help\n"
@@ -121,14 +127,16 @@ static const char help_tail[] =
 	"   4 bad or offline CPU    5 bad duration, interval, warm-up\n"
 	"   6 unknown workload      7 not root\n"
 	"   8 no overlay support    9 mount failure\n"
-	"  10 a task failed mid-run\n"
+	"  10 a task failed mid-run, or did not stop within %d s of\n"
+	"     the end (SIGSTOP, stuck): then it is SIGKILLed\n"
 	" 128+N signal N (SIGINT 130, SIGTERM 143); no output written\n";
 
 static void print_help(void)
 {
 	fputs(help_head, stdout);
 	workload_help(stdout);
-	printf(help_tail, OVL_MAX_STACK, MAX_TASKS, MAX_OPS, FILE_SIZE);
+	printf(help_tail, OVL_MAX_STACK, MAX_TASKS, MAX_CPUS - 1, MAX_SECONDS,
+	       MAX_SECONDS, MAX_SECONDS, MAX_OPS, FILE_SIZE, STOP_WAIT_S);
 	exit(0);
 }
 
@@ -157,6 +165,7 @@ static unsigned long parse_uint(int c, const char *s, unsigned long min,
 	return v;
 }
 
+/* Seconds in min..MAX_SECONDS (incl) or in (min, MAX_SECONDS] */
 static double parse_seconds(int c, const char *s, double min, bool incl)
 {
 	double v;
@@ -165,9 +174,9 @@ static double parse_seconds(int c, const char *s, double min, bool incl)
 	errno = 0;
 	v = strtod(s, &end);
 	if (end == s || *end || errno || !(v >= min) || (!incl && v == min) ||
-	    v > 1e6)
-		die(EXIT_TIME, "--%s=%s: must be a number of seconds %s %g",
-		    opt_name(c), s, incl ? ">=" : ">", min);
+	    v > MAX_SECONDS)
+		die(EXIT_TIME, "--%s=%s: must be a number of seconds %s %g and <= %.0f",
+		    opt_name(c), s, incl ? ">=" : ">", min, MAX_SECONDS);
 	return v;
 }
 
@@ -216,8 +225,8 @@ static void parse_cpus(const char *s)
 	n = cpulist_parse(s, opt.cpus, MAX_CPUS);
 	if (n <= 0)
 		die(EXIT_CPU,
-		    "--cpus=%s: must be a list of distinct CPUs such as 0-3,6",
-		    s);
+		    "--cpus=%s: must be a list of distinct CPUs 0..%d such as 0-3,6",
+		    s, MAX_CPUS - 1);
 	opt.ncpus = n;
 	n = cpulist_online(online, MAX_CPUS);
 	for (i = 0; i < (int)opt.ncpus; i++) {
@@ -265,6 +274,19 @@ static void parse_output(const char *s)
 		opt.out_dirfd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	}
 	free(dir);
+}
+
+/* Before the run, not after it: a long run's data is not lost */
+static void check_output(void)
+{
+	int err;
+
+	if (!opt.output)
+		return;
+	err = outfile_check(opt.out_dirfd, opt.out_base);
+	if (err)
+		die(EXIT_USAGE, "--output=%s: cannot be written: %s",
+		    opt.output, strerror(-err));
 }
 
 static void parse_option(int c, const char *arg)
@@ -462,5 +484,6 @@ int main(int argc, char **argv)
 		die(EXIT_USAGE, "%s: unexpected argument; see --help",
 		    argv[optind]);
 	check_options();
+	check_output();
 	return run_main();
 }

@@ -15,6 +15,8 @@
 #define MAX_INTERVALS	1000000
 #define MAX_OPS		1000000000UL	/* --ops: per task */
 #define FILE_SIZE	4096	/* size of each target file */
+#define MAX_SECONDS	1e6	/* --duration, --interval, --warmup */
+#define STOP_WAIT_S	5	/* for a task to stop; then SIGKILL */
 
 /* Exit statuses, one per class of error; listed in --help */
 enum {

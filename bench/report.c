@@ -318,23 +318,36 @@ static void write_json(FILE *f, struct run *runs, unsigned int nruns)
  * To stdout, or to FILE (lib/outfile.c: via FILE.tmp for a regular file),
  * kept unless a signal came
  */
+/* Open while the JSON is written to it */
+static struct outfile out;
+
+/* A die() while writing (out of memory) leaves no FILE.tmp either */
+static void remove_partial(void)
+{
+	outfile_close(&out, false);
+}
+
 void report_write(struct run *runs, unsigned int nruns)
 {
-	struct outfile o;
 	int err;
 
+	check_signal();
 	if (!opt.output) {
 		write_json(stdout, runs, nruns);
-		if (fflush(stdout))
+		if (fflush(stdout)) {
+			check_signal();
 			die(EXIT_INTERNAL, "writing stdout: %s",
 			    strerror(errno));
+		}
 		return;
 	}
-	err = outfile_open(&o, opt.out_dirfd, opt.out_base);
+	atexit(remove_partial);
+	err = outfile_open(&out, opt.out_dirfd, opt.out_base);
 	if (err)
 		die(EXIT_INTERNAL, "%s: %s", opt.output, strerror(-err));
-	write_json(o.f, runs, nruns);
-	err = outfile_close(&o, !got_signal);
+	write_json(out.f, runs, nruns);
+	err = outfile_close(&out, !got_signal);
+	check_signal();
 	if (err)
 		die(EXIT_INTERNAL, "writing %s: %s", opt.output,
 		    strerror(-err));

@@ -196,21 +196,13 @@ static void setup_tasks(struct run *r)
 	}
 }
 
-static void check_signal(void)
-{
-	if (got_signal)
-		die(EXIT_SIGNAL + got_signal,
-		    "interrupted by signal %d (%s); no output written",
-		    got_signal, strsignal(got_signal));
-}
-
 static void run_one(struct run *r, unsigned int nlayers)
 {
 	char *orig = NULL;
 	struct ovl_req req;
 	bool mounted = false;
 	char err[1024];
-	int status;
+	int status, stuck;
 
 	r->nlayers = nlayers;
 	r->ntasks = opt.ntasks;
@@ -252,11 +244,11 @@ static void run_one(struct run *r, unsigned int nlayers)
 	setup_tasks(r);
 	tasks_start(r);
 	status = sample_run(r);
-	tasks_stop(r, status != RUN_OK);
-	if (status == RUN_FAILED)
+	stuck = tasks_stop(r, status != RUN_OK);
+	check_signal();
+	if (status == RUN_FAILED || stuck)
 		die(EXIT_TASK, "%s; all tasks stopped, no output written",
 		    r->failure);
-	check_signal();
 	tasks_collect(r);
 	if (mounted && umount2("m", 0))
 		die(EXIT_MOUNT, "umount %s/m: %s", scratch_root(),

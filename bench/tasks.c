@@ -17,6 +17,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "ovlbench.h"
 #include "tasks.h"
@@ -224,29 +225,143 @@ int tasks_poll(struct run *r)
 	return -1;
 }
 
-/* Stop all tasks (killing them at once if asked) and wait for them */
-void tasks_stop(struct run *r, bool kill_them)
+static void describe_stuck(struct run *r, const struct task *t,
+			   const char *what)
 {
+	snprintf(r->failure, sizeof(r->failure),
+		 "task %u (CPU %d) did not stop within %d s (stopped or stuck in the kernel)%s",
+		 t->id, t->cpu, STOP_WAIT_S, what);
+}
+
+/* Reap the task processes that have ended; the number still there */
+static unsigned int reap_ended(struct run *r)
+{
+	unsigned int i, left = 0;
+	pid_t pid;
+
+	for (i = 0; i < r->ntasks; i++) {
+		struct task *t = &r->tasks[i];
+
+		if (t->reaped)
+			continue;
+		pid = waitpid(t->pid, NULL, WNOHANG);
+		if (pid == t->pid || (pid < 0 && errno == ECHILD))
+			t->reaped = true;
+		else
+			left++;
+	}
+	return left;
+}
+
+/* SIGKILL the task processes not reaped; the first one, or NULL */
+static struct task *kill_left(struct run *r)
+{
+	struct task *first = NULL;
 	unsigned int i;
 
+	for (i = 0; i < r->ntasks; i++) {
+		struct task *t = &r->tasks[i];
+
+		if (t->reaped)
+			continue;
+		kill(t->pid, SIGKILL);
+		if (!first)
+			first = t;
+	}
+	return first;
+}
+
+/*
+ * Wait for the task processes.  A SIGSTOPped or stuck one would keep
+ * waitpid() waiting for ever, deaf to SIGINT and SIGTERM: so wait at
+ * most STOP_WAIT_S, then SIGKILL those left (all at once if kill_them
+ * or on a signal), then at most STOP_WAIT_S more for them to go (a task
+ * stuck in the kernel may not).
+ */
+static int stop_processes(struct run *r, bool kill_them)
+{
+	uint64_t step = 1000000, wait = STOP_WAIT_S * 1000000000ULL;
+	uint64_t deadline = now_ns() + wait, now;
+	bool killed = false;
+	struct task *t;
+	int stuck = 0;
+
+	while (reap_ended(r)) {
+		now = now_ns();
+		if (killed && now >= deadline) {
+			t = kill_left(r);
+			/* keep the failure that made us kill them */
+			if (!stuck && !r->failure[0])
+				describe_stuck(r, t, "; SIGKILL did not end it");
+			return 1;
+		}
+		if (!killed && (kill_them || got_signal || now >= deadline)) {
+			t = kill_left(r);
+			if (!kill_them && !got_signal) {
+				describe_stuck(r, t, "; killed");
+				stuck = 1;
+			}
+			killed = true;
+			deadline = now + wait;
+		}
+		/* SIGCHLD ends the sleep early */
+		sleep_until_ns(now + step < deadline ? now + step : deadline);
+	}
+	return stuck;
+}
+
+/*
+ * Threads cannot be killed one by one: wait at most STOP_WAIT_S for
+ * them; the caller exits, which ends any left.
+ */
+static int stop_threads(struct run *r)
+{
+	uint64_t deadline = now_ns() + STOP_WAIT_S * 1000000000ULL;
+	struct timespec ts;
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < r->ntasks; i++) {
+		struct task *t = &r->tasks[i];
+
+		do {
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_nsec += 10000000;
+			if (ts.tv_nsec >= 1000000000) {
+				ts.tv_sec++;
+				ts.tv_nsec -= 1000000000;
+			}
+			err = pthread_timedjoin_np(t->thread, NULL, &ts);
+		} while (err == ETIMEDOUT && now_ns() < deadline);
+		if (err) {
+			describe_stuck(r, t, "");
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Stop all tasks (killing them at once if asked) and wait for them.
+ * 1 if a task did not stop by itself in time (r->failure says which):
+ * its counts are not to be trusted, and in thread mode it may still run.
+ */
+int tasks_stop(struct run *r, bool kill_them)
+{
 	__atomic_store_n(&r->ctl->stop, 1, __ATOMIC_RELEASE);
 	__atomic_store_n(&r->ctl->go, 1, __ATOMIC_RELEASE);
 	futex_wake(&r->ctl->go);
 	futex_wake(&r->ctl->stop);
-	for (i = 0; i < r->ntasks; i++) {
-		struct task *t = &r->tasks[i];
+	return opt.threads ? stop_threads(r) : stop_processes(r, kill_them);
+}
 
-		if (opt.threads) {
-			pthread_join(t->thread, NULL);
-			continue;
-		}
-		if (kill_them && !t->reaped)
-			kill(t->pid, SIGKILL);
-		while (!t->reaped && waitpid(t->pid, NULL, 0) < 0 &&
-		       errno == EINTR)
-			;
-		t->reaped = true;
-	}
+/* SIGINT or SIGTERM came: exit 128 + N, having written nothing */
+void check_signal(void)
+{
+	if (got_signal)
+		die(EXIT_SIGNAL + got_signal,
+		    "interrupted by signal %d (%s); no output written",
+		    got_signal, strsignal(got_signal));
 }
 
 /* Copy the latencies out of shared memory and unmap it */

@@ -94,9 +94,10 @@ struct run {
 extern volatile sig_atomic_t got_signal;
 
 void signals_init(void);
+void check_signal(void);
 void tasks_start(struct run *r);
 int tasks_poll(struct run *r);
-void tasks_stop(struct run *r, bool kill_them);
+int tasks_stop(struct run *r, bool kill_them);
 void tasks_collect(struct run *r);
 
 /* Another op, n done so far?  Until stop, or with --ops until n = ops */

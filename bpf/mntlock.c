@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -35,6 +34,8 @@
 #include "report.h"
 
 #define KERNEL_BTF	"/sys/kernel/btf/vmlinux"
+#define MAX_DURATION_S	1e6	/* --duration; its ns fit in 64 bits */
+#define MAX_PID		0x3fffffff	/* FUTEX_TID_MASK: above any pid_max */
 
 static const char usage_text[] =
 "Usage: mntlock [OPTION]... [-- COMMAND [ARG]...]\n"
@@ -49,11 +50,13 @@ static const char usage_text[] =
 "--duration, at SIGINT/SIGTERM, or when COMMAND (started after attach)\n"
 "exits, whichever comes first.\n"
 "\n"
-"  -d, --duration=S     stop after S seconds (0: attach, report, exit)\n"
+"  -d, --duration=S     stop after S seconds, 0..1000000 (0: attach,\n"
+"                       report, exit)\n"
 "  -p, --pid=PID        count only events of process PID (its threads)\n"
 "  -c, --comm=NAME      count only events of tasks named NAME (<= 15 chars)\n"
 "  -o, --output=FILE    write JSON to FILE (a regular file via FILE.tmp\n"
-"                       and rename; a device, FIFO or symlink in place)\n"
+"                       and rename; a device, FIFO or symlink in place);\n"
+"                       checked at start: exit 2 if it cannot be written\n"
 "  -l, --list           print the probe table (attach type, required,\n"
 "                       status, hits) instead of JSON on stdout\n"
 "      --kprobe         kprobes everywhere, even where fentry works\n"
@@ -198,36 +201,48 @@ static int usage_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fputs("\nTry 'mntlock --help'.\n", stderr);
+	fputs("; see --help\n", stderr);
 	return EX_USAGE;
 }
 
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	char *end, *eq;
-	int c, id;
+	int c, id, err;
 
 	memset(o, 0, sizeof(*o));
 	o->duration = -1;
-	/* '+': stop at the first non-option, COMMAND's own options */
-	while ((c = getopt_long(argc, argv, "+d:p:c:o:lALWqvh", long_opts,
+	/*
+	 * '+': stop at the first non-option, COMMAND's own options; ':' and
+	 * opterr = 0: our own one-line messages
+	 */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:d:p:c:o:lALWqvh", long_opts,
 				NULL)) != -1) {
 		switch (c) {
+		case ':':
+			return usage_error("%s: needs a value",
+					   argv[optind - 1]);
+		case '?':
+			return usage_error("%s: unknown option",
+					   optopt ? (char[]){ '-', optopt, 0 } :
+					   argv[optind - 1]);
 		case 'd':
 			errno = 0;
 			o->duration = strtod(optarg, &end);
 			if (errno || end == optarg || *end ||
-			    !isfinite(o->duration) || o->duration < 0)
-				return usage_error("--duration=%s: expected seconds >= 0",
-						   optarg);
+			    !(o->duration >= 0) ||
+			    o->duration > MAX_DURATION_S)
+				return usage_error("--duration=%s: expected seconds 0..%.0f",
+						   optarg, MAX_DURATION_S);
 			break;
 		case 'p':
 			errno = 0;
 			o->pid = strtol(optarg, &end, 10);
 			if (errno || end == optarg || *end || o->pid <= 0 ||
-			    o->pid > 0x3fffffff)
-				return usage_error("--pid=%s: expected a process id",
-						   optarg);
+			    o->pid > MAX_PID)
+				return usage_error("--pid=%s: expected a process id 1..%d",
+						   optarg, MAX_PID);
 			break;
 		case 'c':
 			if (!*optarg || strlen(optarg) >= MNTLOCK_COMM_LEN)
@@ -298,12 +313,19 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'h':
 			fputs(usage_text, stdout);
 			exit(EX_OK);
-		default:
-			return usage_error("bad option");
 		}
 	}
 	if (optind < argc)
 		o->argv = &argv[optind];
+	/* before the run, not after it: its data is not lost */
+	if (o->output) {
+		err = outfile_check(AT_FDCWD, o->output);
+		if (err) {
+			fprintf(stderr, "mntlock: --output=%s: cannot be written: %s\n",
+				o->output, strerror(-err));
+			return EX_USAGE;
+		}
+	}
 	return EX_OK;
 }
 

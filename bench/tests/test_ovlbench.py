@@ -5,6 +5,7 @@ that no /tmp/ovlbench.* scratch directory is left behind.  No test
 compares a measured time or rate with a fixed number.
 """
 
+import contextlib
 import glob
 import json
 import os
@@ -94,6 +95,33 @@ def alive(pid):
             return f.read().rsplit(")", 1)[1].split()[0] != "Z"
     except OSError:
         return False
+
+
+@contextlib.contextmanager
+def mounted(path, *args):
+    """mount ARGS... path for the with block (before tearDown's check)."""
+    subprocess.run(["mount", *args, path], check=True)
+    try:
+        yield path
+    finally:
+        subprocess.run(["umount", path], check=True)
+
+
+def small_tmpfs(path, *opts):
+    return mounted(path, "-t", "tmpfs", "-o", ",".join(("size=64k", *opts)),
+                   "mntbench-test")
+
+
+def one_line_error(test, res, code, prog, *values):
+    """Exit status code, nothing on stdout, one line naming the values."""
+    test.assertEqual(res.returncode, code, res.stderr)
+    test.assertEqual(res.stdout, "")
+    lines = res.stderr.splitlines()
+    test.assertEqual(len(lines), 1, res.stderr)
+    test.assertTrue(lines[0].startswith(f"{prog}: "), lines[0])
+    for value in values:
+        test.assertIn(value, lines[0])
+    return lines[0]
 
 
 def online_cpus():
@@ -535,6 +563,114 @@ class TestOutput(Base):
         self.assertNotEqual(os.stat(out).st_ino, ino)   # renamed over
         self.assertEqual(sorted(os.listdir(self.tmp)), ["out.json"])
 
+    def test_stale_tmp_replaced(self):
+        out = self.path("out.json")
+        with open(out + ".tmp", "w") as f:
+            f.write("left by a crash")
+        res = run(*self.ARGS, "--output", out)
+        self.assertEqual(res.returncode, 0, res.stderr)
+        self.assertEqual(sorted(os.listdir(self.tmp)), ["out.json"])
+        with open(out) as f:
+            self.assertEqual(json.load(f)["params"]["ops"], 100)
+
+    def test_unwritable_fails_before_the_run(self):
+        """Checked at start: exit 2, not 1 after a 30 s run; no file."""
+        ro = self.path("ro")
+        os.mkdir(ro)
+        os.mkdir(self.path("dir"))
+        cases = [
+            (self.path("missing/out.json"), "No such file or directory"),
+            (os.path.join(ro, "out.json"), "Read-only file system"),
+            (self.path("dir"), "Is a directory"),
+        ]
+        with small_tmpfs(ro, "ro"):
+            for out, why in cases:
+                with self.subTest(out=out):
+                    res = run("--duration", "30", "--output", out)
+                    one_line_error(self, res, 2, "ovlbench",
+                                   f"--output={out}", why)
+                    self.assertEqual(os.listdir(ro), [])
+                    self.assertEqual(sorted(os.listdir(self.tmp)),
+                                     ["dir", "ro"])
+                    self.assertEqual(os.listdir(self.path("dir")), [])
+
+    def test_write_error_leaves_no_tmp(self):
+        full = self.path("full")
+        os.mkdir(full)
+        out = os.path.join(full, "out.json")
+        with small_tmpfs(full):
+            try:
+                with open(os.path.join(full, "fill"), "wb") as f:
+                    while True:
+                        f.write(b"\0" * 4096)
+                        f.flush()
+            except OSError:
+                pass
+            # an empty file needs no block: the check at start passes
+            res = run(*self.ARGS, "--output", out)
+            one_line_error(self, res, 1, "ovlbench", out,
+                           "No space left on device")
+            self.assertEqual(os.listdir(full), ["fill"])
+
+    def test_rename_error_leaves_no_tmp(self):
+        """A mount point cannot be renamed over: EBUSY at the end."""
+        out, other = self.path("out.json"), self.path("other")
+        for name in (out, other):
+            with open(name, "w") as f:
+                f.write("old")
+        with mounted(out, "--bind", other):
+            res = run(*self.ARGS, "--output", out)
+            one_line_error(self, res, 1, "ovlbench", out,
+                           "Device or resource busy")
+            self.assertEqual(sorted(os.listdir(self.tmp)),
+                             ["other", "out.json"])
+        with open(out) as f:
+            self.assertEqual(f.read(), "old")
+
+
+MNTLOCK = BENCH.parent / "bpf" / "mntlock"
+
+
+@unittest.skipUnless(MNTLOCK.exists(), "bpf/mntlock not built")
+class TestMntlockOptions(unittest.TestCase):
+    """mntlock checks its options, -o FILE too, before it loads any BPF:
+    these run on a host where BPF cannot."""
+
+    def mntlock(self, *args):
+        return subprocess.run([str(MNTLOCK), *args], capture_output=True,
+                              text=True, timeout=60)
+
+    @unittest.skipUnless(os.geteuid() == 0, "mounts a read-only tmpfs")
+    def test_unwritable_output(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            ro = os.path.join(tmp, "ro")
+            os.mkdir(ro)
+            with small_tmpfs(ro, "ro"):
+                for out, why in ((os.path.join(tmp, "missing/x.json"),
+                                  "No such file or directory"),
+                                 (os.path.join(ro, "x.json"),
+                                  "Read-only file system")):
+                    with self.subTest(out=out):
+                        res = self.mntlock("-d", "0", "-o", out)
+                        one_line_error(self, res, 2, "mntlock",
+                                       f"--output={out}", why)
+                self.assertEqual(os.listdir(ro), [])
+
+    def test_numeric_ranges(self):
+        cases = [
+            (["-d", "1e9"], "--duration=1e9", "0..1000000"),
+            (["-d", "-1"], "--duration=-1", "0..1000000"),
+            (["-d", "nan"], "--duration=nan", "0..1000000"),
+            (["-p", "0"], "--pid=0", "1..1073741823"),
+            (["-p", "1073741824"], "--pid=1073741824", "1..1073741823"),
+            (["--bogus"], "--bogus", "unknown option"),
+            (["-d"], "-d", "needs a value"),
+        ]
+        for args, value, allowed in cases:
+            with self.subTest(args=args):
+                one_line_error(self, self.mntlock(*args), 2, "mntlock",
+                               value, allowed)
+
 
 class TestWorkloadList(unittest.TestCase):
     """--list-workloads is the list; the schema and its text agree."""
@@ -614,6 +750,51 @@ class TestCleanup(Base):
                     self.assertEqual(os.listdir(tmp), [])
 
 
+class TestStoppedTask(Base):
+    """A SIGSTOPped task process: the run's end SIGKILLs it after a
+    deadline, and SIGINT or SIGTERM end the run at once."""
+
+    def stop_one(self, out):
+        proc = self.start("--mode", "process", "--tasks", "2",
+                          "--warmup", "0", "--duration", "1",
+                          "--interval", "0.5", "--output", out)
+        poll(lambda: len(children(proc.pid)) == 2, "the tasks")
+        other, stopped = children(proc.pid)
+        os.kill(stopped, signal.SIGSTOP)
+        return proc, other, stopped
+
+    def finish(self, proc, stopped, tmp):
+        _, err = proc.communicate(timeout=60)
+        poll(lambda: not alive(stopped), "the stopped task to die")
+        self.assertEqual(os.listdir(tmp), [])
+        return err
+
+    def test_killed_at_the_deadline(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            proc, _, stopped = self.stop_one(os.path.join(tmp, "out.json"))
+            err = self.finish(proc, stopped, tmp)
+        self.assertEqual(proc.returncode, 10, err)
+        self.assertIn("task 1 (CPU", err)
+        self.assertIn("did not stop within", err)
+        self.assertIn("no output written", err)
+
+    def test_signal_while_waiting(self):
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            with self.subTest(sig=sig.name), \
+                    tempfile.TemporaryDirectory() as tmp:
+                proc, other, stopped = self.stop_one(
+                    os.path.join(tmp, "out.json"))
+                # The other task has ended and is reaped: the run is
+                # over, ovlbench waits for the stopped one
+                poll(lambda: not alive(other), "the other task to end")
+                self.assertIsNone(proc.poll())
+                os.kill(proc.pid, sig)
+                err = self.finish(proc, stopped, tmp)
+                self.assertEqual(proc.returncode, 128 + sig, err)
+                self.assertIn("no output written", err)
+                self.assertNotIn("did not stop", err)
+
+
 class TestErrors(Base):
     """Each bad input: one line naming the value, and its exit status."""
 
@@ -663,7 +844,13 @@ class TestErrors(Base):
             (["--cpus", str(offline)], 4, f"CPU {offline} is not online"),
             (["--cpus", "0-"], 4, "--cpus=0-"),
             (["--cpus", "0,0"], 4, "--cpus=0,0"),
+            (["--cpus", "4096"], 4, "0..4095"),
             (["--duration", "0"], 5, "--duration=0"),
+            (["--duration", "1e9"], 5, "--duration=1e9: must be a number "
+             "of seconds > 0 and <= 1000000"),
+            (["--interval", "0.0001"], 5, ">= 0.001 and <= 1000000"),
+            (["--interval", "1e7"], 5, ">= 0.001 and <= 1000000"),
+            (["--warmup", "1e7"], 5, ">= 0 and <= 1000000"),
             (["--duration", "nan"], 5, "--duration=nan"),
             (["--interval", "-1"], 5, "--interval=-1"),
             (["--warmup", "-0.5"], 5, "--warmup=-0.5"),
