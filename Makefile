@@ -1,117 +1,90 @@
 # mntbench: entry points. `make bench` and `make test` set up everything on
 # a fresh Debian 12 machine (as root).
 
+# The targets that take variables are run by ./mntbench, which holds
+# their defaults and whose exit status is the documented one (README,
+# "Exit statuses"): make itself exits 2 whatever status a recipe fails
+# with, so scripts that test for 1, 124 or 125 call ./mntbench directly.
+# Variables are data: a command-line VAR=value is handed over as
+# MNTBENCH_VAR_VAR, copied with $(value) so that make expands no `$` in
+# it (CMD='echo $HOME' reaches the guest as written), and unexported
+# (make would export VAR expanded, running any $(shell) in it); it never
+# enters a recipe's shell text. Environment variables reach ./mntbench
+# as they are. ./mntbench --help lists the variables and their defaults.
+
 PY       := /usr/bin/python3
-KSRC     ?= /usr/src/linux-source-6.12.tar.xz
-PATCHES  ?= $(CURDIR)/kernel-patches/series-6.12
-CPUS     ?= $(shell nproc)
-MEM      ?= 2048
-TIMEOUT  ?= 600
-RESULTS  ?= $(CURDIR)/results/vm
-CMD      ?= uname -a
-PROFILE  ?= default
-SEED     ?=
-ACCEL    ?=
-RESUME   ?=
-OUT      ?=
-BASE     ?=
-CAND     ?=
-SET      ?= $(lastword $(sort $(wildcard results/2*-*)))
-KARGS    := --ksrc '$(KSRC)' --patches '$(PATCHES)'
-ACCARGS  := $(if $(ACCEL),--accel '$(ACCEL)')
-RUNARGS  := $(KARGS) --profile '$(PROFILE)' --cpus $(CPUS) --mem $(MEM) $(ACCARGS) \
-	    $(if $(SEED),--seed $(SEED)) $(if $(RESUME),--resume '$(RESUME)') \
-	    $(if $(OUT),--out '$(OUT)')
+
+$(foreach v,$(.VARIABLES),$(if $(filter command line,$(origin $v)),\
+	$(eval export MNTBENCH_VAR_$v := $$(value $v))$(eval unexport $v)))
 
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: all deps kernel vm bench gate ab calibrate report test unit clean
+# make -n prints what ./mntbench would run: it gets -n, and the `+`
+# runs it even under make -n (and -q, -t: they get -n too).
+override MAKEFLAGS1 = $(firstword -$(MAKEFLAGS))
+override DRY = $(if $(findstring n,$(MAKEFLAGS1))$(findstring q,\
+	$(MAKEFLAGS1))$(findstring t,$(MAKEFLAGS1)),-n)
+# ./mntbench's status, then a line saying what it means; make then adds
+# its own "Error N" and exits 2.
+define MNTBENCH_RUN
++@./mntbench $(DRY) $@ || { rc=$$?; ./mntbench --explain $@ $$rc >&2; \
+	exit $$rc; }
+endef
+
+.PHONY: all deps kernel vm bench gate ab calibrate report checkpatch \
+	test unit clean
 
 # The generator, and the eBPF tool (vmlinux.h comes from the built
-# kernel's BTF, so the kernel is built first).
-all: deps kernel
-	$(MAKE) -C bench
-	$(MAKE) -C bpf VMLINUX="$$($(PY) -m harness.kbuild $(KARGS) --print-dir)/vmlinux"
+# kernel's BTF, so the kernel is built first). KSRC, PATCHES.
+all:
+	$(MNTBENCH_RUN)
 
 deps:
 	@tools/deps.sh
 
 # Kernel style, 0 errors and 0 warnings: the C of lib/, bench/ and bpf/
 # (their Makefiles say what they ignore, and why) and the kernel patches.
-# checkpatch runs outside any git tree (its cache directory), on absolute
-# paths: in a git tree it reads a patch as a plain file.  The patches
-# cite upstream commits, which no kernel git tree here can look up.
-CHECKPATCH ?= $(or $(MNTBENCH_CACHE),$(HOME)/.cache/mntbench)/checkpatch/scripts/checkpatch.pl
-CP_RUN := cd $(dir $(CHECKPATCH)) && perl $(CHECKPATCH) --no-tree --terse
-.PHONY: checkpatch
-checkpatch: deps
-	$(CP_RUN) --ignore PREFER_DEFINED_ATTRIBUTE_MACRO \
-		-f $(wildcard $(CURDIR)/lib/*.[ch])
-	$(MAKE) -C bench checkpatch CHECKPATCH='$(CHECKPATCH)'
-	$(MAKE) -C bpf checkpatch CHECKPATCH='$(CHECKPATCH)'
-	$(CP_RUN) --ignore UNKNOWN_COMMIT_ID \
-		$(wildcard $(CURDIR)/kernel-patches/series-6.12/*.patch)
-	@echo "checkpatch: lib/, bench/, bpf/ and kernel-patches/: 0 errors, 0 warnings"
+# CHECKPATCH (default: the checkpatch.pl make deps extracts).
+checkpatch:
+	$(MNTBENCH_RUN)
 
-kernel: deps
-	$(PY) -m harness.kbuild $(KARGS)
+# The cached kernel build. KSRC, PATCHES.
+kernel:
+	$(MNTBENCH_RUN)
 
-vm: kernel
-	$(PY) -m harness.vm $(KARGS) --cpus $(CPUS) --mem $(MEM) $(ACCARGS) \
-		--timeout $(TIMEOUT) --results '$(RESULTS)' -- '$(CMD)'
+# CMD in the guest; exit status the command's (124 time limit, 125
+# panic) from ./mntbench vm, 2 from make. CPUS MEM TIMEOUT RESULTS ACCEL.
+vm:
+	$(MNTBENCH_RUN)
 
 # Build, boot, run the plan; leaves results/<timestamp>-<host>/.
-bench: all
-	$(PY) -m harness.run $(RUNARGS)
+# PROFILE CPUS MEM ACCEL SEED RESUME OUT.
+bench:
+	$(MNTBENCH_RUN)
 
-# Compare two result sets (BASE=dir[:mode] CAND=dir[:mode]); exit 0/1/2/125.
-gate: deps
-	$(PY) -m harness.gate '$(BASE)' '$(CAND)'
+# Compare two result sets (BASE=dir[:mode] CAND=dir[:mode]); ./mntbench
+# gate exits 0/1/2/3/125.
+gate:
+	$(MNTBENCH_RUN)
 
-# One-shot A/B: two kernels, interleaved boots, then the gate; boots are
-# added until every gated measure is decided (MAX_BOOTS, or what fits
-# BUDGET guest minutes); ROUNDS=N is the fixed design.
-BASE_KSRC    ?= $(KSRC)
-CAND_KSRC    ?= $(KSRC)
-BASE_PATCHES ?= $(PATCHES)
-CAND_PATCHES ?= $(PATCHES)
-BASE_KNOBS   ?=
-CAND_KNOBS   ?=
-AB_PROFILE   ?= quick
-MIN_BOOTS    ?=
-MAX_BOOTS    ?=
-BUDGET       ?=
-ROUNDS       ?=
-ab: all
-	$(PY) -m harness.ab --base-ksrc '$(BASE_KSRC)' --cand-ksrc '$(CAND_KSRC)' \
-		--base-patches '$(BASE_PATCHES)' --cand-patches '$(CAND_PATCHES)' \
-		--base-knobs '$(BASE_KNOBS)' --cand-knobs '$(CAND_KNOBS)' \
-		--profile '$(AB_PROFILE)' --cpus $(CPUS) --mem $(MEM) $(ACCARGS) \
-		$(if $(MIN_BOOTS),--min-boots '$(MIN_BOOTS)') \
-		$(if $(MAX_BOOTS),--max-boots '$(MAX_BOOTS)') \
-		$(if $(BUDGET),--budget '$(BUDGET)') \
-		$(if $(ROUNDS),--rounds '$(ROUNDS)') \
-		$(if $(SEED),--seed $(SEED)) \
-		$(if $(OUT),--out '$(OUT)')
+# One-shot A/B: two kernels (BASE_KSRC, CAND_KSRC, BASE_PATCHES,
+# CAND_PATCHES, BASE_KNOBS, CAND_KNOBS), interleaved boots, then the gate;
+# boots are added until every gated measure is decided (MIN_BOOTS,
+# MAX_BOOTS, or what fits BUDGET guest minutes); ROUNDS=N is the fixed
+# design. AB_PROFILE CPUS MEM ACCEL SEED OUT.
+ab:
+	$(MNTBENCH_RUN)
 
 # The gate's error rates on this kernel: A/A and injected costs of known
 # size, per clock, through `make ab`'s code. Leaves results/calibrate-*/.
-CAL_PROFILE ?= calibrate
-CLOCKS      ?= icount,tcg
-SIZES       ?= 1,2,5,10
-KNOB_PATHS  ?= open,teardown
-AA          ?= 4
-N           ?= 2
-calibrate: all
-	$(PY) -m harness.calibrate --profile '$(CAL_PROFILE)' \
-		--clocks '$(CLOCKS)' --sizes '$(SIZES)' --paths '$(KNOB_PATHS)' \
-		--aa '$(AA)' --n '$(N)' \
-		--cpus $(CPUS) $(if $(BUDGET),--budget '$(BUDGET)') \
-		$(if $(SEED),--seed $(SEED)) $(if $(OUT),--out '$(OUT)')
+# CAL_PROFILE CLOCKS SIZES KNOB_PATHS AA N CPUS BUDGET SEED OUT.
+calibrate:
+	$(MNTBENCH_RUN)
 
-# Regenerate report.txt, report.md and plots/ of a set (default: newest).
-report: deps
-	$(PY) -m harness.report '$(SET)'
+# Regenerate report.txt, report.md and plots/ of a set (SET, default: the
+# newest).
+report:
+	$(MNTBENCH_RUN)
 
 # The fast loop: host-only tests (no kernel build, no QEMU), under a
 # minute: the generator on real overlays, plans, statistics, the gate on
@@ -120,10 +93,13 @@ report: deps
 UNIT := harness.tests.test_plan harness.tests.test_stats \
 	harness.tests.test_gate harness.tests.test_report_plots \
 	harness.tests.test_collect harness.tests.test_accel_ab \
-	harness.tests.test_costsplit
+	harness.tests.test_costsplit harness.tests.test_bystander
+# test_make_interface holds both kinds: a host-only class and a guest one.
+UNIT += harness.tests.test_make_interface.MakeInterface
 # Every other test module boots the kernel in QEMU.
-GUEST := $(filter-out $(UNIT),$(subst /,.,$(basename \
-	$(wildcard harness/tests/test_*.py))))
+GUEST := $(filter-out $(UNIT) harness.tests.test_make_interface,$(subst \
+	/,.,$(basename $(wildcard harness/tests/test_*.py)))) \
+	harness.tests.test_make_interface.GuestMakeInterface
 unit: deps
 	$(MAKE) -C bench test
 	$(PY) -m unittest -v $(UNIT)

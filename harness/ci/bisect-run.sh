@@ -13,6 +13,8 @@
 # bisect-teardown), SEED (default 1), METRICS (gate regex, default the
 # plan's [gate] metrics),
 # PATCHES (default none: the tree carries what it needs).
+# It calls the Python commands, not make: make exits 2 whatever status a
+# recipe fails with.
 set -u
 : "${MNTBENCH:?set MNTBENCH to the mntbench checkout}"
 : "${BASE:?set BASE to the result set of a good kernel}"
