@@ -18,7 +18,7 @@ from pathlib import Path
 from harness import cli, errors, kinds, metrics, monitor, point, samples
 from harness.accel import ICOUNT
 from harness.point import Point
-from harness.resultset import write_text
+from harness.resultset import complete, write_text
 
 
 
@@ -62,11 +62,11 @@ def collect(sdir: Path) -> tuple[list[samples.Record], list[str]]:
     c = Collector()
     missing = []
     for p in points:
-        raw = sdir / "raw" / f"{p.id}.json"
-        if not raw.is_file():
+        # half a point (raw output without its probe file) is no point
+        if not complete(sdir, p):
             missing.append(p.id)
             continue
-        doc = json.loads(raw.read_text())
+        doc = json.loads((sdir / "raw" / f"{p.id}.json").read_text())
         boot, clock = boot_of(sdir, p.id)
         host = monitor.read(sdir, p.id)
         if host and host.get("disturbed"):

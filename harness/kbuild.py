@@ -10,7 +10,11 @@ Layout under $MNTBENCH_CACHE (default ~/.cache/mntbench)/kernel:
     out/<key>/                bzImage, vmlinux, .config, info.json, where key
                               hashes source identity, series and fragment
 
-The given source (tarball or tree) is never modified.
+The given source (tarball or tree) is never modified. A copy or a
+publish cut short (Ctrl-C, a full disk) removes its temp directory; one
+left by a killed build (tree.tmp, out/<key>.<pid>.tmp) is removed at the
+start of the next kbuild, unless its build still runs (its work lock is
+held, or the pid in its name lives).
 """
 
 from __future__ import annotations
@@ -27,7 +31,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness import errors
+from harness import errors, resultset
 from harness.paths import REPO, cache_dir
 
 DEFAULT_KSRC = Path("/usr/src/linux-source-6.12.tar.xz")
@@ -56,12 +60,32 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+LOG_TAIL = 10
+
+
+def _log_tail(log) -> str:
+    """The last lines of a build log, indented under the error line."""
+    log.flush()
+    try:
+        lines = Path(log.name).read_text(errors="replace").splitlines()
+    except OSError:
+        return ""
+    lines = [ln for ln in lines if ln.strip()][-LOG_TAIL:]
+    return "".join(f"\n    {ln}" for ln in lines)
+
+
 def _run(cmd: list[str], cwd: Path | None = None, log=None) -> None:
     res = subprocess.run(cmd, cwd=cwd, stdout=log or subprocess.DEVNULL,
                          stderr=subprocess.STDOUT if log else subprocess.PIPE)
     if res.returncode != 0:
-        detail = "" if log else res.stderr.decode(errors="replace").strip()
-        raise errors.BuildError(f"{' '.join(cmd)} failed: {detail}")
+        if log:
+            raise errors.BuildError(
+                f"{' '.join(cmd)} failed (exit {res.returncode}; log "
+                f"{log.name}), its last lines:{_log_tail(log)}")
+        detail = res.stderr.decode(errors="replace").strip().splitlines()
+        raise errors.BuildError(
+            f"{' '.join(cmd)} failed (exit {res.returncode})"
+            + "".join(f"\n    {ln}" for ln in detail[-LOG_TAIL:]))
 
 
 def source_identity(ksrc: Path) -> str:
@@ -123,15 +147,22 @@ def _populate_tree(ksrc: Path, tree: Path) -> None:
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     print(f"kernel: copying source {ksrc} (once per source)", flush=True)
-    if ksrc.is_file():
-        _run(["tar", "xf", str(ksrc), "-C", str(tmp), "--strip-components=1"])
-    else:
-        _run(["rsync", "-a", "--exclude=.git", f"{ksrc}/", f"{tmp}/"])
-    git = ["git", "-c", "user.name=mntbench", "-c", "user.email=mntbench@localhost"]
-    _run(git + ["init", "-q"], cwd=tmp)
-    _run(git + ["add", "-f", "-A"], cwd=tmp)
-    _run(git + ["commit", "-q", "-m", "pristine source"], cwd=tmp)
-    tmp.rename(tree)
+    try:
+        if ksrc.is_file():
+            _run(["tar", "xf", str(ksrc), "-C", str(tmp),
+                  "--strip-components=1"])
+        else:
+            _run(["rsync", "-a", "--exclude=.git", f"{ksrc}/", f"{tmp}/"])
+        git = ["git", "-c", "user.name=mntbench",
+               "-c", "user.email=mntbench@localhost"]
+        _run(git + ["init", "-q"], cwd=tmp)
+        _run(git + ["add", "-f", "-A"], cwd=tmp)
+        _run(git + ["commit", "-q", "-m", "pristine source"], cwd=tmp)
+        tmp.rename(tree)
+    except BaseException:
+        # a half copy is gigabytes
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
 
 
 def _sync_tree(ksrc: Path, tree: Path, src_id: str, state: Path) -> None:
@@ -233,7 +264,9 @@ def _compile(tree: Path, build: Path, log) -> str:
     res = subprocess.run(make + ["bzImage", "vmlinux"], stdout=log,
                          stderr=subprocess.STDOUT)
     if res.returncode != 0:
-        raise errors.BuildError(f"kernel compile failed (log: {log.name})")
+        raise errors.BuildError(
+            f"kernel compile failed (exit {res.returncode}; log "
+            f"{log.name}), its last lines:{_log_tail(log)}")
     rel = subprocess.run(make + ["-s", "kernelrelease"], capture_output=True,
                          text=True, check=True).stdout.strip()
     return rel
@@ -241,16 +274,58 @@ def _compile(tree: Path, build: Path, log) -> str:
 
 def _publish(build: Path, out: Path, info: dict) -> None:
     """Copy the artifacts, then rename: a half-built kernel never shows."""
-    tmp = out.with_name(out.name + ".tmp")
+    tmp = out.with_name(f"{out.name}.{os.getpid()}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    shutil.copy2(build / "arch/x86/boot/bzImage", tmp / "bzImage")
-    shutil.copy2(build / "vmlinux", tmp / "vmlinux")
-    shutil.copy2(build / ".config", tmp / "config")
-    shutil.copy2(build / "System.map", tmp / "System.map")
-    (tmp / "info.json").write_text(json.dumps(info, indent=2) + "\n")
-    shutil.rmtree(out, ignore_errors=True)
-    tmp.rename(out)
+    try:
+        tmp.mkdir(parents=True)
+        shutil.copy2(build / "arch/x86/boot/bzImage", tmp / "bzImage")
+        shutil.copy2(build / "vmlinux", tmp / "vmlinux")
+        shutil.copy2(build / ".config", tmp / "config")
+        shutil.copy2(build / "System.map", tmp / "System.map")
+        (tmp / "info.json").write_text(json.dumps(info, indent=2) + "\n")
+        shutil.rmtree(out, ignore_errors=True)
+        tmp.rename(out)
+    except OSError as e:
+        raise errors.BuildError(f"cannot store the kernel in {out}: {e}") \
+            from e
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def sweep_cache(root: Path) -> list[Path]:
+    """Remove what killed builds left in the kernel cache: a work
+    directory's tree.tmp (a source copy cut short) when no build holds
+    that directory's lock, and out/<key>.<pid>.tmp (a publish cut short)
+    when that pid is gone; out/<key>.tmp, from before the pid was in the
+    name, when no build runs at all. The removed paths."""
+    gone, busy = [], False
+    for work in sorted((root / "work").glob("*")):
+        tmp = work / "tree.tmp"
+        try:
+            fd = os.open(work / "lock", os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            busy = True
+            os.close(fd)
+            continue
+        try:
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
+                gone.append(tmp)
+        finally:
+            os.close(fd)
+    for tmp in sorted((root / "out").glob("*.tmp")):
+        parts = tmp.name.split(".")
+        pid = int(parts[-2]) if len(parts) == 3 and parts[1].isdigit() \
+            else None
+        if (not busy and pid is None) or (
+                pid is not None and not resultset.pid_alive(pid)):
+            shutil.rmtree(tmp, ignore_errors=True)
+            gone.append(tmp)
+    return gone
 
 
 def _load(out: Path) -> Kernel:
@@ -271,13 +346,23 @@ def kernel_key(ksrc: Path, patches: Path | None, fragment: Path) -> tuple:
 def ensure_kernel(ksrc: Path = DEFAULT_KSRC,
                   patches: Path | None = DEFAULT_PATCHES,
                   fragment: Path = DEFAULT_FRAGMENT) -> Kernel:
-    """Return the kernel built from these inputs, building it if needed."""
+    """Return the kernel built from these inputs, building it if needed.
+    Its info also names the series directory (not part of its identity:
+    the series hash is), for a manifest to record."""
+    k = _ensure(ksrc, patches, fragment)
+    return Kernel(dir=k.dir, bzimage=k.bzimage, vmlinux=k.vmlinux,
+                  config=k.config, info={**k.info, "patches": str(
+                      patches.resolve()) if patches else None})
+
+
+def _ensure(ksrc: Path, patches: Path | None, fragment: Path) -> Kernel:
     if not ksrc.exists():
         raise errors.InputError(f"KSRC={ksrc}: no such file or directory")
     if not fragment.is_file():
         raise errors.InputError(f"FRAGMENT={fragment}: no such file")
     src_id, series, ser, frag, key = kernel_key(ksrc, patches, fragment)
     root = cache_dir() / "kernel"
+    sweep_cache(root)
     out = root / "out" / key
     if (out / "info.json").is_file():
         return _load(out)

@@ -43,12 +43,14 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import threading
 import time
 from pathlib import Path
 
 import numpy as np
 
+from harness import resultset
 from harness.point import Point
 
 POLL = 0.1
@@ -180,7 +182,12 @@ class Monitor:
                     self.started[i] = len(self.samples) - 1
                 if i in self.started and (
                         self.sdir / "raw" / f"{i}.json").exists():
-                    self._record(i, len(tids))
+                    try:
+                        self._record(i, len(tids))
+                    except OSError as e:
+                        # a full disk: the point goes unmarked, the
+                        # watch goes on
+                        print(f"monitor: {e}", file=sys.stderr)
                     pending.discard(i)
 
     def _record(self, point_id: str, nthreads: int) -> None:
@@ -201,10 +208,7 @@ class Monitor:
                "wall_s": round(wall, 3), "busy_threads": busy,
                "load1": load1(), "clock": self.clock,
                "disturbed": disturbed(runnable, other_share, self.clock)}
-        f = self.sdir / "host" / f"{point_id}.json"
-        tmp = f.with_name(f".{f.name}.tmp")
-        tmp.write_text(json.dumps(doc) + "\n")
-        os.replace(tmp, f)
+        resultset.write_json(self.sdir / "host" / f"{point_id}.json", doc)
 
 
 def disturbed(runnable: float, other: float, clock: str) -> bool:

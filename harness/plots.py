@@ -3,6 +3,7 @@ drawing helpers; each kind (harness/kinds) says which graphs it has."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import matplotlib
@@ -35,11 +36,19 @@ def finish(fig, ax, out: Path, name: str, title: str, xlabel: str,
 def save(fig, out: Path, name: str) -> None:
     out.mkdir(exist_ok=True)
     fig.tight_layout()
-    for ext in ("png", "svg"):
-        tmp = out / f".{name}.tmp.{ext}"
-        fig.savefig(tmp, dpi=110)
-        tmp.replace(out / f"{name}.{ext}")
-    plt.close(fig)
+    try:
+        for ext in ("png", "svg"):
+            # the pid tells a live writer's temp from a dead one's
+            # (resultset.sweep)
+            tmp = out / f".{name}.{os.getpid()}.tmp.{ext}"
+            try:
+                fig.savefig(tmp, dpi=110)
+                tmp.replace(out / f"{name}.{ext}")
+            except BaseException:
+                tmp.unlink(missing_ok=True)
+                raise
+    finally:
+        plt.close(fig)
 
 
 def _series(rs, x: str, **fields) -> dict[str, dict[int, list[float]]]:

@@ -264,7 +264,11 @@ def write_all(rs: resultset.ResultSet) -> None:
 
 def _rewrite(sdir: Path) -> int:
     rs = resultset.load(sdir)
-    write_all(rs)
+    try:
+        write_all(rs)
+    except OSError as e:  # a full or read-only disk: one line
+        raise errors.InputError(f"{sdir}: cannot write the report: {e}") \
+            from e
     print((rs.path / "report.txt").read_text(), end="")
     return 0
 

@@ -10,28 +10,149 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import functools
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from harness import errors, metrics, point, samples
+from harness import errors, metrics, point
+
+if TYPE_CHECKING:
+    # imported where used: the guest runner imports this module (for
+    # complete()) and numpy, which samples needs, costs it seconds on TCG
+    from harness import samples
 
 MANIFEST_SCHEMA = "mntbench.manifest/1"
 
 
 def write_json(path: Path, doc) -> None:
     """Write, then rename: a reader never sees half a file."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(doc, indent=1, sort_keys=True) + "\n")
-    os.replace(tmp, path)
+    write_text(path, json.dumps(doc, indent=1, sort_keys=True) + "\n")
 
 
 def write_text(path: Path, text: str) -> None:
+    """Write, then rename; the temp file (named with our pid, so that
+    sweep() can tell it from a live writer's) never outlives a failure."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(text)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+# A temp file's name: <name>.tmp (ovlbench, mntlock, the guest's own
+# writes), .<name>.<pid>.tmp (write_text), .<name>.<pid>.tmp.<ext> (plots)
+_TEMP = re.compile(r"(?:\.(\d+))?\.tmp(?:\.\w+)?$")
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True
+
+
+def _stale(sdir: Path, f: Path) -> bool:
+    if not f.is_file():
+        return False
+    m = _TEMP.search(f.name)
+    if m:
+        return not (m.group(1) and pid_alive(int(m.group(1))))
+    # a failure note that lost its text to a full disk
+    return f.parent == sdir / "failed" and f.suffix == ".txt" \
+        and f.stat().st_size == 0
+
+
+def sweep(sdir: Path) -> list[Path]:
+    """Remove the temp files a killed or failed run left in a set, and
+    empty failure notes; temp files named with the pid of a live process
+    are its, and stay. The caller holds the set's lock (lock()), so no
+    other run writes the rest. The removed files."""
+    gone = []
+    dirs = [sdir, *(d for d in sorted(sdir.iterdir())
+                    if d.is_dir() and not d.name.startswith(".vm-"))]
+    for d in dirs:
+        for f in sorted(d.iterdir()):
+            if _stale(sdir, f):
+                f.unlink(missing_ok=True)
+                gone.append(f)
+    return gone
+
+
+@contextlib.contextmanager
+def lock(sdir: Path):
+    """Hold the set for this run: a second run (or --resume) on the same
+    set is refused while the first one lives. flock on the directory
+    itself: nothing to leave behind."""
+    fd = os.open(sdir, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise errors.InputError(
+                f"set {sdir}: another run is using it") from None
+        yield
+    finally:
+        os.close(fd)
+
+
+def check_writable(d: Path, what: str) -> None:
+    """Fail now, not after hours of points, if d cannot take our files:
+    create (with its missing parents) and remove a file in it. The
+    directories made for the test are removed again."""
+    absent, p = [], Path(os.path.abspath(d))
+    while not p.exists() and not p.is_symlink() and p != p.parent:
+        absent.append(p)
+        p = p.parent
+    made: list[Path] = []
+    probe = Path(d) / f".write-test.{os.getpid()}.tmp"
+    try:
+        for m in reversed(absent):
+            m.mkdir()
+            made.insert(0, m)
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        try:
+            os.write(fd, b"x")
+        finally:
+            os.close(fd)
+            probe.unlink()
+    except OSError as e:
+        raise errors.InputError(f"{what} {d}: not writable: "
+                                f"{e.strerror}") from e
+    finally:
+        for m in made:
+            with contextlib.suppress(OSError):
+                m.rmdir()
+
+
+def point_files(sdir: Path, p: point.Point) -> list[Path]:
+    """What a point leaves when it ran: ovlbench's output, and mntlock's
+    for a probe point."""
+    files = [sdir / "raw" / f"{p.id}.json"]
+    if p.probe:
+        files.append(sdir / "probes" / f"{p.id}.json")
+    return files
+
+
+def complete(sdir: Path, p: point.Point) -> bool:
+    """A point is done when all of its files are there and parse: a run
+    killed between ovlbench's write and mntlock's is not."""
+    for f in point_files(sdir, p):
+        try:
+            json.loads(f.read_bytes())
+        except (OSError, ValueError):
+            return False
+    return True
 
 
 @dataclass
@@ -47,6 +168,7 @@ class ResultSet:
     @functools.cached_property
     def series(self) -> dict[tuple[metrics.Measure, str], samples.Series]:
         """(measure, variant) -> unit values, one per run."""
+        from harness import samples
         return samples.series(self.records)
 
     def select(self, **fields) -> list[samples.Series]:
@@ -92,6 +214,7 @@ def load(path: Path) -> ResultSet:
         raise _bad(path, f"manifest.json is not {MANIFEST_SCHEMA}")
     if not (path / "samples.json").is_file():
         raise _bad(path, "missing samples.json")
+    from harness import samples
     return ResultSet(path, manifest, samples.load(path / "samples.json"))
 
 

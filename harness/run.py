@@ -7,12 +7,15 @@
 The set lives in results/<timestamp>-<host>/ (or --out). Every file in it
 is written atomically; manifest.json says whether the set is complete.
 Ctrl-C stops the guest, keeps the finished points and marks the set
-incomplete; --resume continues it with the same plan and seed.
+incomplete; --resume continues it with the same plan, seed and kernel
+(the manifest's; --ksrc/--patches that name another kernel are refused).
+The output directory is tried for writing before anything is built.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -65,8 +68,8 @@ def new_manifest(p: plan.Plan, seed: int, vcpus: int, kernel, accel: str,
         "accel": accel, "vcpus": vcpus,
         "mem_mb": None if accel == HOST else mem_mb,
         "kernel": {k: info.get(k) for k in (
-            "release", "ksrc", "source_id", "series", "series_hash",
-            "fragment_hash", "config_hash")},
+            "release", "ksrc", "patches", "source_id", "series",
+            "series_hash", "fragment_hash", "config_hash")},
         "switch": kernel.has_switch if kernel else SWITCH.exists(),
         "clocks": sorted({pt.clock for pt in points}),
         "icount": vm.accel.ICOUNT_OPTS
@@ -86,14 +89,32 @@ def new_manifest(p: plan.Plan, seed: int, vcpus: int, kernel, accel: str,
     }
 
 
+def settle(sdir: Path) -> list[str]:
+    """Make the files of a set say what is done: a point cut off
+    mid-write leaves only temp files (removed), a probe point killed
+    between ovlbench's write and mntlock's only half its outputs (removed:
+    it is not done, and --resume runs it again), a point that failed once
+    and then succeeded a failure note (removed). The ids of the points
+    not done."""
+    resultset.sweep(sdir)
+    points = point.load(json.loads((sdir / "points.json").read_text()))
+    missing = []
+    for p in points:
+        note = sdir / "failed" / f"{p.id}.txt"
+        if resultset.complete(sdir, p):
+            note.unlink(missing_ok=True)
+            continue
+        missing.append(p.id)
+        for f in resultset.point_files(sdir, p):
+            f.unlink(missing_ok=True)
+    return missing
+
+
 def finish(sdir: Path, interrupted: bool) -> int:
     """Collect samples, write summary/report/plots, set the status."""
     manifest = json.loads((sdir / "manifest.json").read_text())
-    # A point cut off mid-write leaves only its temp file: drop it.
-    for tmp in [t for d in ("raw", "probes", "boots")
-                for t in sdir.glob(f"{d}/*.tmp")]:
-        tmp.unlink()
-    missing = collect.write(sdir)
+    missing = settle(sdir)
+    collect.write(sdir)
     failed = sorted(p.stem for p in (sdir / "failed").glob("*.txt")) \
         if (sdir / "failed").is_dir() else []
     manifest["modes_seen"] = collect.modes_seen(sdir)
@@ -104,8 +125,8 @@ def finish(sdir: Path, interrupted: bool) -> int:
     resultset.write_json(sdir / "manifest.json", manifest)
     report.write_all(resultset.load(sdir))
     if missing:
-        print(f"run: set {manifest['status']}: {len(missing)} of "
-              f"{len(missing) + sum(1 for _ in (sdir / 'raw').glob('*.json'))}"
+        total = len(json.loads((sdir / "points.json").read_text()))
+        print(f"run: set {manifest['status']}: {len(missing)} of {total}"
               f" points not done; continue with: make bench RESUME={sdir}",
               file=sys.stderr)
     return 0 if manifest["status"] == "complete" else 1
@@ -135,7 +156,7 @@ def _boots_to_run(sdir: Path, vcpus: int) -> list[tuple[str, int]]:
     order of the points."""
     points = point.load(json.loads((sdir / "points.json").read_text()))
     todo = [(p.clock, p.boot_cpus or vcpus) for p in points
-            if not (sdir / "raw" / f"{p.id}.json").exists()]
+            if not resultset.complete(sdir, p)]
     return list(dict.fromkeys(todo))
 
 
@@ -166,19 +187,107 @@ def run_host(sdir: Path) -> int:
                            *_guest_args(sdir, HOST)]).returncode
 
 
-def prepare(args, argv) -> tuple[Path, object, int]:
-    """Create the set (or reopen it for --resume); (dir, kernel, vcpus)."""
-    if args.resume:
-        sdir = Path(args.resume)
+def _short(h: str | None) -> str:
+    return (h or "none")[:12]
+
+
+def resume_kernel(sdir: Path, m: dict, args):
+    """The kernel a set was measured on, to continue it on: the manifest's
+    source and series unless --ksrc/--patches say otherwise, and then only
+    if they name the same kernel (source id, series hash, fragment hash,
+    config hash as the manifest records them): InputError if not. Checked
+    before anything is built."""
+    want = m["kernel"]
+    if m["accel"] == HOST:
+        if args.ksrc is not None or args.patches is not None:
+            raise errors.InputError(
+                f"--resume {sdir}: a host set runs on the running kernel; "
+                "--ksrc and --patches do not apply")
+        if platform.release() != want.get("release"):
+            raise errors.InputError(
+                f"--resume {sdir}: the set ran on kernel {want.get('release')}"
+                f", this host runs {platform.release()}")
+        return None
+    ksrc = args.ksrc or Path(want.get("ksrc") or kbuild.DEFAULT_KSRC)
+    if args.patches is not None:
+        patches = kbuild._parse_patches(args.patches)
+    elif want.get("patches"):
+        patches = Path(want["patches"])
+    else:
+        # sets made before the manifest named the directory: the default
+        # series, if the set had one (its hash is checked below)
+        patches = kbuild.DEFAULT_PATCHES if want.get("series") else None
+    if not ksrc.exists():
+        raise errors.InputError(f"--resume {sdir}: kernel source {ksrc}: "
+                                "no such file or directory")
+    src_id, _, ser, frag, _ = kbuild.kernel_key(ksrc, patches,
+                                                kbuild.DEFAULT_FRAGMENT)
+    n = len(want.get("series") or [])
+    theirs_series = f"{n} patches ({_short(want.get('series_hash'))})" \
+        if n else "no series"
+    differ = [
+        (what, theirs, ours) for what, rec, have, theirs, ours in (
+            ("source", want.get("source_id"), src_id,
+             f"{want.get('ksrc')} ({_short(want.get('source_id'))})",
+             f"{ksrc} ({_short(src_id)})"),
+            ("series", want.get("series_hash"), ser, theirs_series,
+             f"{patches} ({_short(ser)})" if patches else "no series"),
+            ("config fragment", want.get("fragment_hash"), frag,
+             _short(want.get("fragment_hash")), _short(frag)))
+        if rec is not None and rec != have]
+    kernel = None
+    if not differ:
+        kernel = kbuild.ensure_kernel(ksrc, patches)
+        have = kernel.info.get("config_hash")
+        if want.get("config_hash") not in (None, have):
+            differ = [("config", _short(want["config_hash"]), _short(have))]
+    if differ:
+        raise errors.InputError(
+            f"--resume {sdir}: not the set's kernel: " + "; ".join(
+                f"{what} {theirs} in the set, {ours} now"
+                for what, theirs, ours in differ))
+    return kernel
+
+
+def reopen(args, hold: contextlib.ExitStack) -> tuple[Path, object, int]:
+    """--resume: the set (locked for this run, its leftovers removed),
+    the kernel it was measured on, its vCPUs."""
+    sdir = Path(args.resume)
+    try:
         m = json.loads((sdir / "manifest.json").read_text())
-        if m.get("status") == "complete":
-            raise errors.InputError(f"--resume {sdir}: set is complete")
-        kernel = None if m["accel"] == HOST else kbuild.ensure_kernel(
-            Path(m["kernel"]["ksrc"] or kbuild.DEFAULT_KSRC),
-            kbuild._parse_patches(args.patches))
-        return sdir, kernel, m["vcpus"]
+    except FileNotFoundError:
+        raise errors.InputError(f"--resume {sdir}: no manifest.json there "
+                                "(not a result set)") from None
+    except (OSError, ValueError) as e:
+        raise errors.InputError(f"--resume {sdir}: manifest.json: {e}") \
+            from None
+    if not isinstance(m, dict) or not isinstance(m.get("kernel"), dict) \
+            or "accel" not in m or "vcpus" not in m:
+        raise errors.InputError(f"--resume {sdir}: manifest.json lacks "
+                                "the kernel, accel or vcpus")
+    if m.get("status") == "complete":
+        raise errors.InputError(f"--resume {sdir}: set is complete")
+    resultset.check_writable(sdir, "--resume")
+    hold.enter_context(resultset.lock(sdir))
+    # what a killed run left: temp files, half points
+    settle(sdir)
+    return sdir, resume_kernel(sdir, m, args), m["vcpus"]
+
+
+def prepare(args, argv, hold: contextlib.ExitStack) -> tuple[Path, object,
+                                                              int]:
+    """Create the set (or reopen it for --resume); (dir, kernel, vcpus).
+    The set stays locked (resultset.lock) while hold is open."""
+    if args.resume:
+        return reopen(args, hold)
     p = plan.load(args.profile)
     vcpus = args.cpus
+    name = time.strftime("%Y%m%d-%H%M%S") + "-" + socket.gethostname()
+    sdir = Path(args.out) if args.out else REPO / "results" / name
+    # before a build and the points, not after them
+    resultset.check_writable(sdir, "--out" if args.out else "results")
+    if sdir.exists() and any(sdir.iterdir()):
+        raise errors.InputError(f"--out {sdir}: exists and is not empty")
     kernel = None
     if args.host:
         accel, has_switch = HOST, SWITCH.exists()
@@ -186,8 +295,10 @@ def prepare(args, argv) -> tuple[Path, object, int]:
             print("run: the running kernel has no private_mounts switch: "
                   "only its own fixed mode is measured", file=sys.stderr)
     else:
-        kernel = kbuild.ensure_kernel(args.ksrc,
-                                      kbuild._parse_patches(args.patches))
+        kernel = kbuild.ensure_kernel(
+            args.ksrc or kbuild.DEFAULT_KSRC, kbuild._parse_patches(
+                str(kbuild.DEFAULT_PATCHES) if args.patches is None
+                else args.patches))
         has_switch = kernel.has_switch
         if not has_switch:
             print("run: kernel built without the switch (PATCHES=none): "
@@ -197,13 +308,12 @@ def prepare(args, argv) -> tuple[Path, object, int]:
             vm.boot)
     seed = args.seed if args.seed is not None else random.SystemRandom(
         ).randrange(1 << 31)
-    name = time.strftime("%Y%m%d-%H%M%S") + "-" + socket.gethostname()
-    sdir = Path(args.out) if args.out else REPO / "results" / name
     if args.host and not args.probes:
         print("run: host mode: no probe pass (the host kernel may refuse "
               "tracing; add --probes to try)", file=sys.stderr)
     create_set(sdir, p, seed, vcpus, kernel, accel, has_switch, argv,
                probes=not args.host or args.probes, mem_mb=args.mem)
+    hold.enter_context(resultset.lock(sdir))
     return sdir, kernel, vcpus
 
 
@@ -244,8 +354,12 @@ def main(argv: list[str] | None = None) -> int:
                     help="run on the running kernel, without a VM")
     ap.add_argument("--probes", action="store_true",
                     help="with --host: run the probe pass too")
-    ap.add_argument("--ksrc", type=Path, default=kbuild.DEFAULT_KSRC)
-    ap.add_argument("--patches", default=str(kbuild.DEFAULT_PATCHES))
+    ap.add_argument("--ksrc", type=Path,
+                    help=f"kernel source (default {kbuild.DEFAULT_KSRC}; "
+                    "with --resume, the set's)")
+    ap.add_argument("--patches",
+                    help=f"series directory or 'none' (default "
+                    f"{kbuild.DEFAULT_PATCHES}; with --resume, the set's)")
     ap.add_argument("--accel", choices=vm.accel.ACCELS,
                     help="default: KVM if it boots, else TCG; icount: "
                     "TCG with a deterministic instruction clock")
@@ -256,12 +370,23 @@ def main(argv: list[str] | None = None) -> int:
                     help="guest time limit in seconds (default 3600)")
     args = ap.parse_args(argv)
     signal.signal(signal.SIGTERM, _sigterm)
+    try:
+        # the set stays locked until its last write, error paths included
+        with contextlib.ExitStack() as hold:
+            return _run(args, argv, hold)
+    except OSError as e:
+        # the set's disk filled up or went away: one line, no traceback
+        print(f"mntbench-run: error: {e}", file=sys.stderr)
+        return errors.InputError.exit_code
+
+
+def _run(args, argv: list[str], hold: contextlib.ExitStack) -> int:
     sdir = None
     try:
         if args.cpus < 1:
             raise errors.InputError(f"--cpus={args.cpus}: must be >= 1")
         vm.check_mem(args.mem)
-        sdir, kernel, vcpus = prepare(args, argv)
+        sdir, kernel, vcpus = prepare(args, argv, hold)
         if kernel is None:
             run_host(sdir)
         else:

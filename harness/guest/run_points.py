@@ -11,10 +11,12 @@ For each point: set the overlay mode and the set's calibration knobs
 (manifest "knobs", harness/kparams.py), run ovlbench (with mntlock attached
 in probe passes), and keep its output in SET_DIR/raw/<id>.json (ovlbench
 writes it via a temp file and rename) and the boot and clock that ran it
-in SET_DIR/boots/<id>.json. Points whose output exists are
-skipped, which is how --resume continues a set. A progress line with the
-ETA goes to stdout after each point. A failed point is recorded in
-SET_DIR/failed/<id>.txt and the run goes on.
+in SET_DIR/boots/<id>.json. Complete points (harness/resultset.py:
+every output there and parseable) are skipped, which is how --resume
+continues a set. A progress line with the ETA goes to stdout after each
+point. A failed point is recorded in SET_DIR/failed/<id>.txt and the run
+goes on; a point that succeeds removes its failed/<id>.txt of an earlier
+attempt.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
-from harness import kparams, point  # noqa: E402  (the guest has no PYTHONPATH)
+from harness import kparams, point, resultset  # noqa: E402  (no PYTHONPATH)
 from harness.point import Point  # noqa: E402
 
 OVLBENCH = REPO / "bench" / "ovlbench"
@@ -51,18 +53,48 @@ def run_point(p: Point, sdir: Path, knobs: dict[str, int]) -> str | None:
                 *p.mntlock_args, "--", *argv]
     res = subprocess.run(argv, stdout=subprocess.DEVNULL,
                          stderr=subprocess.PIPE, text=True)
+    why = None
     if res.returncode != 0:
-        raw.unlink(missing_ok=True)
-        return f"{Path(argv[0]).name} exit {res.returncode}: " \
+        why = f"{Path(argv[0]).name} exit {res.returncode}: " \
             f"{res.stderr.strip()}"
-    return None
+    elif not resultset.complete(sdir, p):
+        why = f"{Path(argv[0]).name} exit 0 without valid output: " + \
+            " ".join(f"{f.parent.name}/{f.name}"
+                     for f in resultset.point_files(sdir, p))
+    if why:
+        # half a probe point (ovlbench's output without mntlock's) is no
+        # point
+        for f in resultset.point_files(sdir, p):
+            f.unlink(missing_ok=True)
+    return why
+
+
+def write_file(f: Path, text: str) -> None:
+    """Write via a temp file and rename; the temp never outlives a
+    failure (a full disk)."""
+    tmp = f.with_name(f".{f.name}.tmp")
+    try:
+        tmp.write_text(text)
+        os.replace(tmp, f)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def record_boot(sdir: Path, point_id: str, boot: int, clock: str) -> None:
-    f = sdir / "boots" / f"{point_id}.json"
-    tmp = f.with_name(f".{f.name}.tmp")
-    tmp.write_text(json.dumps({"boot": boot, "clock": clock}) + "\n")
-    os.replace(tmp, f)
+    write_file(sdir / "boots" / f"{point_id}.json",
+               json.dumps({"boot": boot, "clock": clock}) + "\n")
+
+
+def record_failure(sdir: Path, point_id: str, why: str) -> None:
+    print(f"point {point_id} failed: {why}", file=sys.stderr, flush=True)
+    try:
+        write_file(sdir / "failed" / f"{point_id}.txt", why + "\n")
+    except OSError as e:
+        # the point stays incomplete all the same; the next points may
+        # still find room
+        print(f"point {point_id}: cannot record the failure: {e}",
+              file=sys.stderr, flush=True)
 
 
 def main() -> int:
@@ -89,8 +121,7 @@ def main() -> int:
         points = [p for p in points if p.rep % n == k]
     for sub in ("raw", "probes", "failed", "boots"):
         (sdir / sub).mkdir(exist_ok=True)
-    todo = [p for p in points
-            if not (sdir / "raw" / f"{p.id}.json").exists()]
+    todo = [p for p in points if not resultset.complete(sdir, p)]
     done0 = len(points) - len(todo)
     if done0:
         print(f"resume: {done0}/{len(points)} points already done",
@@ -105,9 +136,9 @@ def main() -> int:
             why = str(e)
         if why:
             failed += 1
-            (sdir / "failed" / f"{p.id}.txt").write_text(why + "\n")
-            print(f"point {p.id} failed: {why}", file=sys.stderr,
-                  flush=True)
+            record_failure(sdir, p.id, why)
+        else:
+            (sdir / "failed" / f"{p.id}.txt").unlink(missing_ok=True)
         el = time.monotonic() - t0
         eta = el / i * (len(todo) - i)
         print(f"[{done0 + i}/{len(points)}] {p.id:44} "
