@@ -94,7 +94,7 @@ UNIT := harness.tests.test_plan harness.tests.test_stats \
 	harness.tests.test_gate harness.tests.test_report_plots \
 	harness.tests.test_collect harness.tests.test_accel_ab \
 	harness.tests.test_costsplit harness.tests.test_bystander \
-	harness.tests.test_set_integrity
+	harness.tests.test_set_integrity harness.tests.test_inputs
 # test_make_interface holds both kinds: a host-only class and a guest one.
 UNIT += harness.tests.test_make_interface.MakeInterface
 # Every other test module boots the kernel in QEMU.

@@ -55,7 +55,7 @@ SIDES = ("base", "cand")
 
 def build(ksrc: Path, patches: str) -> kbuild.Kernel:
     try:
-        return kbuild.ensure_kernel(ksrc, kbuild._parse_patches(patches))
+        return kbuild.ensure_kernel(ksrc, patches)
     except errors.BuildError as e:
         raise errors.VMError(f"kernel from {ksrc}: {e}") from e
 
@@ -115,8 +115,8 @@ def _parse(argv: list[str]) -> argparse.Namespace:
         formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--base-ksrc", type=Path, default=kbuild.DEFAULT_KSRC)
     ap.add_argument("--cand-ksrc", type=Path, default=kbuild.DEFAULT_KSRC)
-    ap.add_argument("--base-patches", default=str(kbuild.DEFAULT_PATCHES))
-    ap.add_argument("--cand-patches", default=str(kbuild.DEFAULT_PATCHES))
+    ap.add_argument("--base-patches", default=kbuild.DEFAULT_PATCHES)
+    ap.add_argument("--cand-patches", default=kbuild.DEFAULT_PATCHES)
     ap.add_argument("--base-knobs", default="", metavar="K=N,...")
     ap.add_argument("--cand-knobs", default="", metavar="K=N,...")
     ap.add_argument("--profile", default="quick")
@@ -159,6 +159,7 @@ def _parse(argv: list[str]) -> argparse.Namespace:
         raise errors.InputError(
             f"--budget={args.budget}: allowed: minutes > 0")
     gate.check_threshold(args.threshold)
+    vm.check_cpus(args.cpus)
     vm.check_mem(args.mem)
     return args
 
@@ -253,6 +254,7 @@ def main(argv: list[str] | None = None) -> int:
         has_switch = base_k.has_switch and cand_k.has_switch
         accel = args.accel or vm.accel.choose(vm.VMConfig(
             kernel=base_k, results=REPO / "results" / "vm"), vm.boot)
+        vm.warn_overcommit(args.cpus, accel)
         seed = args.seed if args.seed is not None else \
             random.SystemRandom().randrange(1 << 31)
         out = args.out or REPO / "results" / (

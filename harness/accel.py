@@ -81,6 +81,34 @@ def _probe(cfg, boot: Callable) -> tuple[str, str]:
     return "kvm", f"a KVM probe boot worked in {res.seconds:.1f}s"
 
 
+def host_cores() -> int:
+    """The host CPUs this process may use (QEMU's threads inherit them)."""
+    return len(os.sched_getaffinity(0))
+
+
+def slowdown(vcpus: int, accel_name: str, cores: int) -> float:
+    """How much longer a guest takes than one whose vCPUs fit the host:
+    MTTCG runs a host thread per vCPU, so past the host's cores they
+    share them (boot included: a 64-vCPU guest on 2 cores does not boot
+    in minutes). KVM and icount (one thread for all vCPUs) are left at
+    1: the first is not TCG, the second does not depend on the cores."""
+    if accel_name != TCG or vcpus <= cores:
+        return 1.0
+    return vcpus / cores
+
+
+def overcommit_warning(vcpus: int, accel_name: str,
+                       cores: int) -> str | None:
+    """A one-line warning when the vCPUs exceed the host's cores under
+    TCG, else None."""
+    f = slowdown(vcpus, accel_name, cores)
+    if f == 1.0:
+        return None
+    return (f"mntbench: warning: {vcpus} vCPUs on {cores} host cores "
+            f"under TCG: the guest runs about {f:.3g}x slower (boot "
+            f"included); time limits are scaled by {f:.3g}")
+
+
 def choose(cfg, boot: Callable, quiet: bool = False) -> str:
     forced = os.environ.get("MNTBENCH_ACCEL")
     if forced:

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import socket
 import statistics
@@ -263,8 +264,10 @@ def _parse(argv: list[str]) -> argparse.Namespace:
         if getattr(args, opt) < 0:
             raise errors.InputError(
                 f"--{opt}={getattr(args, opt)}: allowed: an integer >= 0")
-    if args.cpus < 1:
-        raise errors.InputError(f"--cpus={args.cpus}: must be >= 1")
+    if not (math.isfinite(args.budget) and args.budget > 0):
+        raise errors.InputError(
+            f"--budget={args.budget}: allowed: minutes > 0")
+    vm.check_cpus(args.cpus)
     return args
 
 
@@ -275,7 +278,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = _parse(argv)
         p = plan.load(args.profile)
-        kernel = ab.build(kbuild.DEFAULT_KSRC, str(kbuild.DEFAULT_PATCHES))
+        kernel = ab.build(kbuild.DEFAULT_KSRC, kbuild.DEFAULT_PATCHES)
         out = args.out or REPO / "results" / (
             f"calibrate-{time.strftime('%Y%m%d-%H%M%S')}-"
             f"{socket.gethostname()}")

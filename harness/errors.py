@@ -7,6 +7,9 @@ Exit statuses of the harness commands (also listed in the README):
   124  the guest did not finish within its time limit (killed)
   125  the VM could not be run, or died without an exit status (panic);
        git bisect run treats it as "skip"
+A guest command's own status passes through only when the guest ran it
+to its end (harness/vm.py VMResult): then 124 and 125 are the command's,
+and `outcome` tells a boot's three ends apart in messages and manifests.
 """
 
 
@@ -24,7 +27,9 @@ class BuildError(MntbenchError):
 
 class GuestTimeout(MntbenchError):
     exit_code = 124
+    outcome = "time-limit"      # the watchdog killed the guest
 
 
 class VMError(MntbenchError):
     exit_code = 125
+    outcome = "vm-failure"      # no exit status: panic, QEMU failure

@@ -18,9 +18,11 @@ import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from harness import errors, kinds, kparams
 from harness.accel import ICOUNT, KVM, TCG
+from harness.kinds import base
 from harness.kinds.base import HOST, Context
 from harness.paths import REPO
 from harness.point import Point
@@ -30,6 +32,9 @@ PLANS = REPO / "harness" / "plans"
 # workloads are kinds of their own: teardown, bystander)
 WORKLOADS = ("open-close", "open-close-shared", "open-read-close", "stat")
 CLOCKS = ("auto", ICOUNT)  # plan `clock`: the accelerator's, or icount
+# The harness's own bounds: a plan is expanded in memory, point by point
+MAX_REPS = 10000
+MAX_POINTS = 100000
 
 
 @dataclass
@@ -60,43 +65,219 @@ def load(name_or_path: str) -> Plan:
     return Plan(doc.get("name", path.stem), doc, doc_hash(doc))
 
 
+def _number(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and \
+        math.isfinite(v)
+
+
+def _integer(lo: int, hi: int) -> tuple[Callable, str]:
+    return (lambda v: isinstance(v, int) and not isinstance(v, bool)
+            and lo <= v <= hi), f"an integer {lo}..{hi}"
+
+
+def _seconds(lo: float, hi: float, above: bool = False
+             ) -> tuple[Callable, str]:
+    """Seconds lo..hi (above: lo excluded), as ovlbench takes them."""
+    return (lambda v: _number(v) and (v > lo if above else v >= lo)
+            and v <= hi), \
+        f"seconds {'>' if above else '>='} {lo:g} and <= {hi:.0f}"
+
+
+def _items(ok: Callable, what: str) -> tuple[Callable, str]:
+    """A list of distinct items (a repeated one would repeat points)."""
+    def check(v):
+        return isinstance(v, list) and all(ok(x) for x in v) and \
+            len({repr(x) for x in v}) == len(v)
+    return check, f"a list of distinct {what}"
+
+
+def _cpus(v) -> bool:
+    return v == "powers" or (isinstance(v, list) and bool(v) and all(
+        c == "all" or _integer(1, base.MAX_TASKS)[0](c) for c in v))
+
+
+_MODES = kparams.MODES + (kparams.DEFAULT,)
+TOP = {     # top-level key -> (check, what is allowed)
+    "name": (lambda v: isinstance(v, str), "a string"),
+    "description": (lambda v: isinstance(v, str), "a string"),
+    "reps": _integer(1, MAX_REPS),
+    "warmup": _seconds(0, base.MAX_SECONDS),
+    "duration": _seconds(0, base.MAX_SECONDS, above=True),
+    "interval": _seconds(base.MIN_INTERVAL, base.MAX_SECONDS),
+    "task_mode": (lambda v: v in base.TASK_MODES,
+                  ", ".join(base.TASK_MODES)),
+    "clock": (lambda v: v in CLOCKS, ", ".join(CLOCKS)),
+}
+REQUIRED = ("reps", "warmup", "duration", "interval")
+# A section key -> (check, what is allowed); None: the kind's validate
+# checks it. Ranges are ovlbench's (kinds/base.py); which kind takes
+# which key is the kind's (Kind.keys).
+SECTION = {
+    "modes": _items(lambda m: isinstance(m, str)
+                    and kparams.plan_mode(m) in _MODES,
+                    f"modes of {', '.join(_MODES)} (#tag: an A/A copy)"),
+    "workloads": _items(lambda w: w in WORKLOADS,
+                        f"workloads of {', '.join(WORKLOADS)}"),
+    "layers": _items(_integer(1, base.MAX_LAYERS)[0],
+                     f"layer counts 1..{base.MAX_LAYERS} (1 only where "
+                     "there is an upper layer: teardown, bystander)"),
+    "cpus": (_cpus, f"'powers' or a list of task counts 1..vCPUs "
+             f"(at most {base.MAX_TASKS}) and 'all'"),
+    "reps": _integer(1, MAX_REPS),
+    "overhead_reps": _integer(0, MAX_REPS),
+    "duration": _seconds(0, base.MAX_SECONDS, above=True),
+    "interval": _seconds(base.MIN_INTERVAL, base.MAX_SECONDS),
+    "all_puts": (lambda v: isinstance(v, bool), "true, false"),
+    "path_walk": (lambda v: isinstance(v, bool), "true, false"),
+    "pairs": None,
+    "victims": None,
+}
+GATE = ("metrics", "threshold")
+
+
+def sections() -> dict[str, tuple[str, ...] | None]:
+    """Plan section -> the keys it allows: those of the kinds it feeds
+    (None when one of them declares none), and [gate]'s."""
+    out: dict[str, tuple[str, ...] | None] = {"gate": GATE}
+    for k in kinds.KINDS.values():
+        had = out.get(k.section, ())
+        out[k.section] = None if had is None or k.keys is None else \
+            tuple(dict.fromkeys(had + k.keys))
+    return out
+
+
+def _refuse(path, where: str, key: str, v, allowed: str) -> None:
+    r = repr(v)
+    r = r if len(r) <= 60 else r[:56] + " ..."   # one line, readable
+    raise errors.InputError(f"plan {path}: {where}{key}={r}; allowed: "
+                            f"{allowed}")
+
+
 def _validate(doc: dict, path: Path) -> None:
-    for key in ("reps", "warmup", "duration", "interval"):
-        v = doc.get(key)
-        if not isinstance(v, (int, float)) or v < 0 or (
-                key != "warmup" and v <= 0):
-            raise errors.InputError(f"plan {path}: {key}={v!r} must be > 0")
-    clock = doc.get("clock", "auto")
-    if clock not in CLOCKS:
-        raise errors.InputError(
-            f"plan {path}: clock={clock!r}; allowed: {', '.join(CLOCKS)}")
-    allowed = kparams.MODES + (kparams.DEFAULT,)
-    for sec in sorted({k.section for k in kinds.KINDS.values()}):
-        d = doc.get(sec, {})
-        for m in d.get("modes", []):
-            if kparams.plan_mode(m) not in allowed:
-                raise errors.InputError(
-                    f"plan {path}: [{sec}] mode {m!r}; allowed: "
-                    f"{', '.join(allowed)}")
-        r = d.get("reps", 1)
-        if isinstance(r, bool) or not isinstance(r, int) or r < 1:
+    secs = sections()
+    for key, v in doc.items():
+        if key in secs:
+            if not isinstance(v, dict):
+                _refuse(path, "", key, v, f"a table [{key}]")
+        elif key not in TOP:
+            _refuse(path, "", key, v, "the keys " + ", ".join(
+                [*TOP, *(f"[{s}]" for s in secs)]))
+    for key in REQUIRED:
+        if key not in doc:
             raise errors.InputError(
-                f"plan {path}: [{sec}] reps={r!r}; allowed: an integer "
-                ">= 1")
-        for w in d.get("workloads", []):
-            if w not in WORKLOADS:
-                raise errors.InputError(
-                    f"plan {path}: [{sec}] workload {w!r}; allowed: "
-                    f"{', '.join(WORKLOADS)}")
+                f"plan {path}: no {key}; allowed: {TOP[key][1]}")
+    for key, (ok, allowed) in TOP.items():
+        if key in doc and not ok(doc[key]):
+            _refuse(path, "", key, doc[key], allowed)
+    if doc["interval"] > doc["duration"]:
+        _refuse(path, "", "interval", doc["interval"],
+                f"seconds up to the duration ({doc['duration']!r})")
+    for sec, keys in secs.items():
+        d = doc.get(sec, {})
+        for key, v in d.items():
+            if keys is not None and key not in keys:
+                _refuse(path, f"[{sec}] ", key, v,
+                        "the keys " + ", ".join(keys))
+            check = SECTION.get(key)
+            if check and not check[0](v):
+                _refuse(path, f"[{sec}] ", key, v, check[1])
     for k in kinds.KINDS.values():
         if k.validate:
             k.validate(doc, path)
     _validate_gate(doc.get("gate", {}), path)
-    for key in ("all_puts", "path_walk"):
-        v = doc.get("probes", {}).get(key, False)
-        if not isinstance(v, bool):
+    # What ovlbench checks across options (the layer count against an
+    # upper layer, the intervals a duration holds, victims and tasks):
+    # the arguments of one repetition's points, at the most tasks
+    for k, pts in _one_rep(doc, base.MAX_TASKS, True, True, TCG,
+                          path).items():
+        _check_points(k, pts, path)
+
+
+def check_args(args: tuple[str, ...]) -> str | None:
+    """What ovlbench would refuse in the arguments of a point (the
+    combinations of its options; each value's range the plan's checks
+    have seen), or None."""
+    opt: dict[str, str] = {}
+    i = 0
+    while i < len(args):
+        if args[i] == "--upper":
+            opt["--upper"], i = "", i + 1
+        else:
+            opt[args[i]], i = args[i + 1], i + 2
+    low = 1 if "--upper" in opt else 2
+    layers = int(opt.get("--layers", 2))
+    if not low <= layers <= base.MAX_LAYERS:
+        return (f"--layers={layers}; allowed: {low}..{base.MAX_LAYERS}"
+                + ("" if low == 1 else " (1 needs an upper layer)"))
+    tasks = int(opt.get("--tasks", 1))
+    if not 1 <= tasks <= base.MAX_TASKS:
+        return f"--tasks={tasks}; allowed: 1..{base.MAX_TASKS}"
+    victims = int(opt.get("--victims", 1))
+    if "--victims" in opt and not 1 <= victims < tasks:
+        return (f"--victims={victims} with --tasks={tasks}; allowed: "
+                f"1..{tasks - 1} (at least one aggressor)")
+    dur = float(opt.get("--duration", 5))
+    iv = float(opt.get("--interval", 1))
+    if iv > dur:
+        return f"--interval={iv:g}; allowed: up to --duration={dur:g}"
+    if int(dur / iv + 1e-9) > base.MAX_INTERVALS:
+        return (f"--interval={iv:g} in --duration={dur:g}; allowed: at "
+                f"most {base.MAX_INTERVALS} intervals")
+    if "--pair-modes" in opt:
+        if iv > base.MAX_PAIR_INTERVAL:
+            return (f"--interval={iv:g} with --pair-modes; allowed: up "
+                    f"to {base.MAX_PAIR_INTERVAL:g}")
+        if opt.get("--workload") not in base.PAIR_WORKLOADS:
+            return (f"--workload={opt.get('--workload')} with "
+                    f"--pair-modes; allowed: "
+                    f"{', '.join(base.PAIR_WORKLOADS)}")
+    return None
+
+
+def _check_points(k: kinds.Kind, pts: list[Point], path) -> None:
+    for p in pts:
+        bad = check_args(p.args)
+        if bad:
             raise errors.InputError(
-                f"plan {path}: [probes] {key}={v!r}; allowed: true, false")
+                f"plan {path}: [{k.section}] point {p.id}: {bad}")
+
+
+def _reps_of(k: kinds.Kind, doc: dict) -> int:
+    """How many repetitions of its points a kind builds."""
+    key, default = k.reps[0]
+    return doc.get(k.section, {}).get(
+        key, doc["reps"] if default is None else default)
+
+
+def _one_rep(doc: dict, vcpus: int, has_switch: bool, probes: bool,
+             accel_name: str, where) -> dict[kinds.Kind, list[Point]]:
+    """Each kind's points of one repetition: the plan with every
+    repetition count that is not 0 set to 1. Before building, the cells
+    of a section (the product of its lists) are bounded: a repetition
+    must fit in memory."""
+    one = copy.deepcopy(doc)
+    one["reps"] = 1
+    for k in kinds.KINDS.values():
+        sec = one.get(k.section, {})
+        for key, _ in k.reps:
+            if sec.get(key):
+                sec[key] = 1
+        cells = 2       # a probe or an on/off pair doubles a point
+        for key in ("modes", "workloads", "layers", "pairs", "cpus"):
+            v = sec.get(key)
+            if v == "powers":
+                cells *= vcpus.bit_length() + 1
+            elif isinstance(v, list):
+                cells *= max(len(v), 1)
+        if cells > MAX_POINTS:
+            raise errors.InputError(
+                f"plan {where}: [{k.section}] {cells} points "
+                f"a repetition (the product of its lists); allowed: at "
+                f"most {MAX_POINTS}")
+    ctx = Context(one, vcpus, has_switch, probes, accel_name,
+                  random.Random(0))
+    return {k: k.build(ctx) for k in kinds.KINDS.values()
+            if accel_name != HOST or k.on_host}
 
 
 def _validate_gate(gate: dict, path: Path) -> None:
@@ -136,6 +317,16 @@ def expand(plan: Plan, vcpus: int, seed: int, has_switch: bool = True,
            probes: bool = True, accel_name: str = TCG) -> list[Point]:
     """The ordered list of points for this many vCPUs (without the probe
     pass where the kernel cannot be traced), each with its clock."""
+    one = _one_rep(plan.doc, vcpus, has_switch, probes, accel_name,
+                   plan.name)
+    total = sum(len(pts) * _reps_of(k, plan.doc) for k, pts in one.items())
+    if total > MAX_POINTS:
+        raise errors.InputError(
+            f"plan {plan.name}: {total} points at {vcpus} vCPUs; allowed: "
+            f"at most {MAX_POINTS} (fewer reps, modes, layers or CPU "
+            "counts)")
+    for k, pts in one.items():
+        _check_points(k, pts, plan.name)
     ctx = Context(plan.doc, vcpus, has_switch, probes, accel_name,
                   random.Random(seed))
     clock = plan.doc.get("clock", "auto")

@@ -20,6 +20,7 @@ import json
 import os
 import platform
 import random
+import shlex
 import signal
 import socket
 import subprocess
@@ -113,6 +114,7 @@ def settle(sdir: Path) -> list[str]:
 def finish(sdir: Path, interrupted: bool) -> int:
     """Collect samples, write summary/report/plots, set the status."""
     manifest = json.loads((sdir / "manifest.json").read_text())
+    vm.sweep(sdir)      # control directories of a runner killed mid-boot
     missing = settle(sdir)
     collect.write(sdir)
     failed = sorted(p.stem for p in (sdir / "failed").glob("*.txt")) \
@@ -173,11 +175,30 @@ def run_vm(sdir: Path, kernel, vcpus: int, timeout: float,
     for clock, cpus in _boots_to_run(sdir, vcpus):
         cfg = vm.VMConfig(kernel=kernel, cpus=cpus, results=sdir,
                           timeout=timeout, accel=clock or None, mem_mb=mem)
-        cmd = " ".join(["/usr/bin/python3",
-                        *_guest_args(sdir, clock, cpus, part)])
+        # quoted: a set path may hold spaces
+        cmd = shlex.join(["/usr/bin/python3",
+                          *_guest_args(sdir, clock, cpus, part)])
         with monitor.Monitor(sdir, points, clock):
-            rc = vm.run(cfg, cmd).rc or rc
+            try:
+                res = vm.run(cfg, cmd)
+            except (errors.GuestTimeout, errors.VMError) as e:
+                _boot_end(sdir, clock, e.outcome, None)
+                raise
+        _boot_end(sdir, clock, res.outcome, res.rc)
+        rc = res.rc or rc
     return rc
+
+
+def _boot_end(sdir: Path, clock: str, outcome: str, rc: int | None) -> None:
+    """How a boot ended, in the manifest: the runner's own status
+    (exited with rc, time-limit, vm-failure) is never mistaken for a
+    guest command that exited 124 or 125."""
+    mpath = sdir / "manifest.json"
+    m = json.loads(mpath.read_text())
+    m.setdefault("boot_ends", []).append(
+        {"boot": int(m.get("boots", 1)) - 1, "clock": clock,
+         "outcome": outcome, "rc": rc})
+    resultset.write_json(mpath, m)
 
 
 def run_host(sdir: Path) -> int:
@@ -209,17 +230,17 @@ def resume_kernel(sdir: Path, m: dict, args):
                 f", this host runs {platform.release()}")
         return None
     ksrc = args.ksrc or Path(want.get("ksrc") or kbuild.DEFAULT_KSRC)
-    if args.patches is not None:
-        patches = kbuild._parse_patches(args.patches)
-    elif want.get("patches"):
-        patches = Path(want["patches"])
-    else:
-        # sets made before the manifest named the directory: the default
-        # series, if the set had one (its hash is checked below)
-        patches = kbuild.DEFAULT_PATCHES if want.get("series") else None
     if not ksrc.exists():
         raise errors.InputError(f"--resume {sdir}: kernel source {ksrc}: "
                                 "no such file or directory")
+    if args.patches is not None:
+        patches = kbuild.parse_patches(args.patches, ksrc)
+    elif want.get("patches"):
+        patches = Path(want["patches"])
+    else:
+        # sets made before the manifest named the directory: the tree's
+        # series, if the set had one (its hash is checked below)
+        patches = kbuild.series_for(ksrc) if want.get("series") else None
     src_id, _, ser, frag, _ = kbuild.kernel_key(ksrc, patches,
                                                 kbuild.DEFAULT_FRAGMENT)
     n = len(want.get("series") or [])
@@ -296,9 +317,8 @@ def prepare(args, argv, hold: contextlib.ExitStack) -> tuple[Path, object,
                   "only its own fixed mode is measured", file=sys.stderr)
     else:
         kernel = kbuild.ensure_kernel(
-            args.ksrc or kbuild.DEFAULT_KSRC, kbuild._parse_patches(
-                str(kbuild.DEFAULT_PATCHES) if args.patches is None
-                else args.patches))
+            args.ksrc or kbuild.DEFAULT_KSRC,
+            kbuild.DEFAULT_PATCHES if args.patches is None else args.patches)
         has_switch = kernel.has_switch
         if not has_switch:
             print("run: kernel built without the switch (PATCHES=none): "
@@ -306,6 +326,7 @@ def prepare(args, argv, hold: contextlib.ExitStack) -> tuple[Path, object,
         accel = args.accel or vm.accel.choose(
             vm.VMConfig(kernel=kernel, results=REPO / "results" / "vm"),
             vm.boot)
+        vm.warn_overcommit(vcpus, accel)
     seed = args.seed if args.seed is not None else random.SystemRandom(
         ).randrange(1 << 31)
     if args.host and not args.probes:
@@ -358,8 +379,9 @@ def main(argv: list[str] | None = None) -> int:
                     help=f"kernel source (default {kbuild.DEFAULT_KSRC}; "
                     "with --resume, the set's)")
     ap.add_argument("--patches",
-                    help=f"series directory or 'none' (default "
-                    f"{kbuild.DEFAULT_PATCHES}; with --resume, the set's)")
+                    help=f"series directory, 'none' or 'auto' (the tree's "
+                    f"version's; default {kbuild.DEFAULT_PATCHES}; with "
+                    "--resume, the set's)")
     ap.add_argument("--accel", choices=vm.accel.ACCELS,
                     help="default: KVM if it boots, else TCG; icount: "
                     "TCG with a deterministic instruction clock")
@@ -383,8 +405,8 @@ def main(argv: list[str] | None = None) -> int:
 def _run(args, argv: list[str], hold: contextlib.ExitStack) -> int:
     sdir = None
     try:
-        if args.cpus < 1:
-            raise errors.InputError(f"--cpus={args.cpus}: must be >= 1")
+        vm.check_cpus(args.cpus)
+        vm.check_timeout(args.timeout)
         vm.check_mem(args.mem)
         sdir, kernel, vcpus = prepare(args, argv, hold)
         if kernel is None:

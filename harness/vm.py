@@ -6,13 +6,23 @@ stdout and stderr reach ours through two virtio serial ports as it runs; the
 kernel console goes to a log kept in <results>/console/. The command's exit
 status becomes ours. A watchdog kills a guest that outlives its time limit;
 QEMU dies with us (PR_SET_PDEATHSIG), so no QEMU is ever orphaned.
+
+Paths may hold any character but a control character: QEMU's option
+values double a comma, the kernel command line carries them octal-escaped
+(guest/init.sh decodes them). The control files of a boot live in
+<results>/.vm-<pid>-<start time>-*; a boot removes those of dead runners.
 """
 
 from __future__ import annotations
 
 import argparse
+import collections
 import ctypes
+import functools
+import json
+import math
 import os
+import re
 import shlex
 import shutil
 import signal
@@ -32,12 +42,87 @@ DEFAULT_RESULTS = REPO / "results" / "vm"
 PR_SET_PDEATHSIG = 1
 DEFAULT_MEM_MB = 2048
 MIN_MEM_MB = 128
+MACHINE = "pc"
+MAX_TIMEOUT = 7 * 86400.0   # a week: beyond it, a typo
+CTL = re.compile(r"\.vm-(\d+)-(\d+)-")   # .vm-<pid>-<start time>-
+OUTPUT_TAIL = 8192          # bytes of the command's output kept for errors
+
+
+def host_mem_mb() -> int:
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal:"):
+            return int(line.split()[1]) // 1024
+    raise OSError("no MemTotal in /proc/meminfo")
 
 
 def check_mem(mem_mb: int) -> None:
-    if mem_mb < MIN_MEM_MB:
+    """Guest MiB: from MIN_MEM_MB to the host's RAM (QEMU cannot set up
+    more, and fails as if the VM had died)."""
+    top = host_mem_mb()
+    if not MIN_MEM_MB <= mem_mb <= top:
         raise errors.InputError(
-            f"--mem={mem_mb}: allowed: MiB >= {MIN_MEM_MB}")
+            f"--mem={mem_mb}: allowed: MiB {MIN_MEM_MB}..{top} (the "
+            "host's RAM)")
+
+
+@functools.lru_cache(maxsize=None)
+def max_cpus() -> int | None:
+    """QEMU's most vCPUs for MACHINE (query-machines), None if QEMU
+    cannot tell (then the boot says what is wrong)."""
+    qmp = ('{"execute":"qmp_capabilities"}\n{"execute":"query-machines"}'
+           '\n{"execute":"quit"}\n')
+    try:
+        out = subprocess.run(
+            ["qemu-system-x86_64", "-machine", "none", "-display", "none",
+             "-nodefaults", "-no-user-config", "-qmp", "stdio"],
+            input=qmp, capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    for line in out.splitlines():
+        try:
+            ret = json.loads(line).get("return")
+        except ValueError:
+            continue
+        for m in ret if isinstance(ret, list) else []:
+            if MACHINE in (m.get("name"), m.get("alias")):
+                return m.get("cpu-max")
+    return None
+
+
+def check_cpus(cpus: int, opt: str = "--cpus") -> None:
+    top = max_cpus()
+    if cpus < 1 or (top is not None and cpus > top):
+        raise errors.InputError(
+            f"{opt}={cpus}: allowed: vCPUs 1..{top or 'QEMU max'} (QEMU's "
+            f"most for machine {MACHINE})")
+
+
+def check_timeout(timeout: float, opt: str = "--timeout") -> None:
+    if not (math.isfinite(timeout) and 0 < timeout <= MAX_TIMEOUT):
+        raise errors.InputError(
+            f"{opt}={timeout}: allowed: seconds > 0 and <= "
+            f"{MAX_TIMEOUT:.0f}")
+
+
+def check_results(path: Path, opt: str = "--results") -> None:
+    """A writable directory (made if missing), its path without control
+    characters (the guest's command line could not carry them)."""
+    if any(ord(c) < 32 or c == "\x7f" for c in str(path)):
+        raise errors.InputError(
+            f"{opt} {str(path)!r}: allowed: a path without control "
+            "characters")
+    if path.exists() and not path.is_dir():
+        raise errors.InputError(
+            f"{opt} {path}: not a directory; allowed: a directory (made "
+            "if missing)")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        tempfile.NamedTemporaryFile(dir=path, prefix=".write-check-"
+                                    ).close()
+    except OSError as e:
+        raise errors.InputError(
+            f"{opt} {path}: cannot write there ({e.strerror}); allowed: "
+            "a writable directory") from None
 
 
 @dataclass
@@ -54,10 +139,14 @@ class VMConfig:
 
 @dataclass
 class VMResult:
+    """A guest that ran its command to the end: rc is the command's own
+    status (124 and 125 too). The watchdog and a VM failure raise
+    errors.GuestTimeout and errors.VMError instead."""
     rc: int
     console: Path
     seconds: float
     accel: str
+    outcome: str = "exited"     # beside errors.*.outcome, for manifests
 
 
 def _die_with_parent() -> None:
@@ -67,18 +156,37 @@ def _die_with_parent() -> None:
     os.setpgrp()
 
 
+def qemu_opt(value) -> str:
+    """A value inside a QEMU option list: a comma is doubled."""
+    return str(value).replace(",", ",,")
+
+
+_PLAIN = re.compile(rb"[A-Za-z0-9/._+:@=-]")
+
+
+def cmdline_word(value) -> str:
+    """A value on the kernel command line as one word that init.sh's
+    word splitting and globbing leave alone: every other byte as \\0ooo,
+    which printf %b turns back."""
+    return "".join(chr(b) if _PLAIN.fullmatch(bytes([b])) else f"\\0{b:03o}"
+                   for b in os.fsencode(str(value)))
+
+
 def qemu_argv(cfg: VMConfig, accel_name: str, ctl: Path, console: Path,
               out: str, err: str) -> list[str]:
     """The QEMU command line; out/err are paths the consoles write to."""
     results = cfg.results.resolve()
+    # The console gets the kernel's boot messages (default loglevel);
+    # init.sh quietens it while the command runs.
     append = " ".join([
-        "console=ttyS0", "earlyprintk=serial,ttyS0", "loglevel=4",
+        "console=ttyS0", "earlyprintk=serial,ttyS0", "printk.time=1",
         "root=hostroot", "rootfstype=9p",
         "rootflags=trans=virtio,version=9p2000.L,msize=262144",
         "ro", f"init={GUEST_INIT}", "panic=-1", "oops=panic",
-        "nmi_watchdog=0", f"mntbench.ctl={ctl}", f"mntbench.res={results}",
-    ] + ([f"mntbench.tmp={','.join(keep)}"] if (keep := _tmp_entries())
-         else []))
+        "nmi_watchdog=0", f"mntbench.ctl={cmdline_word(ctl)}",
+        f"mntbench.res={cmdline_word(results)}",
+    ] + ([f"mntbench.tmp={','.join(map(cmdline_word, keep))}"]
+         if (keep := _tmp_entries()) else []))
     if accel_name == accel.KVM:
         acc = ["-accel", "kvm", "-cpu", "host"]
     elif accel_name == accel.ICOUNT:
@@ -90,14 +198,15 @@ def qemu_argv(cfg: VMConfig, accel_name: str, ctl: Path, console: Path,
         "qemu-system-x86_64", "-nodefaults", "-no-user-config",
         # named threads ("CPU 0/TCG"): harness/monitor.py finds the vCPUs
         "-name", "mntbench,debug-threads=on",
-        "-display", "none", "-no-reboot", "-machine", "pc",
+        "-display", "none", "-no-reboot", "-machine", MACHINE,
         *acc, "-smp", str(cfg.cpus), "-m", f"{cfg.mem_mb}M",
         "-kernel", str(cfg.kernel.bzimage), "-append", append,
-        "-chardev", f"file,id=con,path={console}",
+        "-chardev", f"file,id=con,path={qemu_opt(console)}",
         "-serial", "chardev:con",
         "-fsdev", "local,id=hostroot,path=/,security_model=none,readonly=on,multidevs=remap",
         "-device", "virtio-9p-pci,fsdev=hostroot,mount_tag=hostroot",
-        "-fsdev", f"local,id=results,path={results},security_model=none",
+        "-fsdev", f"local,id=results,path={qemu_opt(results)},"
+        "security_model=none",
         "-device", "virtio-9p-pci,fsdev=results,mount_tag=results",
         "-device", "virtio-serial-pci",
         "-chardev", f"file,id=out,path={out},append=on",
@@ -140,11 +249,31 @@ def _kill(proc: subprocess.Popen) -> None:
         proc.wait()
 
 
-def _pump(fd: int, sink) -> threading.Thread:
-    """Copy what the guest writes to fd into sink (None: drop) as it comes."""
+class _Tail:
+    """The last bytes of the command's output, both streams as they
+    came: what a time limit or a panic cut off."""
+
+    def __init__(self):
+        self.buf = collections.deque(maxlen=OUTPUT_TAIL)
+        self.lock = threading.Lock()
+
+    def add(self, chunk: bytes) -> None:
+        with self.lock:
+            self.buf.extend(chunk)
+
+    def text(self, lines: int = 20) -> str:
+        with self.lock:
+            data = bytes(self.buf).decode(errors="replace")
+        return "\n".join(data.rstrip().splitlines()[-lines:]) or "(none)"
+
+
+def _pump(fd: int, sink, tail: _Tail) -> threading.Thread:
+    """Copy what the guest writes to fd into sink (None: drop) as it
+    comes, keeping its tail."""
     def copy():
         with os.fdopen(fd, "rb", buffering=0) as src:
             while chunk := src.read(65536):
+                tail.add(chunk)
                 if sink is not None:
                     sink.buffer.write(chunk)
                     sink.buffer.flush()
@@ -153,12 +282,58 @@ def _pump(fd: int, sink) -> threading.Thread:
     return t
 
 
+def _start_time(pid: int) -> str | None:
+    """A process's start time (field 22 of /proc/PID/stat): with the
+    pid, it names a process once, across pid reuse."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return stat.rsplit(")", 1)[1].split()[19]
+
+
+def sweep(results: Path) -> list[Path]:
+    """Remove the control directories in results whose runner is gone
+    (SIGKILL, a crash): those of a live process stay. The removed."""
+    gone = []
+    for d in results.glob(".vm-*"):
+        m = CTL.match(d.name)
+        if m and _start_time(int(m[1])) == m[2]:
+            continue
+        shutil.rmtree(d, ignore_errors=True)
+        gone.append(d)
+    return gone
+
+
 def _write_control(ctl: Path, cmd: str, env: dict[str, str]) -> None:
-    ctl.mkdir(parents=True)
     (ctl / "cmd").write_text(cmd + "\n")
     (ctl / "cwd").write_text(os.getcwd() + "\n")
     (ctl / "env").write_text("".join(
         f"export {k}={shlex.quote(v)}\n" for k, v in env.items()))
+
+
+def time_limit(cfg: VMConfig, accel_name: str) -> float:
+    """The guest's time limit: cfg.timeout, scaled when the vCPUs exceed
+    the host's cores under TCG (accel.slowdown)."""
+    return cfg.timeout * accel.slowdown(cfg.cpus, accel_name,
+                                        accel.host_cores())
+
+
+def _exit_status(ctl: Path) -> int:
+    """The command's status as init.sh wrote it; VMError when there is
+    none: the guest did not run its command to the end."""
+    try:
+        text = (ctl / "rc").read_text().strip()
+    except OSError:
+        try:
+            why = (ctl / "error").read_text().strip()
+        except OSError:
+            why = "panic or QEMU failure"
+        raise errors.VMError(f"guest stopped without an exit status "
+                             f"({why})") from None
+    if not text.isdigit() or int(text) > 255:
+        raise errors.VMError(f"guest wrote a bad exit status {text!r}")
+    return int(text)
 
 
 def boot(cfg: VMConfig, cmd: str, accel_name: str,
@@ -167,18 +342,36 @@ def boot(cfg: VMConfig, cmd: str, accel_name: str,
     or VMError; returns the command's exit status otherwise. The command's
     output goes to our stdout/stderr (to /dev/null if silent)."""
     results = cfg.results.resolve()
-    (results / "console").mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     console = results / "console" / f"{stamp}-{os.getpid()}-{accel_name}.log"
-    ctl = Path(tempfile.mkdtemp(prefix=".vm-", dir=results))
-    shutil.rmtree(ctl)
-    _write_control(ctl, cmd, cfg.env)
+    ctl = None
+    try:
+        (results / "console").mkdir(parents=True, exist_ok=True)
+        sweep(results)
+        ctl = Path(tempfile.mkdtemp(
+            prefix=f".vm-{os.getpid()}-{_start_time(os.getpid())}-",
+            dir=results))
+        _write_control(ctl, cmd, cfg.env)
+    except OSError as e:
+        if ctl is not None:
+            shutil.rmtree(ctl, ignore_errors=True)
+        raise errors.VMError(f"cannot write the control files in "
+                             f"{results}: {e.strerror}") from None
+    try:
+        return _boot(cfg, accel_name, ctl, console, silent)
+    finally:
+        shutil.rmtree(ctl, ignore_errors=True)
+
+
+def _boot(cfg: VMConfig, accel_name: str, ctl: Path, console: Path,
+          silent: bool) -> VMResult:
     # QEMU writes the serial ports into pipes that we copy to our own
     # stdout/stderr; its own stderr is piped for error messages.
     pipes = [os.pipe(), os.pipe()]
     wfds = [w for _, w in pipes]
     out, err = (f"/proc/self/fd/{fd}" for fd in wfds)
     argv = qemu_argv(cfg, accel_name, ctl, console, out, err)
+    limit = time_limit(cfg, accel_name)
     t0 = time.monotonic()
     try:
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
@@ -186,7 +379,6 @@ def boot(cfg: VMConfig, cmd: str, accel_name: str,
                                 stderr=subprocess.PIPE, pass_fds=wfds,
                                 preexec_fn=_die_with_parent)
     except OSError as e:
-        shutil.rmtree(ctl, ignore_errors=True)
         for r, w in pipes:
             os.close(r)
             os.close(w)
@@ -194,35 +386,60 @@ def boot(cfg: VMConfig, cmd: str, accel_name: str,
     for fd in wfds:
         os.close(fd)
     sinks = [None, None] if silent else [sys.stdout, sys.stderr]
-    pumps = [_pump(r, sink) for (r, _), sink in zip(pipes, sinks)]
-    try:
-        try:
-            _, qerr = proc.communicate(timeout=cfg.timeout)
-        except subprocess.TimeoutExpired:
-            _kill(proc)
-            raise errors.GuestTimeout(
-                f"guest did not finish within {cfg.timeout:g}s; killed. "
-                f"Last console lines ({console}):\n{_tail(console)}")
-        rcfile = ctl / "rc"
-        if not rcfile.is_file():
-            msg = qerr.decode(errors="replace").strip()
-            raise errors.VMError(
-                "guest stopped without an exit status (panic or QEMU "
-                f"failure){': ' + msg if msg else ''}. Last console lines "
-                f"({console}):\n{_tail(console)}")
-        rc = int(rcfile.read_text().strip() or 125)
-        return VMResult(rc=rc, console=console,
-                        seconds=time.monotonic() - t0, accel=accel_name)
-    finally:
+    tail = _Tail()
+    pumps = [_pump(r, sink, tail) for (r, _), sink in zip(pipes, sinks)]
+
+    def stop():
+        # QEMU gone, the pipes reach EOF: the tail is all there is
         _kill(proc)
         for t in pumps:
             t.join(timeout=5)
-        shutil.rmtree(ctl, ignore_errors=True)
+
+    def last_lines() -> str:
+        return (f"Last console lines ({console}):\n{_tail(console)}\n"
+                f"Last lines of the command's output:\n{tail.text()}")
+    try:
+        try:
+            _, qerr = proc.communicate(timeout=limit)
+        except subprocess.TimeoutExpired:
+            stop()
+            scaled = "" if limit == cfg.timeout else \
+                f" ({cfg.timeout:g}s scaled for {cfg.cpus} vCPUs on " \
+                f"{accel.host_cores()} host cores)"
+            raise errors.GuestTimeout(
+                f"watchdog: the guest did not finish within {limit:g}s"
+                f"{scaled}; killed.\n{last_lines()}") from None
+        stop()
+        try:
+            rc = _exit_status(ctl)
+        except errors.VMError as e:
+            msg = qerr.decode(errors="replace").strip()
+            raise errors.VMError(
+                f"{e}{': ' + msg if msg else ''}.\n{last_lines()}"
+                ) from None
+        return VMResult(rc=rc, console=console,
+                        seconds=time.monotonic() - t0, accel=accel_name)
+    finally:
+        stop()
+
+
+_warned: set[tuple[int, str]] = set()
+
+
+def warn_overcommit(cpus: int, accel_name: str) -> None:
+    """Print accel.overcommit_warning once per process and guest size."""
+    msg = accel.overcommit_warning(cpus, accel_name, accel.host_cores())
+    if msg and (cpus, accel_name) not in _warned:
+        _warned.add((cpus, accel_name))
+        print(msg, file=sys.stderr, flush=True)
 
 
 def run(cfg: VMConfig, cmd: str) -> VMResult:
     """Run cmd in the guest on the best accelerator this host has."""
+    check_cpus(cfg.cpus)
     name = cfg.accel or accel.choose(cfg, boot, quiet=cfg.quiet)
+    if not cfg.quiet:
+        warn_overcommit(cfg.cpus, name)
     return boot(cfg, cmd, name)
 
 
@@ -241,33 +458,32 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mem", type=int, default=DEFAULT_MEM_MB,
                     help=f"MiB (default {DEFAULT_MEM_MB})")
     ap.add_argument("--timeout", type=float, default=600.0,
-                    help="seconds before the guest is killed (default 600)")
+                    help="seconds before the guest is killed (default "
+                    "600; times vCPUs/cores when they exceed the host's "
+                    "cores under TCG)")
     ap.add_argument("--results", type=Path, default=DEFAULT_RESULTS,
                     help="writable share; console logs go to <results>/console")
     ap.add_argument("--accel", choices=["auto", *accel.ACCELS],
                     default="auto", help="icount: deterministic clock")
     ap.add_argument("--ksrc", type=Path, default=kbuild.DEFAULT_KSRC)
-    ap.add_argument("--patches", default=str(kbuild.DEFAULT_PATCHES))
+    ap.add_argument("--patches", default=kbuild.DEFAULT_PATCHES)
     ap.add_argument("--env", action="append", default=[], metavar="K=V",
                     help="environment for the command (repeatable)")
     ap.add_argument("cmd", nargs="+", help="shell command run in the guest")
     args = ap.parse_args(argv)
     signal.signal(signal.SIGTERM, _interrupted)
     try:
-        if args.cpus < 1:
-            raise errors.InputError(f"--cpus={args.cpus}: must be >= 1")
+        check_cpus(args.cpus)
         check_mem(args.mem)
-        if args.timeout <= 0:
-            raise errors.InputError(f"--timeout={args.timeout:g}: must be > 0")
+        check_timeout(args.timeout)
         env = {}
         for kv in args.env:
             if "=" not in kv:
                 raise errors.InputError(f"--env {kv}: expected KEY=VALUE")
             k, v = kv.split("=", 1)
             env[k] = v
-        args.results.mkdir(parents=True, exist_ok=True)
-        kernel = kbuild.ensure_kernel(args.ksrc,
-                                      kbuild._parse_patches(args.patches))
+        check_results(args.results)
+        kernel = kbuild.ensure_kernel(args.ksrc, args.patches)
         cfg = VMConfig(kernel=kernel, cpus=args.cpus, mem_mb=args.mem,
                        timeout=args.timeout, results=args.results,
                        accel=None if args.accel == "auto" else args.accel,
@@ -279,6 +495,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("mntbench-vm: interrupted; guest killed", file=sys.stderr)
         return 130
+    if res.rc in (errors.GuestTimeout.exit_code, errors.VMError.exit_code):
+        print(f"mntbench-vm: the guest command itself exited {res.rc} "
+              "(the guest ran to its end: not the time limit, not a VM "
+              "failure)", file=sys.stderr)
     return res.rc
 
 

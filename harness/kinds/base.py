@@ -17,6 +17,19 @@ from harness.point import Point
 
 HOST = "host"       # no VM: the running kernel
 
+# ovlbench's limits (bench/ovlbench.h, bench/main.c), stated once for the
+# plan's validation; harness/tests/test_inputs.py runs bench/ovlbench at
+# each boundary, so that a change there fails here.
+MAX_LAYERS = 500            # lower layers (1 only with --upper)
+MAX_TASKS = 1024
+MAX_SECONDS = 1e6           # --warmup, --duration, --interval at most
+MIN_INTERVAL = 0.001
+MAX_INTERVALS = 1000000     # --duration / --interval
+MAX_PAIR_INTERVAL = 0.25    # --interval of --pair-modes
+TASK_MODES = ("process", "thread")
+# the workloads --pair-modes takes (ovlbench's open_close_loop)
+PAIR_WORKLOADS = ("open-close", "open-close-shared")
+
 
 @dataclass
 class Context:
@@ -51,6 +64,9 @@ class Kind:
     plots: Callable[..., list[str]] | None = None   # (set, out dir) -> names
     clock: str | None = None    # a clock of its own (pathlen: icount)
     on_host: bool = True        # runs without a VM too
+    # the keys its plan section allows (plan.py checks their values; a
+    # section two kinds share allows the keys of both); None: undeclared
+    keys: tuple[str, ...] | None = None
 
 
 def cpu_counts(spec, vcpus: int) -> list[int]:
@@ -61,12 +77,18 @@ def cpu_counts(spec, vcpus: int) -> list[int]:
             out.append(n)
             n *= 2
         return out + [vcpus]
+    if not isinstance(spec, list):
+        raise errors.InputError(
+            f"plan cpus={spec!r}: allowed: 'powers' or a list of counts "
+            "and 'all'")
     out = []
     for c in spec:
-        n = vcpus if c == "all" else int(c)
-        if n < 1 or n > vcpus:
+        n = vcpus if c == "all" else c
+        if isinstance(n, bool) or not isinstance(n, int) or \
+                not 1 <= n <= vcpus:
             raise errors.InputError(
-                f"plan cpus {c!r}: must be 1..{vcpus} or 'all'")
+                f"plan cpus {c!r}: allowed: 1..{vcpus} (the vCPUs) or "
+                "'all'")
         if n not in out:
             out.append(n)
     return out

@@ -188,4 +188,5 @@ def plots(rs, out: Path) -> list[str]:
 
 
 KIND = base.Kind(name=NAME, section=NAME, build=build, collect=collect,
-                 metric=metric, report=report, plots=plots)
+                 metric=metric, report=report, plots=plots,
+                 keys=("modes", "layers", "reps", "duration"))

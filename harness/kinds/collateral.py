@@ -62,10 +62,11 @@ def build(ctx: base.Context) -> list[Point]:
 
 def validate(doc: dict, path: Path) -> None:
     v = doc.get(NAME, {}).get("victims", 1)
-    if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+    if isinstance(v, bool) or not isinstance(v, int) or \
+            not 1 <= v < base.MAX_TASKS:
         raise errors.InputError(
             f"plan {path}: [{NAME}] victims={v!r}; allowed: an integer "
-            ">= 1 (and below the tasks)")
+            f"1..{base.MAX_TASKS - 1} (and below the tasks)")
 
 
 def _by_role(run: dict, key: str) -> dict[str, int]:
@@ -127,4 +128,6 @@ def report(rs) -> list[str]:
 
 
 KIND = base.Kind(name=NAME, section=NAME, build=build, collect=collect,
-                 metric=metric, validate=validate, report=report)
+                 metric=metric, validate=validate, report=report,
+                 keys=("modes", "layers", "cpus", "duration", "reps",
+                       "victims"))

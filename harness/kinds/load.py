@@ -46,4 +46,6 @@ def plots(rs, out: Path) -> list[str]:
 
 
 KIND = base.Kind(name=NAME, section="load", build=build, collect=collect,
-                 metric=metric, reps=(("reps", None),), plots=plots)
+                 metric=metric, reps=(("reps", None),), plots=plots,
+                 keys=("modes", "workloads", "layers", "cpus", "reps",
+                       "duration"))

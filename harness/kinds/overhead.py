@@ -101,4 +101,6 @@ def plots(rs, out: Path) -> list[str]:
 
 KIND = base.Kind(name=NAME, section="probes", build=build,
                  collect=load.collect, metric=metric, compares_modes=False,
-                 reps=(("overhead_reps", 0),), report=report, plots=plots)
+                 reps=(("overhead_reps", 0),), report=report, plots=plots,
+                 keys=("overhead_reps", "modes", "cpus", "all_puts",
+                       "path_walk"))

@@ -44,7 +44,25 @@ def build(ctx: base.Context) -> list[Point]:
 
 
 def validate(doc: dict, path: Path) -> None:
-    for pair in doc.get("paired", {}).get("pairs", []):
+    sec = doc.get("paired", {})
+    for w in sec.get("workloads", []):
+        if w not in base.PAIR_WORKLOADS:
+            raise errors.InputError(
+                f"plan {path}: [paired] workload {w!r}; allowed: "
+                f"{', '.join(base.PAIR_WORKLOADS)} (--pair-modes)")
+    iv = sec.get("interval", 0.25)
+    if isinstance(iv, (int, float)) and not isinstance(iv, bool) and \
+            iv > base.MAX_PAIR_INTERVAL:
+        raise errors.InputError(
+            f"plan {path}: [paired] interval={iv!r}; allowed: seconds "
+            f"{base.MIN_INTERVAL:g}..{base.MAX_PAIR_INTERVAL:g} "
+            "(blocks of --pair-modes)")
+    pairs = sec.get("pairs", [])
+    if not isinstance(pairs, list):
+        raise errors.InputError(
+            f"plan {path}: [paired] pairs={pairs!r}; allowed: a list of "
+            "pairs of modes")
+    for pair in pairs:
         if not (isinstance(pair, list) and len(pair) == 2
                 and all(m in kparams.MODES for m in pair)
                 and pair[0] != pair[1]):
@@ -102,4 +120,5 @@ def report(rs) -> list[str]:
 
 KIND = base.Kind(name=NAME, section="paired", build=build, collect=collect,
                  metric=metric, compares_modes=False, validate=validate,
-                 report=report)
+                 report=report, keys=("pairs", "workloads", "layers",
+                                      "cpus", "reps", "interval"))

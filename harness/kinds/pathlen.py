@@ -34,4 +34,6 @@ def plots(rs, out: Path) -> list[str]:
 KIND = base.Kind(name=NAME, section="pathlen", build=build,
                  collect=load.collect, metric=load.metric,
                  reps=(("reps", None),), validate=validate, plots=plots,
-                 clock=ICOUNT, on_host=False)
+                 clock=ICOUNT, on_host=False,
+                 keys=("modes", "workloads", "layers", "cpus", "reps",
+                       "duration"))

@@ -99,4 +99,6 @@ def wait_histogram(docs: dict, out: Path) -> bool:
 
 
 KIND = base.Kind(name=NAME, section="probes", build=build, collect=collect,
-                 metric=metric, report=costsplit.lines, plots=plots)
+                 metric=metric, report=costsplit.lines, plots=plots,
+                 keys=("modes", "workloads", "layers", "cpus", "reps",
+                       "duration", "all_puts", "path_walk"))

@@ -44,4 +44,5 @@ def plots(rs, out: Path) -> list[str]:
 
 
 KIND = base.Kind(name=NAME, section="teardown", build=build,
-                 collect=collect, metric=metric, plots=plots)
+                 collect=collect, metric=metric, plots=plots,
+                 keys=("modes", "layers", "duration", "reps"))
