@@ -24,9 +24,11 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+import tarfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,7 +37,10 @@ from harness import errors, resultset
 from harness.paths import REPO, cache_dir
 
 DEFAULT_KSRC = Path("/usr/src/linux-source-6.12.tar.xz")
-DEFAULT_PATCHES = REPO / "kernel-patches" / "series-6.12"
+PATCHES_DIR = REPO / "kernel-patches"
+# PATCHES=auto: the series for the tree's version, series-<V>.<P>/
+AUTO = "auto"
+DEFAULT_PATCHES = AUTO
 DEFAULT_FRAGMENT = REPO / "kernel-patches" / "mntbench.config"
 
 
@@ -112,6 +117,69 @@ def source_identity(ksrc: Path) -> str:
             st = os.lstat(p)
             h.update(f"{p}:{st.st_size}:{st.st_mtime_ns}\n".encode())
     return h.hexdigest()
+
+
+def tree_version(ksrc: Path) -> tuple[int, int]:
+    """VERSION and PATCHLEVEL of a tree or tarball, from its top Makefile
+    (a tarball's is read once per source identity, then cached)."""
+    ksrc = ksrc.resolve()
+    if not ksrc.is_file():
+        return _makefile_version(ksrc / "Makefile",
+                                 (ksrc / "Makefile").read_text())
+    memo = cache_dir() / "kernel" / "versions" / source_identity(ksrc)
+    if memo.is_file():
+        v, p = memo.read_text().split(".")
+        return int(v), int(p)
+    try:
+        with tarfile.open(ksrc, "r|*") as tar:
+            for m in tar:
+                if m.name.count("/") == 1 and m.name.endswith("/Makefile"):
+                    text = tar.extractfile(m).read().decode(errors="replace")
+                    break
+            else:
+                raise errors.InputError(
+                    f"KSRC={ksrc}: no top-level Makefile in the tarball")
+    except tarfile.TarError as e:
+        raise errors.InputError(f"KSRC={ksrc}: not a readable tarball "
+                                f"({e})") from e
+    version = _makefile_version(ksrc, text)
+    memo.parent.mkdir(parents=True, exist_ok=True)
+    resultset.write_text(memo, "%d.%d" % version)
+    return version
+
+
+def _makefile_version(where: Path, text: str) -> tuple[int, int]:
+    v = re.search(r"^VERSION = (\d+)$", text, re.M)
+    p = re.search(r"^PATCHLEVEL = (\d+)$", text, re.M)
+    if not v or not p:
+        raise errors.InputError(f"KSRC={where}: no VERSION/PATCHLEVEL in "
+                                "its Makefile: not a kernel tree")
+    return int(v[1]), int(p[1])
+
+
+def series_for(ksrc: Path) -> Path:
+    """kernel-patches/series-<VERSION>.<PATCHLEVEL> of the tree; a
+    BuildError naming the version and the series there are if none."""
+    v, p = tree_version(ksrc)
+    d = PATCHES_DIR / f"series-{v}.{p}"
+    if not (d / "series").is_file():
+        have = ", ".join(sorted(x.name for x in PATCHES_DIR.glob(
+            "series-*") if (x / "series").is_file()))
+        raise errors.BuildError(
+            f"KSRC={ksrc} is Linux {v}.{p}: kernel-patches/ has no "
+            f"series-{v}.{p} (there are: {have}); PATCHES=none builds it "
+            "without the switch, PATCHES=DIR with a series of your own")
+    return d
+
+
+def parse_patches(value: str | Path | None, ksrc: Path) -> Path | None:
+    """PATCHES as given: 'none' or '' (no series), 'auto' (the tree's
+    version's), or a series directory."""
+    if value is None or str(value) in ("", "none"):
+        return None
+    if str(value) == AUTO:
+        return series_for(ksrc)
+    return Path(value)
 
 
 def read_series(patches: Path | None) -> list[Path]:
@@ -344,11 +412,15 @@ def kernel_key(ksrc: Path, patches: Path | None, fragment: Path) -> tuple:
 
 
 def ensure_kernel(ksrc: Path = DEFAULT_KSRC,
-                  patches: Path | None = DEFAULT_PATCHES,
+                  patches: Path | str | None = DEFAULT_PATCHES,
                   fragment: Path = DEFAULT_FRAGMENT) -> Kernel:
-    """Return the kernel built from these inputs, building it if needed.
-    Its info also names the series directory (not part of its identity:
-    the series hash is), for a manifest to record."""
+    """Return the kernel built from these inputs, building it if needed
+    (patches: a series directory, None, or 'auto'). Its info also names
+    the series directory (not part of its identity: the series hash is),
+    for a manifest to record."""
+    if not ksrc.exists():
+        raise errors.InputError(f"KSRC={ksrc}: no such file or directory")
+    patches = parse_patches(patches, ksrc)
     k = _ensure(ksrc, patches, fragment)
     return Kernel(dir=k.dir, bzimage=k.bzimage, vmlinux=k.vmlinux,
                   config=k.config, info={**k.info, "patches": str(
@@ -399,26 +471,23 @@ def _ensure(ksrc: Path, patches: Path | None, fragment: Path) -> Kernel:
     return _load(out)
 
 
-def _parse_patches(value: str) -> Path | None:
-    return None if value in ("", "none") else Path(value)
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         prog="mntbench-kernel",
         description="Build (or find cached) the patched guest kernel.")
     ap.add_argument("--ksrc", type=Path, default=DEFAULT_KSRC,
                     help="kernel source: .tar.xz or a tree (default: %(default)s)")
-    ap.add_argument("--patches", default=str(DEFAULT_PATCHES),
-                    help="series directory, or 'none' (default: %(default)s)")
+    ap.add_argument("--patches", default=DEFAULT_PATCHES,
+                    help="series directory, 'none', or 'auto': "
+                    "kernel-patches/series-<VERSION>.<PATCHLEVEL> of the "
+                    "tree (default: %(default)s)")
     ap.add_argument("--fragment", type=Path, default=DEFAULT_FRAGMENT)
     ap.add_argument("--print-dir", action="store_true",
                     help="print only the kernel's artifact directory")
     args = ap.parse_args(argv)
     t0 = time.monotonic()
     try:
-        k = ensure_kernel(args.ksrc, _parse_patches(args.patches),
-                          args.fragment)
+        k = ensure_kernel(args.ksrc, args.patches, args.fragment)
     except errors.MntbenchError as e:
         print(f"mntbench-kernel: error: {e}", file=sys.stderr)
         return e.exit_code

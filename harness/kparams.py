@@ -1,5 +1,5 @@
 """The patched overlay's module parameters: the mode switch and the
-calibration knobs (kernel-patches/series-6.12).
+calibration knobs (kernel-patches/series-*/).
 
 Standard library only: the guest runner imports it too.
 
@@ -19,7 +19,7 @@ from pathlib import Path
 PARAMS = Path("/sys/module/overlay/parameters")
 SWITCH = PARAMS / "private_mounts"
 
-# The switch's values (kernel-patches/series-6.12/0001)
+# The switch's values (kernel-patches/series-*/0001)
 MODES = ("longterm-array", "longterm-array-normal", "longterm-serial",
          "detached")
 UPSTREAM = "longterm-array"     # what the unpatched kernel does

@@ -48,15 +48,16 @@ class KbuildTest(unittest.TestCase):
         self.assertNotIn("building", p.stdout)
 
     def test_key_depends_on_series_and_fragment(self):
-        base = kbuild.kernel_key(kbuild.DEFAULT_KSRC, kbuild.DEFAULT_PATCHES,
+        series = kbuild.series_for(kbuild.DEFAULT_KSRC)
+        base = kbuild.kernel_key(kbuild.DEFAULT_KSRC, series,
                                  kbuild.DEFAULT_FRAGMENT)[-1]
         none = kbuild.kernel_key(kbuild.DEFAULT_KSRC, None,
                                  kbuild.DEFAULT_FRAGMENT)[-1]
         with tempfile.NamedTemporaryFile("w", suffix=".config") as f:
             f.write(kbuild.DEFAULT_FRAGMENT.read_text() + "CONFIG_X=y\n")
             f.flush()
-            frag = kbuild.kernel_key(kbuild.DEFAULT_KSRC,
-                                     kbuild.DEFAULT_PATCHES, Path(f.name))[-1]
+            frag = kbuild.kernel_key(kbuild.DEFAULT_KSRC, series,
+                                     Path(f.name))[-1]
         self.assertEqual(len({base, none, frag}), 3)
 
     def test_patch_that_does_not_apply(self):
@@ -92,3 +93,44 @@ class KbuildTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class SeriesForVersionTest(unittest.TestCase):
+    """PATCHES=auto: the series is picked by the tree's VERSION and
+    PATCHLEVEL; a version without one is a one-line build error."""
+
+    def fake_tree(self, d: Path, version: int, patchlevel: int) -> Path:
+        (d / "fs").mkdir(parents=True)
+        (d / "Makefile").write_text(
+            f"# SPDX-License-Identifier: GPL-2.0\nVERSION = {version}\n"
+            f"PATCHLEVEL = {patchlevel}\nSUBLEVEL = 0\n")
+        return d
+
+    def test_debian_sources(self):
+        self.assertEqual(kbuild.tree_version(kbuild.DEFAULT_KSRC), (6, 12))
+        self.assertEqual(kbuild.parse_patches("auto", kbuild.DEFAULT_KSRC),
+                         REPO / "kernel-patches" / "series-6.12")
+        old = Path("/usr/src/linux-source-6.1.tar.xz")
+        if old.is_file():
+            self.assertEqual(kbuild.series_for(old),
+                             REPO / "kernel-patches" / "series-6.1")
+
+    def test_tree_and_none(self):
+        with tempfile.TemporaryDirectory() as d:
+            tree = self.fake_tree(Path(d), 6, 1)
+            self.assertEqual(kbuild.tree_version(tree), (6, 1))
+            self.assertIsNone(kbuild.parse_patches("none", tree))
+            self.assertEqual(kbuild.parse_patches("/x/y", tree), Path("/x/y"))
+
+    def test_version_without_series(self):
+        with tempfile.TemporaryDirectory() as d:
+            tree = self.fake_tree(Path(d), 5, 10)
+            with self.assertRaises(errors.BuildError) as cm:
+                kbuild.series_for(tree)
+            msg = str(cm.exception)
+            self.assertIn("Linux 5.10", msg)
+            self.assertIn("series-6.1, series-6.12", msg)
+            self.assertIn("PATCHES=none", msg)
+            p = cli("--ksrc", str(tree))
+            self.assertEqual(p.returncode, 3, p.stderr)
+            self.assertEqual(len(p.stderr.strip().splitlines()), 1, p.stderr)

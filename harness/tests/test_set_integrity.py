@@ -243,11 +243,11 @@ class Resume(Tmp):
         self.assertFalse((self.cache / "kernel" / "work").exists())
 
     def test_other_patches_refused(self) -> None:
+        series = kbuild.PATCHES_DIR / "series-6.12"
         res = harness_run("--resume", str(self.sdir), "--patches",
-                          str(kbuild.DEFAULT_PATCHES), "--ksrc",
-                          str(self.ksrc), cache=self.cache)
-        self.assert_refused(res, "series no series in the set",
-                            str(kbuild.DEFAULT_PATCHES))
+                          str(series), "--ksrc", str(self.ksrc),
+                          cache=self.cache)
+        self.assert_refused(res, "series no series in the set", str(series))
 
     def test_other_source_refused(self) -> None:
         other = fake_tree(self.tmp / "other")
