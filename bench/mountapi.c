@@ -3,7 +3,7 @@
  * Mounting an overlay: the new mount API (fsopen, one fsconfig
  * "lowerdir+" per layer, fsmount, move_mount) through syscall(), or
  * mount(2) with a "lowerdir=a:b:c" string where "lowerdir+" is missing
- * (Linux < 6.8) or fsopen() is.  The mount(2) string must fit in a page;
+ * (Linux < 6.8), overlay has no fs_context (< 6.5) or fsopen() is missing.  The mount(2) string must fit in a page;
  * layer paths are short and relative to the scratch root to make it fit.
  */
 #define _GNU_SOURCE
@@ -128,6 +128,19 @@ static int config(int fs, int cmd, const char *key, const char *val,
 	return ret;
 }
 
+/*
+ * Before 6.5 overlay has no fs_context of its own: fsopen() succeeds
+ * through the VFS's legacy shim, which takes any key ("lowerdir+" too)
+ * and hands the joined string to mount(2)'s parser at create time, where
+ * it fails.  The shim accepts an unknown flag; a native fs_context rejects
+ * it.  true: this fsopen() fd is the shim's.
+ */
+static bool legacy_shim(int fs)
+{
+	return !syscall(SYS_fsconfig, fs, FSCONFIG_SET_FLAG,
+			"mntbench-probe-legacy-shim", NULL, 0);
+}
+
 /* 0, -errno, or 1 if this kernel lacks fsopen() or "lowerdir+" */
 static int mount_new(const struct ovl_req *r, char *err, size_t errlen)
 {
@@ -141,6 +154,10 @@ static int mount_new(const struct ovl_req *r, char *err, size_t errlen)
 			return 1;
 		errmsg(err, errlen, "fsopen overlay: %s", strerror(-ret));
 		return ret;
+	}
+	if (api_used == API_AUTO && legacy_shim(fs)) {
+		close(fs);
+		return 1;
 	}
 	for (i = 0; i < r->nlayers; i++) {
 		ret = config(fs, FSCONFIG_SET_STRING, "lowerdir+", lower[i],

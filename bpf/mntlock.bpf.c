@@ -218,9 +218,10 @@ static __always_inline bool pass(void)
 	return pass_task(false);
 }
 
-static __always_inline __u32 log2_u64(__u64 v)
+/* 64-bit throughout: 6.1's verifier loses the bounds of 32-bit results */
+static __always_inline __u64 log2_u64(__u64 v)
 {
-	__u32 r, shift;
+	__u64 r, shift;
 
 	r = (v > 0xffffffffULL) << 5;
 	v >>= r;
@@ -243,7 +244,7 @@ static __always_inline __u32 log2_u64(__u64 v)
 static __always_inline void hist_add(__u32 id, __u64 v)
 {
 	struct mntlock_hist *h = bpf_map_lookup_elem(&hists, &id);
-	__u32 slot;
+	__u64 slot;
 
 	if (!h)
 		return;
@@ -646,7 +647,8 @@ static __always_inline int on_ovl_show(struct dentry *dentry)
 	if (!ofs)
 		return 0;
 	n = BPF_CORE_READ(ofs, numlayer);
-	layers_base = BPF_CORE_READ(ofs, layers);
+	/* const in 6.1's struct ovl_fs, not in 6.12's */
+	layers_base = (void *)BPF_CORE_READ(ofs, layers);
 	if (!layers_base)
 		return 0;
 	for (i = 0; i < MNTLOCK_MAX_LAYERS && i < n; i++) {
@@ -786,7 +788,7 @@ static __always_inline int on_gp_ret(int prog)
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct mntlock_umount *r;
 	struct tstate *st;
-	__u32 kind, where;
+	__u64 kind, where;	/* indexes: 64-bit for 6.1's verifier */
 	__u64 now, d;
 
 	if (!c)

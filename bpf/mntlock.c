@@ -164,26 +164,50 @@ static char libbpf_log[8192];
 static size_t libbpf_log_len;
 static bool verbose;
 
+/*
+ * Keep the tail of what libbpf said: a verifier log names its error in
+ * its last lines, whatever its length.
+ */
+static void log_append(const char *s, size_t n)
+{
+	size_t cap = sizeof(libbpf_log) - 1, drop;
+
+	if (n > cap) {
+		s += n - cap;
+		n = cap;
+	}
+	if (libbpf_log_len + n > cap) {
+		drop = libbpf_log_len + n - cap;
+		memmove(libbpf_log, libbpf_log + drop, libbpf_log_len - drop);
+		libbpf_log_len -= drop;
+	}
+	memcpy(libbpf_log + libbpf_log_len, s, n);
+	libbpf_log_len += n;
+	libbpf_log[libbpf_log_len] = 0;
+}
+
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 			va_list ap)
 {
-	char buf[1024];
+	va_list aq;
+	char *buf;
 	int n;
 
 	if (verbose)
 		return vfprintf(stderr, fmt, ap);
 	if (level == LIBBPF_DEBUG)
 		return 0;
-	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_copy(aq, ap);
+	n = vsnprintf(NULL, 0, fmt, aq);
+	va_end(aq);
 	if (n < 0)
 		return n;
-	if ((size_t)n >= sizeof(buf))
-		n = sizeof(buf) - 1;
-	if (libbpf_log_len + n >= sizeof(libbpf_log))
-		libbpf_log_len = 0;
-	memcpy(libbpf_log + libbpf_log_len, buf, n);
-	libbpf_log_len += n;
-	libbpf_log[libbpf_log_len] = 0;
+	buf = malloc(n + 1);
+	if (!buf)
+		return -ENOMEM;
+	vsnprintf(buf, n + 1, fmt, ap);
+	log_append(buf, n);
+	free(buf);
 	return n;
 }
 
