@@ -3,8 +3,19 @@
 # missing, so a second run costs a dpkg query.  Then, once, extract
 # checkpatch.pl and the files it reads from Debian's kernel source into
 # the cache, where the Makefiles' checkpatch targets look for it.
+# Arguments: the kernel sources a command asks for; one of Debian's
+# (/usr/src/linux-source-X.tar.xz) that is missing is installed then, and
+# only then, so the default run does not fetch other kernels.
 set -eu
-PKGS="linux-source-6.12 xz-utils gcc make bc flex bison libelf-dev libssl-dev
+extra=
+for ksrc in "$@"; do
+	case $ksrc in
+	/usr/src/linux-source-*.tar.xz)
+		[ -e "$ksrc" ] ||
+			extra="$extra $(basename "$ksrc" .tar.xz)" ;;
+	esac
+done
+PKGS="linux-source-6.12$extra xz-utils gcc make bc flex bison libelf-dev libssl-dev
 dwarves rsync cpio qemu-system-x86 clang llvm libbpf-dev bpftool bpftrace
 linux-perf pkg-config zlib1g-dev libzstd-dev python3 python3-numpy
 python3-scipy python3-statsmodels python3-matplotlib python3-jsonschema git"

@@ -28,9 +28,15 @@ def reference_copy(cls) -> Path:
     return tmp / "set"
 
 
+# The kernel the guest tests boot: `make test KSRC=...` (or this
+# variable) picks another source, with the series of its version.
+KSRC_ENV = "MNTBENCH_TEST_KSRC"
+
+
 @functools.lru_cache(maxsize=None)
 def kernel() -> kbuild.Kernel:
-    return kbuild.ensure_kernel()
+    ksrc = os.environ.get(KSRC_ENV)
+    return kbuild.ensure_kernel(Path(ksrc) if ksrc else kbuild.DEFAULT_KSRC)
 
 
 def results_dir(name: str) -> Path:

@@ -83,9 +83,17 @@ class DisturbanceTest(unittest.TestCase):
             f"{name}: vcpu_share {d['vcpu_share']:.3f}, runnable "
             f"{d['runnable_share']:.3f}, others {d['other_share']:.3f}"
             for name, d in (("quiet", q), ("hogged", h))))
-        self.assertFalse(q["disturbed"], q)
         self.assertTrue(h["disturbed"], h)
         recs = resultset.load(sdir).records
+        self.assertIn(1, {r.run for r in recs if r.disturbed})
+        if q["other_share"] > monitor.OTHER:
+            # another job shared the host during the "quiet" point too
+            # (make test beside a second QEMU): the rule flags it rightly,
+            # and only the hogged point's flag means anything here
+            print(f"host busy during the quiet point (others "
+                  f"{q['other_share']:.3f}): its flag is not checked")
+            return
+        self.assertFalse(q["disturbed"], q)
         self.assertEqual({r.run for r in recs if r.disturbed}, {1})
         self.assertIn("1 of 2 points disturbed",
                       (sdir / "report.txt").read_text())
