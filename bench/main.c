@@ -127,8 +127,8 @@ static const char help_tail[] =
 	"   4 bad or offline CPU    5 bad duration, interval, warm-up\n"
 	"   6 unknown workload      7 not root\n"
 	"   8 no overlay support    9 mount failure\n"
-	"  10 a task failed mid-run, or did not stop within %d s of\n"
-	"     the end (SIGSTOP, stuck): then it is SIGKILLed\n"
+	"  10 a task failed mid-run, or was still stopped (SIGSTOP, a\n"
+	"     tracer) %d s after the end: then it is SIGKILLed\n"
 	" 128+N signal N (SIGINT 130, SIGTERM 143); no output written\n";
 
 static void print_help(void)

@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
 #include <stdio.h>
@@ -229,8 +230,38 @@ static void describe_stuck(struct run *r, const struct task *t,
 			   const char *what)
 {
 	snprintf(r->failure, sizeof(r->failure),
-		 "task %u (CPU %d) did not stop within %d s (stopped or stuck in the kernel)%s",
+		 "task %u (CPU %d) did not stop within %d s (stopped by a signal or a tracer)%s",
 		 t->id, t->cpu, STOP_WAIT_S, what);
+}
+
+/* A task process in the stopped state (SIGSTOP, a tracer): the first */
+static struct task *stopped_task(struct run *r)
+{
+	char path[32], buf[256], *p;
+	unsigned int i;
+	ssize_t n;
+	int fd;
+
+	for (i = 0; i < r->ntasks; i++) {
+		struct task *t = &r->tasks[i];
+
+		if (t->reaped)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)t->pid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		buf[n] = '\0';
+		/* "pid (comm) S ...": comm may hold anything, even ')' */
+		p = strrchr(buf, ')');
+		if (p && p[1] == ' ' && (p[2] == 'T' || p[2] == 't'))
+			return t;
+	}
+	return NULL;
 }
 
 /* Reap the task processes that have ended; the number still there */
@@ -272,11 +303,12 @@ static struct task *kill_left(struct run *r)
 }
 
 /*
- * Wait for the task processes.  A SIGSTOPped or stuck one would keep
- * waitpid() waiting for ever, deaf to SIGINT and SIGTERM: so wait at
- * most STOP_WAIT_S, then SIGKILL those left (all at once if kill_them
- * or on a signal), then at most STOP_WAIT_S more for them to go (a task
- * stuck in the kernel may not).
+ * Wait for the task processes.  A SIGSTOPped one would keep waitpid()
+ * waiting for ever, deaf to SIGINT and SIGTERM: so after STOP_WAIT_S a
+ * task still stopped is SIGKILLed with the others left (all at once if
+ * kill_them or on a signal), then waited for at most STOP_WAIT_S more.
+ * A task still running its last iteration (a 500-layer umount with a
+ * grace period per layer takes seconds under TCG) is waited for.
  */
 static int stop_processes(struct run *r, bool kill_them)
 {
@@ -295,7 +327,8 @@ static int stop_processes(struct run *r, bool kill_them)
 				describe_stuck(r, t, "; SIGKILL did not end it");
 			return 1;
 		}
-		if (!killed && (kill_them || got_signal || now >= deadline)) {
+		if (!killed && (kill_them || got_signal ||
+				(now >= deadline && stopped_task(r)))) {
 			t = kill_left(r);
 			if (!kill_them && !got_signal) {
 				describe_stuck(r, t, "; killed");
@@ -304,19 +337,20 @@ static int stop_processes(struct run *r, bool kill_them)
 			killed = true;
 			deadline = now + wait;
 		}
-		/* SIGCHLD ends the sleep early */
-		sleep_until_ns(now + step < deadline ? now + step : deadline);
+		/* SIGCHLD ends the sleep early; past the deadline, a task
+		 * state check per 10 ms is plenty */
+		sleep_until_ns(now + (now >= deadline ? 10 * step : step));
 	}
 	return stuck;
 }
 
 /*
- * Threads cannot be killed one by one: wait at most STOP_WAIT_S for
- * them; the caller exits, which ends any left.
+ * Threads: a SIGSTOP stops the whole process, so a thread still running
+ * is finishing its last iteration: wait for it, unless SIGINT or SIGTERM
+ * came; then the caller exits, which ends any left.
  */
 static int stop_threads(struct run *r)
 {
-	uint64_t deadline = now_ns() + STOP_WAIT_S * 1000000000ULL;
 	struct timespec ts;
 	unsigned int i;
 	int err;
@@ -332,11 +366,9 @@ static int stop_threads(struct run *r)
 				ts.tv_nsec -= 1000000000;
 			}
 			err = pthread_timedjoin_np(t->thread, NULL, &ts);
-		} while (err == ETIMEDOUT && now_ns() < deadline);
-		if (err) {
-			describe_stuck(r, t, "");
+		} while (err == ETIMEDOUT && !got_signal);
+		if (err)
 			return 1;
-		}
 	}
 	return 0;
 }

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import time
@@ -69,27 +68,15 @@ def run_point(p: Point, sdir: Path, knobs: dict[str, int]) -> str | None:
     return why
 
 
-def write_file(f: Path, text: str) -> None:
-    """Write via a temp file and rename; the temp never outlives a
-    failure (a full disk)."""
-    tmp = f.with_name(f".{f.name}.tmp")
-    try:
-        tmp.write_text(text)
-        os.replace(tmp, f)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def record_boot(sdir: Path, point_id: str, boot: int, clock: str) -> None:
-    write_file(sdir / "boots" / f"{point_id}.json",
+    resultset.write_text(sdir / "boots" / f"{point_id}.json",
                json.dumps({"boot": boot, "clock": clock}) + "\n")
 
 
 def record_failure(sdir: Path, point_id: str, why: str) -> None:
     print(f"point {point_id} failed: {why}", file=sys.stderr, flush=True)
     try:
-        write_file(sdir / "failed" / f"{point_id}.txt", why + "\n")
+        resultset.write_text(sdir / "failed" / f"{point_id}.txt", why + "\n")
     except OSError as e:
         # the point stays incomplete all the same; the next points may
         # still find room

@@ -26,6 +26,9 @@ BASELINE = "open-close"     # the baseline's workload: the load alone
 # the baseline's quantity -> the churning run's (per clock)
 LOAD_OF = {"baseline_ops_per_s_per_task": "load_ops_per_s_per_task",
            "baseline_insn_ns_per_op": "load_insn_ns_per_op"}
+# its grace periods and umounts are all it reads from mntlock: no lock
+# probes, so the load tasks pay less for the count
+MNTLOCK_ARGS = ("--no-lock",)
 GP_PER_UMOUNT = {"synchronize_rcu": "gp_per_umount",
                  "synchronize_rcu_expedited": "gp_expedited_per_umount"}
 
@@ -48,7 +51,7 @@ def build(ctx: base.Context) -> list[Point]:
         return Point(
             id=f"{NAME}-l{layers}-{v}{tag}-r{rep}", kind=NAME,
             workload=wl, mode=m, variant=v, layers=layers, cpus=n,
-            rep=rep, probe=ctx.probes,
+            rep=rep, probe=ctx.probes, mntlock_args=MNTLOCK_ARGS,
             args=("--workload", wl, "--upper", "--layers", str(layers),
                   "--duration", dur, *tasks, *interval))
     return base.layer_points(

@@ -29,6 +29,15 @@ class ModesTest(unittest.TestCase):
     def mode(self, name: str) -> dict:
         return self.doc["modes"][name]
 
+    def test_long_last_umount_is_waited_for(self):
+        # 500 layers, longterm-serial: 501 grace periods in one umount
+        t = self.doc["long_teardown"]
+        self.assertEqual(t["rc"], 0, t["stderr"])
+        self.assertGreaterEqual(len(t["umount_ns"]), 1)
+        print(f"\nlongest 500-layer longterm-serial umount: "
+              f"{max(t['umount_ns']) / 1e9:.1f} s (ovlbench's stop "
+              "deadline for stopped tasks: 5 s)")
+
     def test_switch_exists_and_rejects_bad_value(self):
         sw = self.doc["switch"]
         self.assertTrue(sw["exists"])

@@ -92,6 +92,24 @@ def one_mode(mode: str, layers: int, closes: int, off: int) -> dict:
     }
 
 
+def long_teardown(layers: int) -> dict:
+    """One ovlbench teardown run whose last umount outlasts ovlbench's
+    5 s stop deadline under TCG (a grace period per layer): it must be
+    waited for, not killed."""
+    SWITCH.write_text("longterm-serial")
+    out = Path("/tmp/long-teardown.json")
+    res = subprocess.run([str(OVLBENCH), "-w", "teardown", "--upper",
+                          "--layers", str(layers), "--tasks", "1",
+                          "--cpus", "0", "--warmup", "0", "-d", "0.1",
+                          "-i", "0.1", "-q", "-o", str(out)],
+                         capture_output=True, text=True)
+    SWITCH.write_text("longterm-array")
+    doc = json.loads(out.read_text()) if res.returncode == 0 else {}
+    lat = doc["runs"][0]["latency"]["umount_ns"]["raw"] if doc else []
+    return {"rc": res.returncode, "stderr": res.stderr[-2000:],
+            "umount_ns": [x for task in lat for x in task]}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("output", type=Path)
@@ -103,6 +121,7 @@ def main() -> int:
         off = member_offset("/sys/kernel/btf/vmlinux", "mount", "mnt")
         doc["modes"] = {m: one_mode(m, args.layers, args.closes, off)
                         for m in MODES}
+        doc["long_teardown"] = long_teardown(500)
         SWITCH.write_text("longterm-array")
     write_doc(args.output, doc)
     print(json.dumps(doc, indent=2))
