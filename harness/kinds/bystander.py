@@ -164,6 +164,9 @@ def report(rs) -> list[str]:
         if x.umounts_per_s == 0:
             out.append("    no umount ended in the window: the churner "
                        "sat in its grace periods")
+        elif k.hi >= 1:
+            # a loss the CI does not tell from none has no per-umount size
+            out.append("    no loss resolved (its CI includes 0)")
         elif x.per_umount is not None:
             per_gp = "" if x.per_gp is None else \
                 f", {x.per_gp:.1f} per grace period"

@@ -3,6 +3,7 @@ loss per umount and per grace period (host only: made-up documents)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import tempfile
 import unittest
@@ -152,6 +153,18 @@ class LossTest(unittest.TestCase):
         self.assertIn("40.0 load ops lost per umount (500/s), 10.0 per "
                       "grace period", text)
         self.assertIn("0.00 normal, 4.00 expedited", text)
+
+    def test_unresolved_loss_has_no_size(self):
+        s = self.make_set(umounts=500)
+        # runs on both sides of the baseline: no resolved loss
+        recs = [dataclasses.replace(r, value=1.05e5 if r.run == 0
+                                    else 0.97e5)
+                if r.quantity == "load_ops_per_s_per_task" else r
+                for r in s.records]
+        s = resultset.ResultSet(s.path, {}, recs)
+        text = "\n".join(bystander.report(s))
+        self.assertIn("no loss resolved", text)
+        self.assertNotIn("lost per umount", text)
 
     def test_no_umount_in_the_window_is_said(self):
         x, = bystander.losses(self.make_set(umounts=0))
