@@ -88,6 +88,16 @@ def children(pid):
         return []
 
 
+def cpu_ticks(pid):
+    """utime + stime of a process, in clock ticks (0 once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0
+    return int(fields[11]) + int(fields[12])
+
+
 def alive(pid):
     """Running, not a zombie waiting for a slow init to reap it."""
     try:
@@ -760,6 +770,10 @@ class TestStoppedTask(Base):
                           "--interval", "0.5", "--output", out)
         poll(lambda: len(children(proc.pid)) == 2, "the tasks")
         other, stopped = children(proc.pid)
+        # stop it once both are past the start barrier (using CPU): a
+        # task stopped before it would hold the other at the barrier
+        poll(lambda: min(cpu_ticks(other), cpu_ticks(stopped)) >= 2,
+             "the tasks to start")
         os.kill(stopped, signal.SIGSTOP)
         return proc, other, stopped
 
