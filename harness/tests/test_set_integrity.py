@@ -51,7 +51,10 @@ def quiet():
 
 
 def harness_run(*args: str, cache: Path) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PYTHONPATH=str(REPO), MNTBENCH_CACHE=str(cache))
+    # not a sub-make of `make unit`: its make prints "make:", not "make[1]:"
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS")}
+    env.update(PYTHONPATH=str(REPO), MNTBENCH_CACHE=str(cache))
     return subprocess.run([sys.executable, "-m", "harness.run", *args],
                           cwd=REPO, env=env, capture_output=True, text=True,
                           timeout=300)
@@ -110,6 +113,8 @@ class Completeness(Tmp):
         p = self.probe_point()
         done = next(q for q in self.points if not q.probe)
         (sdir / "probes" / f"{p.id}.json").unlink()
+        # git keeps no empty failed/ in results/reference
+        (sdir / "failed").mkdir(exist_ok=True)
         (sdir / "failed" / f"{p.id}.txt").write_text("mntlock killed\n")
         # a note from an earlier attempt of a point that has since run
         (sdir / "failed" / f"{done.id}.txt").write_text("exit 1\n")
