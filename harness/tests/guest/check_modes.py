@@ -45,6 +45,14 @@ def bpftrace(args: list[str]) -> dict[str, int]:
     return maps
 
 
+def backing_files() -> bool:
+    """Whether overlay's real files are backing files holding the layer's
+    path (6.6 on), so that each close puts a private layer mount; before,
+    open_with_fake_path() gave them the overlay's own path."""
+    with open("/proc/kallsyms") as f:
+        return any(line.split()[2] == "backing_file_open" for line in f)
+
+
 def check_switch() -> dict:
     out = {"exists": SWITCH.exists()}
     if not out["exists"]:
@@ -116,7 +124,8 @@ def main() -> int:
     ap.add_argument("--layers", type=int, default=100)
     ap.add_argument("--closes", type=int, default=1000)
     args = ap.parse_args()
-    doc: dict = {"release": os.uname().release, "switch": check_switch()}
+    doc: dict = {"release": os.uname().release, "switch": check_switch(),
+                 "backing_files": backing_files()}
     if doc["switch"]["exists"]:
         off = member_offset("/sys/kernel/btf/vmlinux", "mount", "mnt")
         doc["modes"] = {m: one_mode(m, args.layers, args.closes, off)
