@@ -69,3 +69,18 @@ def guest_json(name: str, script: Path, args: str = "",
         raise AssertionError(f"{script.name} failed in the guest, "
                              f"rc={res.rc}; console: {res.console}")
     return json.loads(out.read_text()), out
+
+
+def kind_records(kind, p, doc: dict, icount: bool = False,
+                 probe_doc: dict | None = None) -> list:
+    """The records a kind's collect makes of one point's raw document
+    (and its mntlock document, as probes/<id>.json)."""
+    from harness import collect
+    c = collect.Collector()
+    with tempfile.TemporaryDirectory() as d:
+        if probe_doc is not None:
+            (Path(d) / "probes").mkdir()
+            (Path(d) / "probes" / f"{p.id}.json").write_text(
+                json.dumps(probe_doc))
+        kind.collect(c, p, 0, doc, icount, Path(d))
+    return c.records

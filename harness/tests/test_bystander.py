@@ -4,13 +4,13 @@ loss per umount and per grace period (host only: made-up documents)."""
 from __future__ import annotations
 
 import dataclasses
-import json
 import tempfile
 import unittest
 from pathlib import Path
 
-from harness import collect, metrics, plan, resultset, samples
+from harness import metrics, plan, resultset, samples
 from harness.kinds import bystander
+from harness.tests import common
 from harness.point import Point
 
 PLAN = ('reps = 1\nwarmup = 0.1\nduration = 1.0\ninterval = 0.5\n'
@@ -72,15 +72,8 @@ class CollectTest(unittest.TestCase):
                     if p.workload == "bystander" and p.mode == "detached")
 
     def records(self, p, doc, probe_doc=None, icount=False):
-        c = collect.Collector()
-        with tempfile.TemporaryDirectory() as d:
-            if probe_doc is not None:
-                (Path(d) / "probes").mkdir()
-                (Path(d) / "probes" / f"{p.id}.json").write_text(
-                    json.dumps(probe_doc))
-            bystander.collect(c, p, 0, doc, icount, Path(d))
-        return {r.quantity: r.value for r in c.records
-                if r.iteration is None}
+        return {r.quantity: r.value for r in common.kind_records(
+            bystander, p, doc, icount, probe_doc) if r.iteration is None}
 
     doc = {"runs": [{"task_roles": ["churn", "load"],
                      "task_totals": [50, 100000],

@@ -7,7 +7,6 @@ import dataclasses
 import json
 import tempfile
 import unittest
-from pathlib import Path
 
 from harness import collect, kinds, plan, point, probes, samples
 from harness.kinds import collateral
@@ -157,14 +156,8 @@ class CollateralTest(unittest.TestCase):
             layers=2, cpus=4, rep=0, args=())
 
     def records(self, p, icount=False, probe_doc=None):
-        c = collect.Collector()
-        with tempfile.TemporaryDirectory() as d:
-            if probe_doc is not None:
-                (Path(d) / "probes").mkdir()
-                (Path(d) / "probes" / f"{p.id}.json").write_text(
-                    json.dumps(probe_doc))
-            self.kind.collect(c, p, 0, self.doc, icount, Path(d))
-        return {r.quantity: r.value for r in c.records}
+        return {r.quantity: r.value for r in common.kind_records(
+            self.kind, p, self.doc, icount, probe_doc)}
 
     def test_per_role_rates(self):
         got = self.records(self.p)
