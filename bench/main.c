@@ -110,6 +110,9 @@ static const char help_tail[] =
 	"      --check          mount, print the layer the file is read\n"
 	"                       from (content=NAME), exit; no workload\n"
 	"      --target=PATH    no overlay of our own: tasks use PATH\n"
+	"                       (the workloads marked no overlay never\n"
+	"                       mount one and take no --target, --layers,\n"
+	"                       --upper or --check)\n"
 	"      --pair-modes=A,B two overlays, in private_mounts modes A\n"
 	"                       and B, alternated block by block (each\n"
 	"                       --interval <= 0.25 s); open-close only\n"
@@ -129,6 +132,8 @@ static const char help_tail[] =
 	"   8 no overlay support    9 mount failure\n"
 	"  10 a task failed mid-run, or was still stopped (SIGSTOP, a\n"
 	"     tracer) %d s after the end: then it is SIGKILLed\n"
+	"  11 n/a: this kernel lacks what the workload needs (such as\n"
+	"     memfd-hugetlb without CONFIG_HUGETLBFS); no output written\n"
 	" 128+N signal N (SIGINT 130, SIGTERM 143); no output written\n";
 
 static void print_help(void)
@@ -414,6 +419,25 @@ static void check_victims(void)
 		    opt.victims, opt.ntasks - 1, opt.ntasks);
 }
 
+/*
+ * A workload on an internal mount (mqueue, memfd, ...): no overlay and no
+ * path, so none of the options that shape them.  From here on it runs as
+ * with --target (no root, no scratch tmpfs), its target naming the mount.
+ */
+static void check_no_overlay(void)
+{
+	const char *bad = opt.target ? "--target" :
+			  opt.layers_set ? "--layers" :
+			  opt.upper ? "--upper" :
+			  opt.check ? "--check" : NULL;
+
+	if (bad)
+		die(EXIT_USAGE, "--workload=%s: not with %s: it uses no overlay and no path (%s); allowed: no --target, --layers, --upper or --check",
+		    opt.wl->name, bad, opt.wl->target);
+	opt.target = opt.wl->target;
+	opt.nruns = 1;
+}
+
 /* Combinations of options, once all are known */
 static void check_options(void)
 {
@@ -447,6 +471,8 @@ static void check_options(void)
 		die(EXIT_USAGE, "--tasks=%u: %s needs at least %u tasks",
 		    opt.ntasks, opt.wl->name, opt.wl->min_tasks);
 	check_victims();
+	if (opt.wl->flags & WL_NO_OVERLAY)
+		check_no_overlay();
 	if (opt.target && (opt.wl->flags & (WL_CHURN_ALL | WL_CHURN_ONE |
 					    WL_VICTIMS)))
 		die(EXIT_USAGE, "--target=%s: %s needs an overlay of its own",

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/mount.h>
+#include <sys/utsname.h>
 #include <sys/wait.h>
 
 #include "ovlbench.h"
@@ -203,13 +204,17 @@ static void run_one(struct run *r, unsigned int nlayers)
 	bool mounted = false;
 	char err[1024];
 	int status, stuck;
+	unsigned int i;
 
 	r->nlayers = nlayers;
 	r->ntasks = opt.ntasks;
 	if ((opt.wl->flags & WL_VICTIMS) &&
 	    asprintf(&r->victim_dir, "%s/v", scratch_root()) < 0)
 		die(EXIT_INTERNAL, "out of memory");
-	if (opt.target) {
+	if (opt.wl->flags & WL_NO_OVERLAY) {
+		r->mode = xstrdup("not-overlay");
+		r->api = "none";
+	} else if (opt.target) {
 		r->mode = ovl_mode(opt.target);
 		r->api = "none";
 	} else {
@@ -245,6 +250,8 @@ static void run_one(struct run *r, unsigned int nlayers)
 	tasks_start(r);
 	status = sample_run(r);
 	stuck = tasks_stop(r, status != RUN_OK);
+	for (i = 0; opt.wl->cleanup && i < r->ntasks; i++)
+		opt.wl->cleanup(&r->tasks[i]);
 	check_signal();
 	if (status == RUN_FAILED || stuck)
 		die(EXIT_TASK, "%s; all tasks stopped, no output written",
@@ -261,12 +268,30 @@ out:
 		files_remove(nlayers, opt.ntasks);
 }
 
+/* Exit EXIT_NA if this kernel lacks what the workload needs */
+static void probe_workload(void)
+{
+	const char *what = "";
+	struct utsname u;
+	int err;
+
+	if (!opt.wl->probe)
+		return;
+	err = opt.wl->probe(&what);
+	if (!err)
+		return;
+	uname(&u);
+	die(EXIT_NA, "workload %s: n/a on Linux %s: %s: %s; no output written",
+	    opt.wl->name, u.release, what, strerror(err));
+}
+
 int run_main(void)
 {
 	struct run *runs = xcalloc(opt.nruns, sizeof(*runs));
 	unsigned int i, max = 0;
 
 	signals_init();
+	probe_workload();
 	if (!opt.target) {
 		if (geteuid())
 			die(EXIT_ROOT, "must run as root to mount (euid %u); or use --target",

@@ -337,8 +337,10 @@ static int stop_processes(struct run *r, bool kill_them)
 			killed = true;
 			deadline = now + wait;
 		}
-		/* SIGCHLD ends the sleep early; past the deadline, a task
-		 * state check per 10 ms is plenty */
+		/*
+		 * SIGCHLD ends the sleep early; past the deadline, a task
+		 * state check per 10 ms is plenty
+		 */
 		sleep_until_ns(now + (now >= deadline ? 10 * step : step));
 	}
 	return stuck;

@@ -11,6 +11,13 @@ struct task;
 #define WL_CHURN_ALL	0x2	/* every task mounts and umounts */
 #define WL_CHURN_ONE	0x4	/* task 0 mounts and umounts */
 #define WL_VICTIMS	0x8	/* the last --victims tasks: off the overlay */
+#define WL_NO_OVERLAY	0x10	/* no overlay, no path: see .target */
+
+/*
+ * Exit status when this kernel lacks what the workload needs (probe()):
+ * a documented "n/a", not a failure
+ */
+#define EXIT_NA		11
 
 /* Task name (comm) of collateral's victims, for mntlock --comm */
 #define VICTIM_COMM	"ovlb-victim"
@@ -44,6 +51,15 @@ struct workload {
 	unsigned int flags;
 	unsigned int min_tasks;
 	int (*run)(struct task *t);
+	/* WL_NO_OVERLAY: what the files are on, "internal:FSTYPE" */
+	const char *target;
+	/*
+	 * Optional, in the parent before the run: 0, or the errno with which
+	 * this kernel refuses the workload's call, *what (exit EXIT_NA)
+	 */
+	int (*probe)(const char **what);
+	/* Optional, in the parent once the tasks stopped: what t left */
+	void (*cleanup)(const struct task *t);
 };
 
 const struct workload *workload_find(const char *name);
@@ -58,5 +74,6 @@ bool workload_has_load(const struct workload *wl, unsigned int ntasks);
 int open_close_loop(struct task *t);
 int churn_loop(struct task *t);
 int stat_loop(struct task *t);
+int memfd_loop(struct task *t, unsigned int flags, const char *what);
 
 #endif
