@@ -1,0 +1,104 @@
+"""python3 -m harness.export SET... --format F [--direction D] [--out F]
+
+Exit: 0 written; 1 a set is incomplete or failed (nothing written);
+2 bad input (no such set, an unknown format, a missing --direction, an
+unwritable --out), one line on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from harness import errors, resultset
+from harness.export import bmf, gab, kcidb, otava_csv
+
+INCOMPLETE = 1
+FORMATS = ("bmf", "github-action-benchmark", "kcidb", "csv")
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse whose errors are one line (no usage), exit 2."""
+
+    def error(self, message: str):
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        sys.exit(errors.InputError.exit_code)
+
+
+def _check(args) -> None:
+    if args.format not in FORMATS:
+        raise errors.InputError(
+            f"--format {args.format!r}: allowed: {', '.join(FORMATS)}")
+    gab_fmt = args.format == "github-action-benchmark"
+    if gab_fmt and args.direction not in gab.DIRECTIONS:
+        got = "missing" if args.direction is None else repr(args.direction)
+        raise errors.InputError(
+            f"--direction {got}: --format github-action-benchmark needs "
+            f"one of: {', '.join(gab.DIRECTIONS)} (one file per "
+            "direction)")
+    if not gab_fmt and args.direction is not None:
+        raise errors.InputError(
+            f"--direction {args.direction}: only for --format "
+            "github-action-benchmark")
+    if args.format != "csv" and len(args.sets) != 1:
+        raise errors.InputError(
+            f"{len(args.sets)} sets: --format {args.format} takes one "
+            "set (csv takes several: a row each)")
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        resultset.write_text(path, text)
+    except OSError as e:
+        raise errors.InputError(
+            f"--out {path}: cannot write: {e.strerror or e}") from e
+
+
+def run(args) -> int:
+    _check(args)
+    sets = [resultset.load(p) for p in args.sets]
+    for rs in sets:
+        if rs.status != "complete":
+            print(f"mntbench-export: result set {rs.path} is {rs.status}",
+                  file=sys.stderr)
+            return INCOMPLETE
+    if args.format == "bmf":
+        text = bmf.render(sets)
+    elif args.format == "github-action-benchmark":
+        text = gab.render(sets, args.direction)
+    elif args.format == "kcidb":
+        text = kcidb.render(sets)
+    else:
+        text = otava_csv.render(sets)
+    if args.out is None:
+        sys.stdout.write(text)
+        return 0
+    _write(args.out, text)
+    if args.format == "csv":
+        _write(otava_csv.sidecar_path(args.out),
+               otava_csv.sidecar(sets, args.out.resolve()))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = Parser(prog="mntbench-export", description=__doc__,
+                formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("sets", nargs="+", type=Path, metavar="SET",
+                    help="result set directory (csv: one or more)")
+    ap.add_argument("--format", required=True,
+                    help=f"one of: {', '.join(FORMATS)}")
+    ap.add_argument("--direction",
+                    help="github-action-benchmark only (required there): "
+                    "bigger (customBiggerIsBetter) or smaller "
+                    "(customSmallerIsBetter)")
+    ap.add_argument("--out", type=Path, metavar="FILE",
+                    help="write FILE (temp file, then rename) instead of "
+                    "stdout; csv also writes FILE's Otava config, "
+                    "<stem>.otava.yaml, with the metrics' directions")
+    args = ap.parse_args(argv)
+    try:
+        return run(args)
+    except errors.MntbenchError as e:
+        print(f"mntbench-export: error: {e}", file=sys.stderr)
+        return e.exit_code
