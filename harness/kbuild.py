@@ -9,6 +9,10 @@ Layout under $MNTBENCH_CACHE (default ~/.cache/mntbench)/kernel:
                               incrementally
     out/<key>/                bzImage, vmlinux, .config, info.json, where key
                               hashes source identity, series and fragment
+    progress/<config>.json    per .config hash: the objects a finished build
+                              holds, and the last full compile's time at
+                              each object, for the next build's progress
+                              line and ETA (not part of any key)
 
 The given source (tarball or tree) is never modified. A copy or a
 publish cut short (Ctrl-C, a full disk) removes its temp directory; one
@@ -33,7 +37,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness import errors, resultset
+from harness import errors, progress, resultset
 from harness.paths import REPO, cache_dir
 
 DEFAULT_KSRC = Path("/usr/src/linux-source-6.12.tar.xz")
@@ -79,17 +83,17 @@ def _log_tail(log) -> str:
     return "".join(f"\n    {ln}" for ln in lines)
 
 
-def _run(cmd: list[str], cwd: Path | None = None, log=None) -> None:
-    res = subprocess.run(cmd, cwd=cwd, stdout=log or subprocess.DEVNULL,
-                         stderr=subprocess.STDOUT if log else subprocess.PIPE)
-    if res.returncode != 0:
+def _run(cmd: list[str], rep: progress.Reporter, cwd: Path | None = None,
+         log=None) -> None:
+    rc, out = progress.run(cmd, rep, cwd=cwd, log=log)
+    if rc != 0:
         if log:
             raise errors.BuildError(
-                f"{' '.join(cmd)} failed (exit {res.returncode}; log "
+                f"{' '.join(cmd)} failed (exit {rc}; log "
                 f"{log.name}), its last lines:{_log_tail(log)}")
-        detail = res.stderr.decode(errors="replace").strip().splitlines()
+        detail = out.decode(errors="replace").strip().splitlines()
         raise errors.BuildError(
-            f"{' '.join(cmd)} failed (exit {res.returncode})"
+            f"{' '.join(cmd)} failed (exit {rc})"
             + "".join(f"\n    {ln}" for ln in detail[-LOG_TAIL:]))
 
 
@@ -209,23 +213,28 @@ def series_hash(series: list[Path]) -> str:
     return h.hexdigest() if series else ""
 
 
-def _populate_tree(ksrc: Path, tree: Path) -> None:
+def _populate_tree(ksrc: Path, tree: Path,
+                   rep: progress.Reporter | None = None) -> None:
     """Copy the pristine source into tree/ and commit it as the base."""
+    rep = rep or progress.Reporter()
     tmp = tree.with_name(tree.name + ".tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    print(f"kernel: copying source {ksrc} (once per source)", flush=True)
+    rep.say(f"kernel: copying source {ksrc} (once per source)")
     try:
-        if ksrc.is_file():
-            _run(["tar", "xf", str(ksrc), "-C", str(tmp),
-                  "--strip-components=1"])
-        else:
-            _run(["rsync", "-a", "--exclude=.git", f"{ksrc}/", f"{tmp}/"])
-        git = ["git", "-c", "user.name=mntbench",
-               "-c", "user.email=mntbench@localhost"]
-        _run(git + ["init", "-q"], cwd=tmp)
-        _run(git + ["add", "-f", "-A"], cwd=tmp)
-        _run(git + ["commit", "-q", "-m", "pristine source"], cwd=tmp)
+        with rep.start("copying source"):
+            if ksrc.is_file():
+                _run(["tar", "xf", str(ksrc), "-C", str(tmp),
+                      "--strip-components=1"], rep)
+            else:
+                _run(["rsync", "-a", "--exclude=.git", f"{ksrc}/",
+                      f"{tmp}/"], rep)
+            git = ["git", "-c", "user.name=mntbench",
+                   "-c", "user.email=mntbench@localhost"]
+            _run(git + ["init", "-q"], rep, cwd=tmp)
+            _run(git + ["add", "-f", "-A"], rep, cwd=tmp)
+            _run(git + ["commit", "-q", "-m", "pristine source"], rep,
+                 cwd=tmp)
         tmp.rename(tree)
     except BaseException:
         # a half copy is gigabytes
@@ -233,21 +242,24 @@ def _populate_tree(ksrc: Path, tree: Path) -> None:
         raise
 
 
-def _sync_tree(ksrc: Path, tree: Path, src_id: str, state: Path) -> None:
+def _sync_tree(ksrc: Path, tree: Path, src_id: str, state: Path,
+               rep: progress.Reporter) -> None:
     """Bring a tree copied from a directory up to that directory's current
     content. rsync copies only what changed (by size and mtime), so after
     `git checkout` of a nearby commit the build is incremental (bisect)."""
     if state.is_file() and state.read_text() == src_id:
         return
-    _run(["git", "reset", "-q", "--hard"], cwd=tree)
-    _run(["git", "clean", "-q", "-fdx"], cwd=tree)
-    print(f"kernel: syncing source from {ksrc}", flush=True)
-    _run(["rsync", "-a", "--delete", "--exclude=/.git", f"{ksrc}/",
-          f"{tree}/"])
-    git = ["git", "-c", "user.name=mntbench",
-           "-c", "user.email=mntbench@localhost"]
-    _run(git + ["add", "-f", "-A"], cwd=tree)
-    _run(git + ["commit", "-q", "--allow-empty", "-m", "source"], cwd=tree)
+    rep.say(f"kernel: syncing source from {ksrc}")
+    with rep.start("syncing source"):
+        _run(["git", "reset", "-q", "--hard"], rep, cwd=tree)
+        _run(["git", "clean", "-q", "-fdx"], rep, cwd=tree)
+        _run(["rsync", "-a", "--delete", "--exclude=/.git", f"{ksrc}/",
+              f"{tree}/"], rep)
+        git = ["git", "-c", "user.name=mntbench",
+               "-c", "user.email=mntbench@localhost"]
+        _run(git + ["add", "-f", "-A"], rep, cwd=tree)
+        _run(git + ["commit", "-q", "--allow-empty", "-m", "source"], rep,
+             cwd=tree)
     (state.parent / "applied-series").unlink(missing_ok=True)
     state.write_text(src_id)
 
@@ -266,25 +278,28 @@ def has_switch(system_map: Path) -> bool:
     return "__param_private_mounts" in system_map.read_text()
 
 
-def _apply_series(tree: Path, series: list[Path], state: Path) -> None:
+def _apply_series(tree: Path, series: list[Path], state: Path,
+                  rep: progress.Reporter) -> None:
     """Bring tree/ to base + series; files the series does not touch keep
     their mtime, so make rebuilds only what changed."""
     want = series_hash(series)
     if state.is_file() and state.read_text() == want:
         return
     state.unlink(missing_ok=True)
-    _run(["git", "reset", "-q", "--hard"], cwd=tree)
-    _run(["git", "clean", "-q", "-fdx"], cwd=tree)
+    with rep.start("resetting the tree"):
+        _run(["git", "reset", "-q", "--hard"], rep, cwd=tree)
+        _run(["git", "clean", "-q", "-fdx"], rep, cwd=tree)
     for p in series:
         res = subprocess.run(["git", "apply", "--whitespace=nowarn", str(p)],
                              cwd=tree, capture_output=True, text=True)
         if res.returncode != 0:
-            _run(["git", "reset", "-q", "--hard"], cwd=tree)
-            _run(["git", "clean", "-q", "-fdx"], cwd=tree)
+            with rep.start("resetting the tree"):
+                _run(["git", "reset", "-q", "--hard"], rep, cwd=tree)
+                _run(["git", "clean", "-q", "-fdx"], rep, cwd=tree)
             first = (res.stderr.strip().splitlines() or ["?"])[0]
             raise errors.BuildError(
                 f"patch {p.name} does not apply to this source: {first}")
-        print(f"kernel: applied {p.name}", flush=True)
+        rep.say(f"kernel: applied {p.name}")
     state.write_text(want)
 
 
@@ -301,21 +316,23 @@ def _fragment_options(fragment: Path) -> dict[str, str]:
     return opts
 
 
-def _configure(tree: Path, build: Path, fragment: Path, log) -> None:
+def _configure(tree: Path, build: Path, fragment: Path, log,
+               rep: progress.Reporter) -> None:
     make = ["make", "-s", "-C", str(tree), f"O={build}", "ARCH=x86_64"]
     cfg = build / ".config"
     stamp = build / ".mntbench-fragment"
     want = _sha(fragment.read_bytes())
-    if cfg.is_file() and stamp.is_file() and stamp.read_text() == want:
-        # Same fragment: keep .config, only pick up Kconfig changes.
-        _run(make + ["olddefconfig"], log=log)
-    else:
-        build.mkdir(parents=True, exist_ok=True)
-        _run(make + ["tinyconfig"], log=log)
-        _run(["scripts/kconfig/merge_config.sh", "-m", "-O", str(build),
-              str(cfg), str(fragment)], cwd=tree, log=log)
-        _run(make + ["olddefconfig"], log=log)
-        stamp.write_text(want)
+    with rep.start("configuring"):
+        if cfg.is_file() and stamp.is_file() and stamp.read_text() == want:
+            # Same fragment: keep .config, only pick up Kconfig changes.
+            _run(make + ["olddefconfig"], rep, log=log)
+        else:
+            build.mkdir(parents=True, exist_ok=True)
+            _run(make + ["tinyconfig"], rep, log=log)
+            _run(["scripts/kconfig/merge_config.sh", "-m", "-O", str(build),
+                  str(cfg), str(fragment)], rep, cwd=tree, log=log)
+            _run(make + ["olddefconfig"], rep, log=log)
+            stamp.write_text(want)
     have = _fragment_options(cfg)  # same line format
     missing = [f"{k}={v}" for k, v in _fragment_options(fragment).items()
                if have.get(k, "n") != v]
@@ -326,18 +343,106 @@ def _configure(tree: Path, build: Path, fragment: Path, log) -> None:
             "or dependencies unmet): " + " ".join(missing))
 
 
-def _compile(tree: Path, build: Path, log) -> str:
+def _compile(tree: Path, build: Path, log, rep: progress.Reporter,
+             estimate: progress.Estimate) -> tuple[str, float]:
+    """make bzImage vmlinux (kbuild's normal quiet output, into the log),
+    its objects counted on rep (rep.done, rep.times); the kernel release
+    and the seconds it took."""
     jobs = str(os.cpu_count() or 1)
     make = ["make", "-C", str(tree), f"O={build}", "ARCH=x86_64", f"-j{jobs}"]
-    res = subprocess.run(make + ["bzImage", "vmlinux"], stdout=log,
-                         stderr=subprocess.STDOUT)
-    if res.returncode != 0:
+    rep.start("compiling", counting=True, estimate=estimate)
+    try:
+        rc, _ = progress.run(make + ["bzImage", "vmlinux"], rep, log=log)
+    finally:
+        seconds = rep.stop()
+    if rc != 0:
         raise errors.BuildError(
-            f"kernel compile failed (exit {res.returncode}; log "
+            f"kernel compile failed (exit {rc}; log "
             f"{log.name}), its last lines:{_log_tail(log)}")
     rel = subprocess.run(make + ["-s", "kernelrelease"], capture_output=True,
                          text=True, check=True).stdout.strip()
-    return rel
+    return rel, seconds
+
+
+def _progress_file(root: Path, config_hash: str) -> Path:
+    return root / "progress" / f"{config_hash[:16]}.json"
+
+
+def _read_progress(root: Path, config_hash: str) -> dict:
+    """The recorded counts of this config; {} if none (or unreadable:
+    it only feeds a progress line)."""
+    try:
+        rec = json.loads(_progress_file(root, config_hash).read_text())
+    except (OSError, ValueError):
+        return {}
+    return rec if isinstance(rec, dict) else {}
+
+
+def _seed_progress(root: Path, config_hash: str) -> dict:
+    """For a config built before counts were recorded: the objects of a
+    finished build directory with this .config, and the longest
+    build_seconds of its cached kernels (a full build's, not an
+    incremental one's; it includes configuring). {} if none."""
+    for b in sorted((root / "work").glob("*/build-*")):
+        cfg = b / ".config"
+        if (b / "vmlinux").is_file() and cfg.is_file() \
+                and _sha(cfg.read_bytes()) == config_hash:
+            break
+    else:
+        return {}
+    secs = []
+    for p in (root / "out").glob("*/info.json"):
+        try:
+            info = json.loads(p.read_text())
+        except (OSError, ValueError):
+            continue
+        if info.get("config_hash") == config_hash \
+                and isinstance(info.get("build_seconds"), (int, float)):
+            secs.append(float(info["build_seconds"]))
+    return {"objects": progress.count_objects(b),
+            "seconds": max(secs) if secs else None}
+
+
+def _estimate(root: Path, build: Path, config_hash: str
+              ) -> tuple[progress.Estimate, bool, dict]:
+    """What compiling in build should do: expected objects and ETA from
+    this config's record (or seed) when the directory holds no finished
+    build; unknown for an incremental build (make alone knows what a
+    change rebuilds). Also whether it is a full build, and the record."""
+    if (build / "vmlinux").exists():
+        return progress.Estimate(), False, _read_progress(root, config_hash)
+    rec = _read_progress(root, config_hash)
+    known = rec if "seconds" in rec else {
+        **_seed_progress(root, config_hash), **rec}
+    objects, secs, times = (known.get("objects"), known.get("seconds"),
+                            known.get("times"))
+    have = progress.count_objects(build)
+    expected = objects - have if isinstance(objects, int) \
+        and objects > have else None
+    return progress.Estimate(
+        expected=expected,
+        seconds=float(secs) if isinstance(secs, (int, float)) else None,
+        times=tuple(times) if isinstance(times, list) and times else None,
+    ), True, rec
+
+
+def _save_progress(root: Path, build: Path, config_hash: str, full: bool,
+                   rec: dict, seconds: float, times: list[float]) -> None:
+    """Record the objects a finished build holds and, for a full build
+    at least as long as the one recorded (not one resumed after a kill),
+    its compile time at each object."""
+    new = {"objects": progress.count_objects(build)}
+    if full and len(times) >= len(rec.get("times") or ()):
+        new.update(seconds=round(seconds, 1),
+                   times=[round(t, 1) for t in times])
+    else:
+        new.update({k: rec[k] for k in ("seconds", "times") if k in rec})
+    path = _progress_file(root, config_hash)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        resultset.write_text(path, json.dumps(new) + "\n")
+    except OSError:
+        pass    # only the next build's progress line loses its ETA
 
 
 def _publish(build: Path, out: Path, info: dict) -> None:
@@ -413,21 +518,24 @@ def kernel_key(ksrc: Path, patches: Path | None, fragment: Path) -> tuple:
 
 def ensure_kernel(ksrc: Path = DEFAULT_KSRC,
                   patches: Path | str | None = DEFAULT_PATCHES,
-                  fragment: Path = DEFAULT_FRAGMENT) -> Kernel:
+                  fragment: Path = DEFAULT_FRAGMENT,
+                  rep: progress.Reporter | None = None) -> Kernel:
     """Return the kernel built from these inputs, building it if needed
     (patches: a series directory, None, or 'auto'). Its info also names
     the series directory (not part of its identity: the series hash is),
-    for a manifest to record."""
+    for a manifest to record. A build shows its progress on rep (default:
+    stdout and stderr)."""
     if not ksrc.exists():
         raise errors.InputError(f"KSRC={ksrc}: no such file or directory")
     patches = parse_patches(patches, ksrc)
-    k = _ensure(ksrc, patches, fragment)
+    k = _ensure(ksrc, patches, fragment, rep or progress.Reporter())
     return Kernel(dir=k.dir, bzimage=k.bzimage, vmlinux=k.vmlinux,
                   config=k.config, info={**k.info, "patches": str(
                       patches.resolve()) if patches else None})
 
 
-def _ensure(ksrc: Path, patches: Path | None, fragment: Path) -> Kernel:
+def _ensure(ksrc: Path, patches: Path | None, fragment: Path,
+            rep: progress.Reporter) -> Kernel:
     if not ksrc.exists():
         raise errors.InputError(f"KSRC={ksrc}: no such file or directory")
     if not fragment.is_file():
@@ -446,19 +554,24 @@ def _ensure(ksrc: Path, patches: Path | None, fragment: Path) -> Kernel:
             return _load(out)
         tree = work / "tree"
         if not tree.is_dir():
-            _populate_tree(ksrc.resolve(), tree)
+            _populate_tree(ksrc.resolve(), tree, rep)
             (work / "source-id").write_text(src_id)
         if not ksrc.is_file():
-            _sync_tree(ksrc.resolve(), tree, src_id, work / "source-id")
-        _apply_series(tree, series, work / "applied-series")
+            _sync_tree(ksrc.resolve(), tree, src_id, work / "source-id", rep)
+        _apply_series(tree, series, work / "applied-series", rep)
         build = work / f"build-{frag[:12]}"
         build.mkdir(parents=True, exist_ok=True)
         logpath = build / "mntbench-build.log"
         t0 = time.monotonic()
         with open(logpath, "w") as log:
-            print(f"kernel: building in {build} (log: {logpath})", flush=True)
-            _configure(tree, build, fragment, log)
-            release = _compile(tree, build, log)
+            rep.say(f"kernel: building in {build} (log: {logpath})")
+            _configure(tree, build, fragment, log, rep)
+            configured = _sha((build / ".config").read_bytes())
+            est, full, rec = _estimate(root, build, configured)
+            release, secs = _compile(tree, build, log, rep, est)
+        rep.say(f"kernel: compiled {rep.done} objects in "
+                f"{progress.clock_text(secs)}")
+        _save_progress(root, build, configured, full, rec, secs, rep.times)
         info = {
             "key": key, "ksrc": str(ksrc.resolve()), "source_id": src_id,
             "series": [p.name for p in series], "series_hash": ser,
