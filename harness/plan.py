@@ -386,8 +386,73 @@ def points_hash(points: list[Point]) -> str:
     return hashlib.sha256(json.dumps(ids).encode()).hexdigest()[:16]
 
 
-def estimate_seconds(plan: Plan, points: list[Point]) -> float:
-    """Rough guest time, for the ETA before the first point finishes."""
-    d = plan.doc
-    per = d["warmup"] + d["duration"] + 1.0
-    return sum(per * (3 if p.probe else 1) for p in points)
+# A point's guest time beyond its warm-up and sampled duration: ovlbench's
+# start and the harness's work, and the layers' mounts and umounts; probe
+# points run mntlock's attach and detach too. Generous next to the host
+# wall time per point in results/reference (TCG, 2 vCPUs): a load point
+# took 2.6 s for 2.5 s of warm-up and duration, a 1-layer teardown 0.37
+# s for 0.25 s, a 500-layer one 4.5 s (its umount alone 8.1 s in
+# longterm-serial), a probe point 1.5 times its load point.
+POINT_S = 1.0
+LAYER_S = 0.01
+PROBE_FACTOR = 3
+# ovlbench's own defaults, for a point whose arguments leave them out
+OVLBENCH_WARMUP, OVLBENCH_DURATION = 1.0, 5.0
+# A boot's default time limit (harness.run): its points' estimate times
+# LIMIT_MARGIN plus LIMIT_BOOT_S for the boot, at least the hour every
+# boot had before (the small plans keep it). The estimate already runs
+# long (default plan, 2 vCPUs, TCG: 14.7 min estimated, 9.1 min
+# measured, README "Benchmarks"); the margin covers a host twice as slow
+# as that. Under TCG with more vCPUs than host cores, vm.time_limit
+# scales it further.
+LIMIT_MARGIN = 2.0
+LIMIT_BOOT_S = 300.0
+LIMIT_MIN_S = 3600.0
+
+
+def _arg(p: Point, opt: str, default: float) -> float:
+    """The last value of an ovlbench option in a point's arguments (a
+    kind may override one it set before, as ovlbench takes it)."""
+    v = default
+    for i, a in enumerate(p.args[:-1]):
+        if a == opt:
+            v = float(p.args[i + 1])
+    return v
+
+
+def point_seconds(p: Point) -> float:
+    """Rough guest time of one point (see POINT_S)."""
+    t = _arg(p, "--warmup", OVLBENCH_WARMUP) + \
+        _arg(p, "--duration", OVLBENCH_DURATION) + POINT_S + \
+        LAYER_S * p.layers
+    return t * (PROBE_FACTOR if p.probe else 1)
+
+
+def estimate_seconds(points: list[Point]) -> float:
+    """Rough guest time of points, for the ETA and the time limits."""
+    return sum(point_seconds(p) for p in points)
+
+
+def time_limit(points: list[Point]) -> float:
+    """The default guest time limit of a boot running these points."""
+    return max(LIMIT_MIN_S,
+               LIMIT_MARGIN * estimate_seconds(points) + LIMIT_BOOT_S)
+
+
+def boots(points: list[Point], vcpus: int
+          ) -> dict[tuple[str, int], list[Point]]:
+    """The points of each boot, (clock, vCPUs) -> points in their order,
+    the boots in the order of their first point (harness.run boots once
+    per clock and guest size)."""
+    out: dict[tuple[str, int], list[Point]] = {}
+    for p in points:
+        out.setdefault((p.clock, p.boot_cpus or vcpus), []).append(p)
+    return out
+
+
+def needs(points: list[Point], vcpus: int) -> tuple[int, int, int]:
+    """(vCPUs, tasks, layers): the most any boot of these points has,
+    runs and mounts (what vm.mem_for sizes a guest by)."""
+    return (max((p.boot_cpus or vcpus for p in points), default=vcpus),
+            max((p.cpus for p in points), default=0),
+            max((p.layers for p in points), default=0))

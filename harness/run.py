@@ -59,7 +59,7 @@ def host_cpu() -> str:
 def new_manifest(p: plan.Plan, seed: int, vcpus: int, kernel, accel: str,
                  points: list[Point], argv: list[str],
                  knobs: dict[str, int] | None = None,
-                 mem_mb: int = vm.DEFAULT_MEM_MB) -> dict:
+                 mem_mb: int | None = None) -> dict:
     info = kernel.info if kernel else {"release": platform.release(),
                                        "series": [], "source_id": "host"}
     return {
@@ -67,7 +67,8 @@ def new_manifest(p: plan.Plan, seed: int, vcpus: int, kernel, accel: str,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "hostname": socket.gethostname(), "host_cpu": host_cpu(),
         "accel": accel, "vcpus": vcpus,
-        "mem_mb": None if accel == HOST else mem_mb,
+        "mem_mb": None if accel == HOST else
+        mem_mb or guest_mem(points, vcpus),
         "kernel": {k: info.get(k) for k in (
             "release", "ksrc", "patches", "source_id", "series",
             "series_hash", "fragment_hash", "config_hash")},
@@ -88,6 +89,11 @@ def new_manifest(p: plan.Plan, seed: int, vcpus: int, kernel, accel: str,
                   "python": platform.python_version()},
         "command": " ".join(["python3 -m harness.run", *argv]),
     }
+
+
+def guest_mem(points: list[Point], vcpus: int) -> int:
+    """The default guest MiB of a set: what its largest boot needs."""
+    return vm.mem_for(*plan.needs(points, vcpus))
 
 
 def settle(sdir: Path) -> list[str]:
@@ -153,28 +159,45 @@ def _guest_args(sdir: Path, clock: str, cpus: int | None = None,
     return args + (["--part", part] if part else [])
 
 
+def _in_part(p: Point, part: str) -> bool:
+    """Whether run_points.py --part 'K/N' runs p: repetitions r with
+    r % N == K."""
+    if not part:
+        return True
+    k, n = map(int, part.split("/"))
+    return p.rep % n == k
+
+
+def _todo(sdir: Path, vcpus: int, part: str = ""
+          ) -> dict[tuple[str, int], list[Point]]:
+    """(clock, vCPUs) -> the points still to run in that boot, in the
+    order of the points."""
+    points = point.load(json.loads((sdir / "points.json").read_text()))
+    return plan.boots([p for p in points if _in_part(p, part)
+                       and not resultset.complete(sdir, p)], vcpus)
+
+
 def _boots_to_run(sdir: Path, vcpus: int) -> list[tuple[str, int]]:
     """(clock, vCPUs) of the boots with points still to run, in the
     order of the points."""
-    points = point.load(json.loads((sdir / "points.json").read_text()))
-    todo = [(p.clock, p.boot_cpus or vcpus) for p in points
-            if not resultset.complete(sdir, p)]
-    return list(dict.fromkeys(todo))
+    return list(_todo(sdir, vcpus))
 
 
-def run_vm(sdir: Path, kernel, vcpus: int, timeout: float,
+def run_vm(sdir: Path, kernel, vcpus: int, timeout: float | None,
            part: str = "") -> int:
     """Boot once per clock and guest size the set's points need (the
     accelerator's; icount for path-length points, sized to their tasks)
     and run them (part 'K/N': the K-th of N interleaved parts, for A/B
-    runs)."""
+    runs). timeout None: each boot's limit is plan.time_limit of the
+    points it runs."""
     rc = 0
     points = point.load(json.loads((sdir / "points.json").read_text()))
     mem = json.loads((sdir / "manifest.json").read_text()).get(
         "mem_mb") or vm.DEFAULT_MEM_MB
-    for clock, cpus in _boots_to_run(sdir, vcpus):
+    for (clock, cpus), todo in _todo(sdir, vcpus, part).items():
+        limit = plan.time_limit(todo) if timeout is None else timeout
         cfg = vm.VMConfig(kernel=kernel, cpus=cpus, results=sdir,
-                          timeout=timeout, accel=clock or None, mem_mb=mem)
+                          timeout=limit, accel=clock or None, mem_mb=mem)
         # quoted: a set path may hold spaces
         cmd = shlex.join(["/usr/bin/python3",
                           *_guest_args(sdir, clock, cpus, part)])
@@ -310,6 +333,10 @@ def prepare(args, argv, hold: contextlib.ExitStack) -> tuple[Path, object,
     if sdir.exists() and any(sdir.iterdir()):
         raise errors.InputError(f"--out {sdir}: exists and is not empty")
     kernel = None
+    if not args.host and args.mem is None:
+        # before the kernel is built; KVM's guests when the accelerator
+        # is not chosen yet: every point in a guest of all the vCPUs
+        check_guest_mem(p, vcpus, args.accel or vm.accel.KVM)
     if args.host:
         accel, has_switch = HOST, SWITCH.exists()
         if not has_switch:
@@ -338,22 +365,31 @@ def prepare(args, argv, hold: contextlib.ExitStack) -> tuple[Path, object,
     return sdir, kernel, vcpus
 
 
+def check_guest_mem(p: plan.Plan, vcpus: int, accel: str) -> None:
+    """InputError when the plan's guests need more than the host's RAM."""
+    mem = guest_mem(plan.expand(p, vcpus, 0, accel_name=accel), vcpus)
+    vm.check_fits(mem, f"plan {p.name} at {vcpus} vCPUs")
+
+
 def create_set(sdir: Path, p: plan.Plan, seed: int, vcpus: int, kernel,
                accel: str, has_switch: bool, argv: list[str],
                probes: bool = True,
                knobs: dict[str, int] | None = None,
-               mem_mb: int = vm.DEFAULT_MEM_MB) -> None:
-    """Write the points and the manifest of a new, incomplete set."""
+               mem_mb: int | None = None) -> None:
+    """Write the points and the manifest of a new, incomplete set; its
+    guests get mem_mb MiB, or (None) what its points need."""
     points = plan.expand(p, vcpus, seed, has_switch, probes, accel)
     if sdir.exists() and any(sdir.iterdir()):
         raise errors.InputError(f"--out {sdir}: exists and is not empty")
     sdir.mkdir(parents=True, exist_ok=True)
     resultset.write_json(sdir / "points.json", point.dump(points))
-    resultset.write_json(sdir / "manifest.json", new_manifest(
-        p, seed, vcpus, kernel, accel, points, argv, knobs, mem_mb))
-    est = plan.estimate_seconds(p, points)
+    manifest = new_manifest(p, seed, vcpus, kernel, accel, points, argv,
+                            knobs, mem_mb)
+    resultset.write_json(sdir / "manifest.json", manifest)
+    est = plan.estimate_seconds(points)
+    mem = f", {manifest['mem_mb']} MiB guest" if manifest["mem_mb"] else ""
     print(f"run: {len(points)} points, plan {p.name}, seed {seed}, about "
-          f"{est / 60:.0f} min; set {sdir}", flush=True)
+          f"{est / 60:.0f} min{mem}; set {sdir}", flush=True)
 
 
 def _sigterm(signum, frame):
@@ -385,11 +421,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--accel", choices=vm.accel.ACCELS,
                     help="default: KVM if it boots, else TCG; icount: "
                     "TCG with a deterministic instruction clock")
-    ap.add_argument("--mem", type=int, default=vm.DEFAULT_MEM_MB,
-                    help=f"guest memory in MiB (default "
-                    f"{vm.DEFAULT_MEM_MB}; recorded in the manifest)")
-    ap.add_argument("--timeout", type=float, default=3600.0,
-                    help="guest time limit in seconds (default 3600)")
+    ap.add_argument("--mem", type=int,
+                    help=f"guest memory in MiB (default: what the plan "
+                    f"needs at --cpus, at least {vm.DEFAULT_MEM_MB}; "
+                    "recorded in the manifest; python3 -m harness.planshow "
+                    "prints it)")
+    ap.add_argument("--timeout", type=float,
+                    help=f"guest time limit of each boot in seconds "
+                    f"(default: {plan.LIMIT_MARGIN:g} x the estimate of "
+                    f"its points + {plan.LIMIT_BOOT_S:.0f}, at least "
+                    f"{plan.LIMIT_MIN_S:.0f}; scaled under TCG when vCPUs "
+                    "exceed the host's cores)")
     args = ap.parse_args(argv)
     signal.signal(signal.SIGTERM, _sigterm)
     try:
@@ -406,8 +448,10 @@ def _run(args, argv: list[str], hold: contextlib.ExitStack) -> int:
     sdir = None
     try:
         vm.check_cpus(args.cpus)
-        vm.check_timeout(args.timeout)
-        vm.check_mem(args.mem)
+        if args.timeout is not None:
+            vm.check_timeout(args.timeout)
+        if args.mem is not None:
+            vm.check_mem(args.mem)
         sdir, kernel, vcpus = prepare(args, argv, hold)
         if kernel is None:
             run_host(sdir)

@@ -40,8 +40,24 @@ from harness.paths import REPO
 GUEST_INIT = REPO / "harness" / "guest" / "init.sh"
 DEFAULT_RESULTS = REPO / "results" / "vm"
 PR_SET_PDEATHSIG = 1
-DEFAULT_MEM_MB = 2048
+DEFAULT_MEM_MB = 2048     # the least a guest gets unless --mem says
 MIN_MEM_MB = 128
+# What a guest uses, measured (2026-11-26, Debian 6.12 + series, TCG,
+# -m 2048, one boot each of 2, 8 and 16 vCPUs): installed RAM minus
+# MemAvailable, sampled every 0.05 s. Idle: 79.0, 95.7 and 109.0 MiB, so
+# 2.1-2.8 MiB per vCPU (per-CPU areas, slab, idle stacks) over about 75
+# MiB. On top, during ovlbench: a 500-layer teardown +5.4..+8.6 MiB (at
+# most 18 KiB a layer); 256 open-close tasks at most +35 MiB (0.14 MiB a
+# task); mntlock --all-puts --path-walk +6.8..+15.5 MiB; the guest's
+# python (run_points) 11.5 MiB. The figures below round those up; the
+# headroom covers what sampling could miss and slab and page cache
+# growing over thousands of points.
+MEM_BASE_MB = 128           # the idle kernel, python, mntlock
+MEM_PER_VCPU_MB = 4.0
+MEM_PER_TASK_MB = 0.25
+MEM_PER_LAYER_MB = 0.05
+MEM_HEADROOM = 2.0
+MEM_STEP_MB = 256           # needs rounded up to a multiple of this
 MACHINE = "pc"
 MAX_TIMEOUT = 7 * 86400.0   # a week: beyond it, a typo
 CTL = re.compile(r"\.vm-(\d+)-(\d+)-")   # .vm-<pid>-<start time>-
@@ -55,6 +71,17 @@ def host_mem_mb() -> int:
     raise OSError("no MemTotal in /proc/meminfo")
 
 
+def mem_for(vcpus: int, tasks: int = 0, layers: int = 0) -> int:
+    """Guest MiB for a boot of this many vCPUs running up to `tasks`
+    tasks over up to `layers` layers: the measured needs (above) times
+    the headroom, rounded up, and never below DEFAULT_MEM_MB (what every
+    guest had before: small guests are run as they were)."""
+    need = MEM_HEADROOM * (MEM_BASE_MB + MEM_PER_VCPU_MB * vcpus +
+                           MEM_PER_TASK_MB * tasks +
+                           MEM_PER_LAYER_MB * layers)
+    return max(DEFAULT_MEM_MB, math.ceil(need / MEM_STEP_MB) * MEM_STEP_MB)
+
+
 def check_mem(mem_mb: int) -> None:
     """Guest MiB: from MIN_MEM_MB to the host's RAM (QEMU cannot set up
     more, and fails as if the VM had died)."""
@@ -63,6 +90,17 @@ def check_mem(mem_mb: int) -> None:
         raise errors.InputError(
             f"--mem={mem_mb}: allowed: MiB {MIN_MEM_MB}..{top} (the "
             "host's RAM)")
+
+
+def check_fits(mem_mb: int, what: str) -> None:
+    """A guest size derived, not given (--mem): more than the host's
+    RAM is bad input too, named as what needs it."""
+    top = host_mem_mb()
+    if mem_mb > top:
+        raise errors.InputError(
+            f"{what} needs {mem_mb} MiB of guest memory, this host has "
+            f"{top} MiB; allowed: fewer vCPUs, or --mem (MEM=) up to {top} "
+            "to try with less")
 
 
 @functools.lru_cache(maxsize=None)
@@ -455,8 +493,9 @@ def main(argv: list[str] | None = None) -> int:
                     "its exit status (124: time limit, 125: VM failure).")
     ap.add_argument("--cpus", type=int, default=os.cpu_count() or 1,
                     help="vCPUs (default: host CPUs, %(default)s)")
-    ap.add_argument("--mem", type=int, default=DEFAULT_MEM_MB,
-                    help=f"MiB (default {DEFAULT_MEM_MB})")
+    ap.add_argument("--mem", type=int,
+                    help=f"MiB (default: what --cpus vCPUs need, at "
+                    f"least {DEFAULT_MEM_MB}; harness/vm.py mem_for)")
     ap.add_argument("--timeout", type=float, default=600.0,
                     help="seconds before the guest is killed (default "
                     "600; times vCPUs/cores when they exceed the host's "
@@ -474,8 +513,11 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _interrupted)
     try:
         check_cpus(args.cpus)
-        check_mem(args.mem)
         check_timeout(args.timeout)
+        if args.mem is None:
+            args.mem = mem_for(args.cpus, args.cpus)
+            check_fits(args.mem, f"a guest of {args.cpus} vCPUs")
+        check_mem(args.mem)
         env = {}
         for kv in args.env:
             if "=" not in kv:

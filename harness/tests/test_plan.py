@@ -4,12 +4,17 @@ probed mode and CPU count, and bad plan values are named."""
 
 from __future__ import annotations
 
+import io
+import json
 import subprocess
 import tempfile
 import unittest
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
+from unittest import mock
 
-from harness import errors, plan
+from harness import errors, plan, point
+from harness.point import Point
 from harness.kinds import bystander, collateral, teardown
 from harness.paths import REPO
 
@@ -169,6 +174,287 @@ class PlanTest(unittest.TestCase):
                 q, 2, seed=1, accel_name=accel_name)}, {want})
         with self.assertRaises(errors.InputError):
             plan.load(self.write_plan('clock = "fast"\n'))
+
+
+def kinds_count(points) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for p in points:
+        out[p.kind] = out.get(p.kind, 0) + 1
+    return out
+
+
+class BigPlanTest(unittest.TestCase):
+    """The profiles at 64 and 256 vCPUs: CPU lists with 'all' and the
+    'powers' series expand to exact counts, and the boots a run makes."""
+
+    def test_quick_all_is_the_vcpus(self):
+        p = plan.load("quick")
+        for vcpus in (64, 256):
+            pts = plan.expand(p, vcpus, seed=1)
+            # load: 3 modes x 2 workloads x cpus [1, all] x 8 reps;
+            # teardown 4 modes x 3 layers x 3 reps; probe 2 modes x
+            # [1, all] x 3 reps; overhead 2 reps x 2 modes x [1, all] x
+            # on/off; collateral 2 modes x [all] x 2 reps
+            self.assertEqual(kinds_count(pts), {
+                "load": 96, "teardown": 36, "probe": 12, "overhead": 16,
+                "collateral": 8})
+            self.assertEqual({q.cpus for q in pts if q.kind == "load"},
+                             {1, vcpus})
+            self.assertEqual({q.cpus for q in pts
+                              if q.kind == "collateral"}, {vcpus})
+            # quick's clock is icount: a guest per task count on TCG
+            self.assertEqual(
+                {k: len(v) for k, v in plan.boots(pts, vcpus).items()},
+                {("icount", 1): 98, ("icount", vcpus): 70})
+        # at one vCPU, [1, "all"] is one count, and no collateral point
+        # has an aggressor beside its victim
+        self.assertEqual(kinds_count(plan.expand(p, 1, seed=1)), {
+            "load": 48, "teardown": 36, "probe": 6, "overhead": 8})
+
+    def test_full_powers(self):
+        p = plan.load("full")
+        # powers: 1, 2, 4, ... up to the vCPUs, and the vCPUs themselves
+        for vcpus, counts in ((64, [1, 2, 4, 8, 16, 32, 64]),
+                              (255, [1, 2, 4, 8, 16, 32, 64, 128, 255]),
+                              (256, [1, 2, 4, 8, 16, 32, 64, 128, 256])):
+            pts = plan.expand(p, vcpus, seed=1, accel_name="kvm")
+            n = len(counts)
+            self.assertEqual(kinds_count(pts), {
+                "load": 4 * 4 * 3 * n * 10,     # modes workloads layers
+                "teardown": 4 * 8 * 5,
+                "bystander": 4 * 2 * 5 * 2,     # each beside a baseline
+                "probe": 2 * 2 * n * 5,
+                "overhead": 5 * 2 * n * 2}, vcpus)
+            self.assertEqual(sorted({q.cpus for q in pts
+                                     if q.kind == "load"}), counts)
+            self.assertEqual(list(plan.boots(pts, vcpus)), [("kvm", vcpus)])
+            self.assertEqual(plan.needs(pts, vcpus), (vcpus, vcpus, 500))
+        self.assertEqual(len(plan.expand(p, 64, seed=1)), 3880)
+        self.assertEqual(len(plan.expand(p, 256, seed=1)), 4920)
+
+    def test_default_pathlen_boots_per_task_count(self):
+        pts = plan.expand(plan.load("default"), 64, seed=1)
+        boots = plan.boots(pts, 64)
+        # the wall-clock boot, then an icount boot per power of two
+        self.assertEqual(sorted(boots), sorted(
+            [("tcg", 64)] + [("icount", c) for c in
+                             (1, 2, 4, 8, 16, 32, 64)]))
+        for c in (1, 2, 4, 8, 16, 32):
+            # 3 modes x 2 workloads x 3 reps
+            self.assertEqual(len(boots[("icount", c)]), 18)
+        self.assertEqual(sum(map(len, boots.values())), len(pts))
+        self.assertEqual(list(boots), list(dict.fromkeys(
+            (q.clock, q.boot_cpus) for q in pts)))
+
+
+class LimitsTest(unittest.TestCase):
+    """Guest memory and time limits derived from the plan."""
+
+    def point(self, **kw) -> Point:
+        d = dict(id="x", kind="teardown", workload="teardown",
+                 mode="detached", variant="detached", layers=500, cpus=1,
+                 rep=0, args=("--workload", "teardown", "--upper",
+                              "--layers", "500", "--warmup", "0",
+                              "--duration", "0.25"))
+        d.update(kw)
+        return Point(**d)
+
+    def test_point_estimate(self):
+        # warm-up 0 + duration 0.25 + 1 s + 500 layers x 10 ms
+        self.assertAlmostEqual(plan.point_seconds(self.point()), 6.25)
+        probe = self.point(probe=True, layers=2, args=(
+            "--duration", "2", "--warmup", "0.5", "--duration", "1.5"))
+        # the last --duration counts, as in ovlbench; a probe point x3
+        self.assertAlmostEqual(plan.point_seconds(probe), 3 * 3.02)
+        bare = self.point(layers=0, args=())
+        # ovlbench's defaults: warm-up 1 s, duration 5 s
+        self.assertAlmostEqual(plan.point_seconds(bare), 7.0)
+
+    def test_time_limit(self):
+        small = [self.point()] * 10
+        self.assertEqual(plan.time_limit(small), plan.LIMIT_MIN_S)
+        self.assertEqual(plan.time_limit([]), plan.LIMIT_MIN_S)
+        big = [self.point()] * 1000
+        self.assertAlmostEqual(plan.time_limit(big),
+                               2 * 6250 + plan.LIMIT_BOOT_S)
+        # the small plans keep the hour every boot had
+        for prof in ("quick", "default"):
+            pts = plan.expand(plan.load(prof), 2, seed=1)
+            for ps in plan.boots(pts, 2).values():
+                self.assertEqual(plan.time_limit(ps), 3600.0, prof)
+        full = plan.expand(plan.load("full"), 64, seed=1)
+        self.assertAlmostEqual(plan.time_limit(full),
+                               2 * plan.estimate_seconds(full) + 300)
+        self.assertGreater(plan.time_limit(full), 3600 * 10)
+
+    def test_mem_for(self):
+        from harness import vm
+        self.assertEqual(vm.mem_for(2, 2, 500), vm.DEFAULT_MEM_MB)
+        self.assertEqual(vm.mem_for(64, 64, 500), 2048)
+        # 2 x (128 + 4 x 255 + 0.25 x 255 + 0.05 x 500) = 2473.5 MiB
+        self.assertEqual(vm.mem_for(255, 255, 500), 2560)
+        # 2 x (128 + 4096 + 256 + 25) = 9010 MiB
+        self.assertEqual(vm.mem_for(1024, 1024, 500), 9216)
+        self.assertEqual(vm.mem_for(1), 2048)
+
+    def test_set_mem_explicit_or_derived(self):
+        from harness import run
+        p = plan.load("full")
+        with tempfile.TemporaryDirectory(prefix="mntbench-lim-") as td:
+            for vcpus, mem, want in ((255, None, 2560), (255, 3000, 3000),
+                                     (2, None, 2048)):
+                sdir = Path(td) / f"s{vcpus}-{mem}"
+                with redirect_stdout(io.StringIO()) as out:
+                    run.create_set(sdir, p, 1, vcpus, None, "kvm", True,
+                                   [], mem_mb=mem)
+                m = json.loads((sdir / "manifest.json").read_text())
+                self.assertEqual(m["mem_mb"], want)
+                self.assertIn(f", {want} MiB guest;", out.getvalue())
+
+    def test_plan_bigger_than_host_refused_before_build(self):
+        from harness import kbuild, run, vm
+        with tempfile.TemporaryDirectory(prefix="mntbench-lim-") as td, \
+                mock.patch.object(vm, "host_mem_mb", return_value=1500), \
+                mock.patch.object(kbuild, "ensure_kernel") as build, \
+                redirect_stderr(io.StringIO()) as err:
+            rc = run.main(["--profile", "quick", "--cpus", "2", "--out",
+                           str(Path(td) / "set")])
+            self.assertEqual(list(Path(td).iterdir()), [])
+        self.assertEqual(rc, 2)
+        build.assert_not_called()
+        self.assertEqual(err.getvalue(),
+                         "mntbench-run: error: plan quick at 2 vCPUs needs "
+                         "2048 MiB of guest memory, this host has 1500 MiB;"
+                         " allowed: fewer vCPUs, or --mem (MEM=) up to 1500"
+                         " to try with less\n")
+
+    def test_vm_default_mem_bigger_than_host_refused(self):
+        from harness import kbuild, vm
+        with mock.patch.object(vm, "host_mem_mb", return_value=2000), \
+                mock.patch.object(kbuild, "ensure_kernel") as build, \
+                redirect_stderr(io.StringIO()) as err:
+            rc = vm.main(["--cpus", "2", "--", "true"])
+        self.assertEqual(rc, 2)
+        build.assert_not_called()
+        self.assertEqual(err.getvalue().splitlines(), [
+            "mntbench-vm: error: a guest of 2 vCPUs needs 2048 MiB of "
+            "guest memory, this host has 2000 MiB; allowed: fewer vCPUs, "
+            "or --mem (MEM=) up to 2000 to try with less"])
+
+    def test_run_vm_limits_per_boot(self):
+        """Without --timeout each boot gets the limit of the points it
+        runs (of its A/B part only); --timeout sets every boot's."""
+        from harness import run, vm
+        text = ('name = "t"\nreps = 4\nwarmup = 0\nduration = 500\n'
+                'interval = 250\nclock = "icount"\n'
+                '[load]\nmodes = ["detached"]\nworkloads = ["stat"]\n'
+                'cpus = [1, "all"]\n[teardown]\nmodes = ["detached"]\n'
+                'layers = [2]\nreps = 2\nduration = 0.25\n')
+        with tempfile.TemporaryDirectory(prefix="mntbench-lim-") as td:
+            path = Path(td) / "p.toml"
+            path.write_text(text)
+            p = plan.load(str(path))
+            for timeout, part in ((None, ""), (None, "1/4"), (50.0, "")):
+                sdir = Path(td) / f"set-{timeout}-{part.replace('/', '')}"
+                with redirect_stdout(io.StringIO()):
+                    run.create_set(sdir, p, 1, 4, None, "tcg", True, [])
+                pts = point.load(json.loads(
+                    (sdir / "points.json").read_text()))
+                seen = {}
+
+                def fake(cfg, cmd):
+                    seen[(cfg.accel, cfg.cpus)] = (cfg.timeout, cfg.mem_mb)
+                    return vm.VMResult(0, sdir / "c.log", 0.0, cfg.accel)
+                with mock.patch.object(vm, "run", fake):
+                    self.assertEqual(run.run_vm(sdir, None, 4, timeout,
+                                                part), 0)
+                want = {}
+                for key, ps in plan.boots(pts, 4).items():
+                    ps = [q for q in ps if not part or q.rep % 4 == 1]
+                    limit = timeout or plan.time_limit(ps)
+                    want[key] = (limit, 2048)
+                self.assertEqual(seen, want, (timeout, part))
+                if timeout is None and not part:
+                    # 1 task: 4 load reps of 0 + 500 + 1 + 2 x 0.01 s
+                    # (2 layers), 2 teardown reps of 0 + 0.25 + 1 + 0.02
+                    self.assertAlmostEqual(
+                        seen[("icount", 1)][0],
+                        2 * (4 * 501.02 + 2 * 1.27) + 300)
+                    self.assertAlmostEqual(seen[("icount", 4)][0],
+                                           2 * (4 * 501.02) + 300)
+                if part:
+                    # one rep of four: 2 x 501 + 300 < the hour
+                    self.assertEqual(seen[("icount", 4)][0], 3600.0)
+
+
+class PlanShowTest(unittest.TestCase):
+    """python3 -m harness.planshow: the plan, its boots, time and memory,
+    without a build or a boot."""
+
+    def show(self, *argv: str) -> tuple[int, str, str]:
+        from harness import planshow
+        with redirect_stdout(io.StringIO()) as out, \
+                redirect_stderr(io.StringIO()) as err:
+            rc = planshow.main(list(argv))
+        return rc, out.getvalue(), err.getvalue()
+
+    def test_full_at_64(self):
+        rc, out, err = self.show("--profile", "full", "--cpus", "64",
+                                 "--accel", "kvm")
+        self.assertEqual((rc, err), (0, ""))
+        lines = out.splitlines()
+        self.assertIn("3880 points in 1 boot:", lines)
+        load = next(x for x in lines if x.startswith("load "))
+        self.assertEqual(load.split(), ["load", "3360", "10", "4", "4",
+                                        "2,10,100", "1,2,4,8,16,32,64"])
+        pts = plan.expand(plan.load("full"), 64, 0, accel_name="kvm")
+        est = plan.estimate_seconds(pts)
+        boot = next(x for x in lines if x.startswith("1 "))
+        self.assertIn(" kvm ", boot)
+        self.assertIn(planshow_duration(est), boot)
+        self.assertIn(planshow_duration(plan.time_limit(pts)), boot)
+        self.assertTrue(any(x.startswith("guest memory: 2048 MiB ")
+                            for x in lines))
+
+    def test_points_listed_in_run_order(self):
+        rc, out, _ = self.show("--profile", "quick", "--cpus", "64",
+                               "--accel", "tcg", "--cores", "2",
+                               "--points", "--seed", "5")
+        self.assertEqual(rc, 0)
+        listed = out.split("points in run order (seed 5):\n", 1)[1]
+        rows = [r.split() for r in listed.splitlines()[1:]]
+        pts = plan.expand(plan.load("quick"), 64, 5, accel_name="tcg")
+        # boot by boot, each boot's points in the set's order
+        want = [(str(i), q.id, q.clock, str(cpus))
+                for i, ((_, cpus), ps) in enumerate(
+                    plan.boots(pts, 64).items(), 1) for q in ps]
+        self.assertEqual([tuple(r[:4]) for r in rows], want)
+        self.assertEqual(len(rows), 168)
+        self.assertEqual([r[0] for r in rows],
+                         sorted(r[0] for r in rows))
+        self.assertEqual({(r[0], r[3]) for r in rows},
+                         {("1", str(pts[0].boot_cpus)),
+                          ("2", str(65 - pts[0].boot_cpus))})
+        # icount guests are not slowed by the cores: no TCG scaling
+        self.assertNotIn("host cores under TCG", out)
+        rc, out, _ = self.show("--profile", "default", "--cpus", "8",
+                               "--accel", "tcg", "--cores", "2")
+        self.assertIn("x vCPUs/2 host cores under TCG", out)
+
+    def test_bad_input(self):
+        for argv, named in ((["--cpus", "0"], "--cpus=0"),
+                            (["--cpus", "2000"], "--cpus=2000"),
+                            (["--cores", "0"], "--cores=0"),
+                            (["--profile", "nope"], "plan nope")):
+            rc, out, err = self.show(*argv)
+            self.assertEqual((rc, out), (2, ""), argv)
+            self.assertIn(named, err)
+            self.assertEqual(len(err.splitlines()), 1, err)
+
+
+def planshow_duration(s: float) -> str:
+    from harness import planshow
+    return planshow.duration(s)
 
 
 if __name__ == "__main__":

@@ -1,9 +1,9 @@
-"""The VM runner's ends told apart, in the guest (3 boots of 1 vCPU): a
+"""The VM runner's ends told apart, in the guest (4 boots of 1 vCPU): a
 command that itself exits 124 or 125 is passed through as the guest's own
 status and said to be so; the watchdog's message has the kernel's boot
 messages, init's stage lines and the tail of the command's output; a
 results path with a space and a comma works, and no control directory
-is left."""
+is left; without --mem the guest gets vm.mem_for's memory."""
 
 from __future__ import annotations
 
@@ -64,6 +64,23 @@ class VMEndsTest(unittest.TestCase):
         self.assertIn("marker-err", output)
         self.assertNotIn("itself exited", err)
         self.assertEqual(list(res.glob(".vm-*")), [])
+
+    def test_default_memory_is_mem_for(self):
+        """Without --mem the guest gets vm.mem_for(vCPUs): its MemTotal
+        is that, less what the kernel keeps (2.7% at 2048 MiB)."""
+        res = self.results("mem")
+        p = subprocess.run(
+            ["/usr/bin/python3", "-m", "harness.vm", "--cpus", "1",
+             "--timeout", "120", "--results", str(res), "--",
+             "awk '/^MemTotal:/ {print $2}' /proc/meminfo"],
+            capture_output=True, text=True, stdin=subprocess.DEVNULL,
+            env=dict(os.environ, PYTHONPATH=str(REPO)))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        kib = vm.mem_for(1, 1) * 1024
+        self.assertEqual(vm.mem_for(1, 1), vm.DEFAULT_MEM_MB)
+        total = int(p.stdout.split()[-1])
+        self.assertLessEqual(total, kib)
+        self.assertGreater(total, 0.95 * kib)
 
     def test_space_and_comma_in_results_path(self):
         base = self.results("paths")
