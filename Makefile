@@ -32,7 +32,7 @@ define MNTBENCH_RUN
 endef
 
 .PHONY: all deps kernel vm bench gate ab calibrate report checkpatch \
-	test unit smoke clean
+	plan export history test unit smoke clean
 
 # The generator, and the eBPF tool (vmlinux.h comes from the built
 # kernel's BTF, so the kernel is built first). KSRC, PATCHES.
@@ -86,6 +86,20 @@ calibrate:
 report:
 	$(MNTBENCH_RUN)
 
+# What `make bench` would run at CPUS vCPUs: points, boots, estimated
+# guest time, time limits, guest memory; nothing built or booted.
+# PROFILE CPUS ACCEL.
+plan:
+	$(MNTBENCH_RUN)
+
+# A set for other tools (SET FORMAT=bmf|github-action-benchmark|kcidb|csv
+# DIRECTION OUT), and the gated measures' trends and change points over a
+# directory of sets (DIR ORDER OUT).
+export:
+	$(MNTBENCH_RUN)
+history:
+	$(MNTBENCH_RUN)
+
 # The fast loop: host-only tests (no kernel build, no QEMU), under a
 # minute: the generator on real overlays, plans, statistics, the gate on
 # altered copies of results/reference, collect and probes on its raw
@@ -94,7 +108,9 @@ UNIT := harness.tests.test_plan harness.tests.test_stats \
 	harness.tests.test_gate harness.tests.test_report_plots \
 	harness.tests.test_collect harness.tests.test_accel_ab \
 	harness.tests.test_costsplit harness.tests.test_bystander \
-	harness.tests.test_set_integrity harness.tests.test_inputs
+	harness.tests.test_set_integrity harness.tests.test_inputs \
+	harness.tests.test_export harness.tests.test_history \
+	harness.tests.test_build_progress harness.tests.test_fleet_ci
 # test_make_interface holds both kinds: a host-only class and a guest one.
 UNIT += harness.tests.test_make_interface.MakeInterface
 # Every other test module boots the kernel in QEMU.

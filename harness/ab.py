@@ -131,8 +131,9 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     ap.add_argument("--rounds", type=int,
                     help="fixed design: exactly N boots per kernel")
     ap.add_argument("--cpus", type=int, default=os.cpu_count() or 1)
-    ap.add_argument("--mem", type=int, default=vm.DEFAULT_MEM_MB,
-                    help=f"guest MiB (default {vm.DEFAULT_MEM_MB})")
+    ap.add_argument("--mem", type=int,
+                    help="guest MiB (default: what the plan needs at "
+                    "--cpus, harness.vm.mem_for)")
     ap.add_argument("--seed", type=int)
     ap.add_argument("--out", type=Path, help="directory for base/ and "
                     "cand/ (default results/ab-*)")
@@ -160,7 +161,8 @@ def _parse(argv: list[str]) -> argparse.Namespace:
             f"--budget={args.budget}: allowed: minutes > 0")
     gate.check_threshold(args.threshold)
     vm.check_cpus(args.cpus)
-    vm.check_mem(args.mem)
+    if args.mem is not None:
+        vm.check_mem(args.mem)
     return args
 
 
@@ -193,7 +195,7 @@ def _rounds(args, sets: dict, seq: Sequence, cap: int,
         for side in rng.sample(list(SIDES), 2):
             sdir, k = sets[side]
             print(f"ab: round {r + 1}: {side}", flush=True)
-            rc = run.run_vm(sdir, k, args.cpus, 3600.0, f"{r}/{cap}")
+            rc = run.run_vm(sdir, k, args.cpus, None, f"{r}/{cap}")
             if rc != 0:
                 raise errors.VMError(f"{side}: round {r + 1}: the guest "
                                      f"exited {rc} (see {sdir}/console/)")
@@ -244,6 +246,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         args = _parse(argv)
         p = plan.load(args.profile)
+        if args.mem is None:
+            run.check_guest_mem(p, args.cpus, args.accel or vm.accel.KVM)
         base_k = build(args.base_ksrc, args.base_patches)
         cand_k = build(args.cand_ksrc, args.cand_patches)
         knobs = {"base": _knobs(args.base_knobs, "--base-knobs", base_k),
@@ -262,9 +266,14 @@ def main(argv: list[str] | None = None) -> int:
         cap = args.max_boots or MAX_ROUNDS
         p = plan.for_boots(p, args.min_boots, cap)
         sets = {"base": (out / "base", base_k), "cand": (out / "cand", cand_k)}
+        # both sides the same points: if one kernel cannot boot 2 vCPUs
+        # under icount, neither runs icount points of several tasks
+        no_smp = run.icount_smp(p, args.cpus, [base_k, cand_k], accel,
+                                REPO / "results" / "vm")
         for side, (sdir, k) in sets.items():
             run.create_set(sdir, p, seed, args.cpus, k, accel, has_switch,
-                           argv, knobs=knobs[side], mem_mb=args.mem)
+                           argv, knobs=knobs[side], mem_mb=args.mem,
+                           no_icount_smp=no_smp)
         seq = Sequence(out, args, cap, knobs)
         seq.doc["seed"] = seed
         opts = gate.Options(
