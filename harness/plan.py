@@ -314,9 +314,12 @@ def clock_of(k: kinds.Kind, plan_clock: str, accel_name: str) -> str:
 
 
 def expand(plan: Plan, vcpus: int, seed: int, has_switch: bool = True,
-           probes: bool = True, accel_name: str = TCG) -> list[Point]:
+           probes: bool = True, accel_name: str = TCG,
+           icount_smp: bool = True) -> list[Point]:
     """The ordered list of points for this many vCPUs (without the probe
-    pass where the kernel cannot be traced), each with its clock."""
+    pass where the kernel cannot be traced), each with its clock; with
+    icount_smp False (a kernel that cannot boot 2 vCPUs under icount),
+    without the icount points of more than one task."""
     one = _one_rep(plan.doc, vcpus, has_switch, probes, accel_name,
                    plan.name)
     total = sum(len(pts) * _reps_of(k, plan.doc) for k, pts in one.items())
@@ -340,8 +343,15 @@ def expand(plan: Plan, vcpus: int, seed: int, has_switch: bool = True,
         # instruction clock and shows as 0.2-0.4% noise at 1 task.
         points += [dataclasses.replace(
             p, clock=c, boot_cpus=p.cpus if c == ICOUNT else vcpus)
-            for p in k.build(ctx)]
+            for p in k.build(ctx)
+            if icount_smp or c != ICOUNT or p.cpus == 1]
     return points
+
+
+def needs_icount_smp(plan: Plan, vcpus: int, accel_name: str) -> bool:
+    """Whether the plan has icount points of more than one task."""
+    return any(p.clock == ICOUNT and p.cpus > 1
+               for p in expand(plan, vcpus, 0, accel_name=accel_name))
 
 
 def for_boots(plan: Plan, first: int, most: int) -> Plan:

@@ -198,6 +198,10 @@ def text_report(rs: resultset.ResultSet, summ: dict) -> str:
             "measure path length per op, walk restarts and spinning "
             "included; not wall-clock speed, and not cache-coherence "
             "cost.", WIDTH) + [""]
+    if rs.manifest.get("icount_single_task_only"):
+        out += textwrap.wrap(
+            "No icount points of more than one task: "
+            f"{rs.manifest['icount_single_task_only']}.", WIDTH) + [""]
     if pairs:
         out += textwrap.wrap(
             "Each mode against " + pairs[0][0] + ": median of runs "

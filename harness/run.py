@@ -359,8 +359,11 @@ def prepare(args, argv, hold: contextlib.ExitStack) -> tuple[Path, object,
     if args.host and not args.probes:
         print("run: host mode: no probe pass (the host kernel may refuse "
               "tracing; add --probes to try)", file=sys.stderr)
+    no_smp = None if args.host else icount_smp(
+        p, vcpus, [kernel], accel, REPO / "results" / "vm")
     create_set(sdir, p, seed, vcpus, kernel, accel, has_switch, argv,
-               probes=not args.host or args.probes, mem_mb=args.mem)
+               probes=not args.host or args.probes, mem_mb=args.mem,
+               no_icount_smp=no_smp)
     hold.enter_context(resultset.lock(sdir))
     return sdir, kernel, vcpus
 
@@ -371,20 +374,43 @@ def check_guest_mem(p: plan.Plan, vcpus: int, accel: str) -> None:
     vm.check_fits(mem, f"plan {p.name} at {vcpus} vCPUs")
 
 
+def icount_smp(p: plan.Plan, vcpus: int, kernels: list, accel: str,
+               results: Path) -> str | None:
+    """None when the plan's icount points can run as planned on every
+    kernel, else why those of more than one task are left out (a kernel
+    that cannot bring up a second vCPU under icount; a warning line)."""
+    if accel == HOST or \
+            not plan.needs_icount_smp(p, vcpus, accel):
+        return None
+    for k in kernels:
+        ok, why = vm.accel.icount_smp(
+            vm.VMConfig(kernel=k, results=results), vm.boot)
+        if not ok:
+            msg = (f"kernel {k.info.get('release') or k.dir.name}: {why}: "
+                   "icount points of more than one task are left out")
+            print(f"run: warning: {msg}", file=sys.stderr)
+            return msg
+    return None
+
+
 def create_set(sdir: Path, p: plan.Plan, seed: int, vcpus: int, kernel,
                accel: str, has_switch: bool, argv: list[str],
                probes: bool = True,
                knobs: dict[str, int] | None = None,
-               mem_mb: int | None = None) -> None:
+               mem_mb: int | None = None,
+               no_icount_smp: str | None = None) -> None:
     """Write the points and the manifest of a new, incomplete set; its
-    guests get mem_mb MiB, or (None) what its points need."""
-    points = plan.expand(p, vcpus, seed, has_switch, probes, accel)
+    guests get mem_mb MiB, or (None) what its points need; no_icount_smp
+    (icount_smp()'s reason) leaves out icount points of several tasks."""
+    points = plan.expand(p, vcpus, seed, has_switch, probes, accel,
+                         icount_smp=no_icount_smp is None)
     if sdir.exists() and any(sdir.iterdir()):
         raise errors.InputError(f"--out {sdir}: exists and is not empty")
     sdir.mkdir(parents=True, exist_ok=True)
     resultset.write_json(sdir / "points.json", point.dump(points))
     manifest = new_manifest(p, seed, vcpus, kernel, accel, points, argv,
                             knobs, mem_mb)
+    manifest["icount_single_task_only"] = no_icount_smp
     resultset.write_json(sdir / "manifest.json", manifest)
     est = plan.estimate_seconds(points)
     mem = f", {manifest['mem_mb']} MiB guest" if manifest["mem_mb"] else ""

@@ -93,6 +93,51 @@ class AccelTest(unittest.TestCase):
         self.assertEqual(boot.calls, 0)
 
 
+class IcountSmpTest(unittest.TestCase):
+    """The 2-vCPU icount probe: its verdict, cached beside the kernel, and
+    what it takes out of a plan."""
+
+    def setUp(self):
+        self.dir = Path(tempfile.mkdtemp(prefix="mntbench-smp-"))
+        self.addCleanup(shutil.rmtree, self.dir, True)
+        k = mock.Mock(dir=self.dir, info={"release": "6.1.0"})
+        self.cfg = vm.VMConfig(kernel=k, cpus=8)
+        p = mock.patch.object(accel, "host_key", return_value="h|k|qemu")
+        p.start()
+        self.addCleanup(p.stop)
+
+    def test_verdicts_and_cache(self):
+        for boot, ok in ((Boot(rc=0), True),
+                         (Boot(raises=errors.GuestTimeout("hung")), False),
+                         (Boot(raises=errors.VMError("qemu died")), False),
+                         (Boot(rc=3), False)):
+            with self.subTest(boot=boot.raises or boot.rc):
+                (self.dir / accel.SMP_VERDICT).unlink(missing_ok=True)
+                got, why = accel.icount_smp(self.cfg, boot)
+                self.assertEqual(got, ok, why)
+                self.assertEqual(boot.acc, accel.ICOUNT)
+                self.assertEqual(accel.icount_smp(self.cfg, boot),
+                                 (got, why))
+                self.assertEqual(boot.calls, 1)     # then cached
+                doc = json.loads((self.dir / accel.SMP_VERDICT).read_text())
+                self.assertEqual((doc["ok"], doc["host"]), (ok, "h|k|qemu"))
+
+    def test_expand_without_smp_keeps_single_task_icount_points(self):
+        q = plan.load("quick")
+        full = plan.expand(q, 2, 1, accel_name=accel.TCG)
+        one = plan.expand(q, 2, 1, accel_name=accel.TCG, icount_smp=False)
+        many = [p for p in full if p.clock == accel.ICOUNT and p.cpus > 1]
+        self.assertTrue(many)
+        self.assertEqual(len(one), len(full) - len(many))
+        self.assertTrue(all(p.cpus == 1 for p in one))
+        self.assertTrue(plan.needs_icount_smp(q, 2, accel.TCG))
+        self.assertFalse(plan.needs_icount_smp(q, 1, accel.TCG))
+        # KVM runs no point on icount: nothing to leave out
+        self.assertEqual(plan.expand(q, 2, 1, accel_name=accel.KVM,
+                                     icount_smp=False),
+                         plan.expand(q, 2, 1, accel_name=accel.KVM))
+
+
 class AbArgsTest(unittest.TestCase):
     def bad(self, *argv: str, named: str) -> None:
         with self.assertRaises(errors.InputError) as cm:

@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
+import tempfile
 import unittest
+from pathlib import Path
 
-from harness import kparams
+from harness import accel, kbuild, kparams, vm
 from harness.paths import REPO
 from harness.tests import common
 
@@ -141,3 +144,23 @@ class KnobsTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class IcountSmpTest(unittest.TestCase):
+    """Whether the kernel brings up a second vCPU under icount: a fresh
+    probe boot (not the cached verdict), against the two kernels whose
+    answer is known."""
+    KNOWN = {(6, 12): True, (6, 1): False}
+
+    def test_probe_verdict(self):
+        k = common.kernel()
+        with tempfile.TemporaryDirectory(prefix="mntbench-smp-") as d:
+            fresh = dataclasses.replace(k, dir=Path(d))
+            ok, why = accel.icount_smp(
+                vm.VMConfig(kernel=fresh, results=common.results_dir("smp")),
+                vm.boot)
+        print(f"\n{k.info.get('release')}: icount SMP {ok}: {why}")
+        v = kbuild.tree_version(Path(k.info["ksrc"]))
+        if v not in self.KNOWN:
+            self.skipTest(f"Linux {v[0]}.{v[1]}: no known answer")
+        self.assertEqual(ok, self.KNOWN[v], why)
