@@ -40,7 +40,7 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness import errors, metrics, plan, resultset, samples, stats
+from harness import errors, kparams, metrics, plan, resultset, samples, stats
 
 PASS, REGRESSION, BAD_INPUT, INCONCLUSIVE = 0, 1, 2, 3
 SET_MISSING = 125
@@ -344,6 +344,19 @@ def check_threshold(pct: float | None) -> None:
             f"--threshold={pct}: allowed: a percentage >= 0")
 
 
+def kernel_name(manifest: dict) -> str:
+    """'Linux 6.1.192+ from linux-source-6.1.tar.xz, series-6.1': which
+    kernel a set measured, for the gate's header."""
+    k = manifest.get("kernel") or {}
+    src = Path(str(k.get("ksrc") or "?")).name
+    series = Path(str(k.get("patches"))).name if k.get("patches") \
+        else "no patches"
+    knobs = manifest.get("knobs") or {}
+    extra = f", knobs {kparams.format_knobs(knobs)}" if knobs else ""
+    return (f"Linux {k.get('release', '?')} from {src}, {series}, source "
+            f"{str(k.get('source_id') or '?')[:12]}{extra}")
+
+
 def run(args) -> int:
     if not 0 < args.confidence < 1:
         raise errors.InputError(
@@ -362,6 +375,8 @@ def run(args) -> int:
             return SET_MISSING
     check_comparable(base, cand, args.force)
     vs = evaluate(base, cand, bv, cv, opts)
+    for side, rs in (("base", base), ("cand", cand)):
+        print(f"gate: {side} {kernel_name(rs.manifest)}  ({rs.path})")
     print(format_verdicts(vs))
     print("\n".join(_summary(vs, opts)))
     if base.path.resolve() != cand.path.resolve() and any(
