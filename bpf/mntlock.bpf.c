@@ -36,6 +36,8 @@ const volatile __u64 mount_lock_addr;	/* &mount_lock.lock */
 const volatile __u32 targ_tgid;		/* 0: any process */
 const volatile bool filter_comm;
 const volatile __u64 targ_comm[MNTLOCK_COMM_LEN / 8];	/* NUL-padded */
+/* 0xff over targ_comm's characters and its NUL, 0 after */
+const volatile __u64 targ_comm_mask[MNTLOCK_COMM_LEN / 8];
 const volatile bool latency;		/* time mntput() (fexit) */
 const volatile bool walk_time;		/* time do_filp_open() */
 /* &mount_lock.seqcount.seqcount.sequence, 0: unresolved */
@@ -188,15 +190,18 @@ static __always_inline struct mntlock_cpu *hit(int prog)
 }
 
 /*
- * The --pid/--comm filter.  Both sides of the comm compare are NUL-padded
- * (the kernel sets comm with strscpy_pad(), user space padded
- * targ_comm): two 8-byte compares.  fentry programs (btf) load comm
- * straight from the trusted task pointer; kprobes copy it with the
- * helper, which costs several times more on the hottest probe.
+ * The --pid/--comm filter.  Only the name and its NUL are compared (two
+ * masked 8-byte compares): what follows the NUL is not padding
+ * everywhere.  6.1 sets comm with strlcpy() (exec, PR_SET_NAME), which
+ * leaves the bytes of a longer old name behind the NUL, and its
+ * bpf_get_current_comm() copies with strscpy(), which leaves the
+ * buffer's bytes there.  fentry programs (btf) load comm straight from
+ * the trusted task pointer; kprobes copy it with the helper, which
+ * costs several times more on the hottest probe.
  */
 static __always_inline bool pass_task(bool btf)
 {
-	__u64 comm[MNTLOCK_COMM_LEN / 8];
+	__u64 comm[MNTLOCK_COMM_LEN / 8] = {};
 	struct task_struct *t;
 
 	if (targ_tgid && (bpf_get_current_pid_tgid() >> 32) != targ_tgid)
@@ -210,7 +215,8 @@ static __always_inline bool pass_task(bool btf)
 	} else {
 		bpf_get_current_comm(comm, sizeof(comm));
 	}
-	return comm[0] == targ_comm[0] && comm[1] == targ_comm[1];
+	return (comm[0] & targ_comm_mask[0]) == targ_comm[0] &&
+	       (comm[1] & targ_comm_mask[1]) == targ_comm[1];
 }
 
 static __always_inline bool pass(void)
@@ -348,12 +354,61 @@ static __always_inline void layers_changed(void)
 
 /* mntput() ------------------------------------------------------------- */
 
+/* mntput() by filesystem type and mount state */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, MNTLOCK_BYMOUNT);
+	__type(key, struct mntlock_bymount_key);
+	__type(value, struct mntlock_bymount);
+} bymount SEC(".maps");
+
+static const struct mntlock_bymount bymount_zero;
+
+static __always_inline __u32 ns_class(__u64 ns)
+{
+	if (!ns)
+		return NS_NULL;
+	return ns == MNT_NS_INTERNAL ? NS_INTERNAL : NS_MNT;
+}
+
 /*
- * Read mnt_ns of the struct mount around vfsmnt.  fentry (btf): a
- * read-only BTF cast and a plain load, no helper call; kprobe: a CO-RE
- * probe read.  Both are relocated against the running kernel.
+ * One put of a mount of filesystem type fstype (the superblock's
+ * struct file_system_type *) in state cls.  The name is read where the
+ * key is new on this CPU only: a per-CPU hash gives other CPUs a zeroed
+ * value when one inserts.
  */
-static __always_inline __u64 mnt_ns_of(__u64 vfsmnt, bool btf)
+static __always_inline void bymount_count(struct mntlock_cpu *c,
+					  __u64 fstype, __u32 cls, bool slow)
+{
+	struct mntlock_bymount_key k = { .fstype = fstype, .state = cls };
+	struct file_system_type *t = (struct file_system_type *)fstype;
+	struct mntlock_bymount *v;
+
+	v = bpf_map_lookup_elem(&bymount, &k);
+	if (!v) {
+		bpf_map_update_elem(&bymount, &k, &bymount_zero, BPF_NOEXIST);
+		v = bpf_map_lookup_elem(&bymount, &k);
+		if (!v) {
+			c->bymount_full++;
+			return;
+		}
+	}
+	if (!v->name[0])
+		bpf_probe_read_kernel_str(v->name, sizeof(v->name),
+					  BPF_CORE_READ(t, name));
+	if (slow)
+		v->slow++;
+	else
+		v->all++;
+}
+
+/*
+ * Read mnt_ns and the filesystem type of the struct mount around
+ * vfsmnt.  fentry (btf): a read-only BTF cast and plain loads, no helper
+ * call; kprobe: CO-RE probe reads.  Both are relocated against the
+ * running kernel.
+ */
+static __always_inline __u64 mnt_ns_of(__u64 vfsmnt, bool btf, __u64 *fstype)
 {
 	__u64 mount = vfsmnt - bpf_core_field_offset(struct mount, mnt);
 	struct mount *m;
@@ -361,17 +416,19 @@ static __always_inline __u64 mnt_ns_of(__u64 vfsmnt, bool btf)
 	if (btf) {
 		m = bpf_rdonly_cast((void *)mount,
 				    bpf_core_type_id_kernel(struct mount));
+		*fstype = (__u64)m->mnt.mnt_sb->s_type;
 		return (__u64)m->mnt_ns;
 	}
 	m = (struct mount *)mount;
+	*fstype = (__u64)BPF_CORE_READ(m, mnt.mnt_sb, s_type);
 	return (__u64)BPF_CORE_READ(m, mnt_ns);
 }
 
 static __always_inline int on_mntput(__u64 vfsmnt, bool btf)
 {
 	struct mntlock_cpu *c = hit(PR_MNTPUT);
+	__u64 ns, fstype = 0;
 	bool ok;
-	__u64 ns;
 	__u32 cls;
 
 	if (!c)
@@ -386,14 +443,10 @@ static __always_inline int on_mntput(__u64 vfsmnt, bool btf)
 			frame_push(FS_MNTPUT, vfsmnt, FT_SKIP);
 		return 0;
 	}
-	ns = mnt_ns_of(vfsmnt, btf);
-	if (!ns)
-		cls = NS_NULL;
-	else if (ns == MNT_NS_INTERNAL)
-		cls = NS_INTERNAL;
-	else
-		cls = NS_MNT;
+	ns = mnt_ns_of(vfsmnt, btf, &fstype);
+	cls = ns_class(ns);
 	c->mntput[SC_ALL][cls]++;
+	bymount_count(c, fstype, cls, false);
 	/* Layer clones are never in a namespace: skip the lookup then */
 	if (cls != NS_MNT && is_layer(vfsmnt))
 		c->mntput[SC_LAYER][cls]++;
@@ -452,32 +505,42 @@ int BPF_KRETPROBE(kr_mntput)
  * price of classifying every mntput() (about 4 per open+close): the
  * default.  The other callers are umount's busy checks, on the mounts
  * being unmounted, never on a layer clone: "layer" is exact, "all"
- * includes them.
+ * includes them (by mount, as state "ns": those mounts are still in
+ * their namespace).
  */
-static __always_inline int on_slowput(__u64 mount, bool btf)
+static __always_inline int on_slowput(struct mount *m, bool btf)
 {
 	struct mntlock_cpu *c = hit(PR_SLOWPUT);
-	__u64 vfsmnt;
+	__u64 vfsmnt, ns, fstype;
 
 	if (!c || !pass_task(btf))
 		return 0;
 	c->slowput[SC_ALL]++;
-	vfsmnt = mount + bpf_core_field_offset(struct mount, mnt);
+	vfsmnt = (__u64)m + bpf_core_field_offset(struct mount, mnt);
 	if (is_layer(vfsmnt))
 		c->slowput[SC_LAYER]++;
+	/* fentry: the argument is a BTF pointer, loads need no helper */
+	if (btf) {
+		ns = (__u64)m->mnt_ns;
+		fstype = (__u64)m->mnt.mnt_sb->s_type;
+	} else {
+		ns = (__u64)BPF_CORE_READ(m, mnt_ns);
+		fstype = (__u64)BPF_CORE_READ(m, mnt.mnt_sb, s_type);
+	}
+	bymount_count(c, fstype, ns_class(ns), true);
 	return 0;
 }
 
 SEC("fentry/mnt_get_count")
 int BPF_PROG(fe_slowput, struct mount *mnt)
 {
-	return on_slowput((__u64)mnt, true);
+	return on_slowput(mnt, true);
 }
 
 SEC("kprobe/mnt_get_count")
 int BPF_KPROBE(kp_slowput, struct mount *mnt)
 {
-	return on_slowput((__u64)mnt, false);
+	return on_slowput(mnt, false);
 }
 
 /* queued_spin_lock_slowpath() on &mount_lock.lock ---------------------- */

@@ -28,6 +28,7 @@
 #include <bpf/btf.h>
 #include "mntlock.skel.h"
 #include "clock.h"
+#include "compiler.h"
 #include "ksyms.h"
 #include "outfile.h"
 #include "probes.h"
@@ -58,7 +59,8 @@ static const char usage_text[] =
 "                       and rename; a device, FIFO or symlink in place);\n"
 "                       checked at start: exit 2 if it cannot be written\n"
 "  -l, --list           print the probe table (attach type, required,\n"
-"                       status, hits) instead of JSON on stdout\n"
+"                       status, hits) and the puts by filesystem type\n"
+"                       and mount state instead of JSON on stdout\n"
 "      --kprobe         kprobes everywhere, even where fentry works\n"
 "  -A, --all-puts       classify every mntput(), fast and slow path (a\n"
 "                       probe on mntput(): about 4 runs per open+close,\n"
@@ -94,8 +96,9 @@ static const char usage_text[] =
 "Exit status:\n"
 "  0 success          1 error (BPF load, maps, output)   2 usage error\n"
 "  3 a required probe (mntput's slow path; mntput and its exit with\n"
-"    --all-puts/--latency; the lock slowpath) is missing\n"
-"    or failed to attach    4 no kernel BTF (CONFIG_DEBUG_INFO_BTF=y)\n"
+"    --all-puts/--latency; the lock slowpath) is missing, or failed to\n"
+"    load (fentry, then kprobe) or attach\n"
+"  4 no kernel BTF (CONFIG_DEBUG_INFO_BTF=y)\n"
 "  5 COMMAND failed or was killed (the JSON is still written)\n";
 
 enum {
@@ -163,6 +166,19 @@ struct opts {
 static char libbpf_log[8192];
 static size_t libbpf_log_len;
 static bool verbose;
+/* The program libbpf last complained about: the one that failed */
+static char failed_prog[64];
+
+/*
+ * The verifier's log of a program that failed to load (libbpf asks for
+ * it on a failure only).  6.1's verifier keeps the start of a log too
+ * long for the buffer and drops the end, which names the fault: room
+ * for the longest log a program of mntlock gives, with a margin.
+ */
+#define VLOG_SIZE	(16U << 20)
+/* The verifier's final lines shown on a failure */
+#define VLOG_TAIL	12
+static char *vlog;
 
 /*
  * Keep the tail of what libbpf said: a verifier log names its error in
@@ -186,6 +202,9 @@ static void log_append(const char *s, size_t n)
 	libbpf_log[libbpf_log_len] = 0;
 }
 
+/* libbpf's "prog '%s': ..." warnings name the program first */
+#define PROG_WARNING	"libbpf: prog '%s': "
+
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 			va_list ap)
 {
@@ -193,6 +212,13 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 	char *buf;
 	int n;
 
+	if (level == LIBBPF_WARN &&
+	    !strncmp(fmt, PROG_WARNING, strlen(PROG_WARNING))) {
+		va_copy(aq, ap);
+		snprintf(failed_prog, sizeof(failed_prog), "%s",
+			 va_arg(aq, const char *));
+		va_end(aq);
+	}
 	if (verbose)
 		return vfprintf(stderr, fmt, ap);
 	if (level == LIBBPF_DEBUG)
@@ -215,6 +241,75 @@ static void dump_libbpf_log(void)
 {
 	if (libbpf_log_len)
 		fprintf(stderr, "mntlock: libbpf said:\n%s", libbpf_log);
+}
+
+/* Lines of the verifier's summary, after the line that names the fault */
+static bool vlog_trailer(const char *line, size_t n)
+{
+	static const char * const words[] = {
+		"processed ", "verification time", "stack depth",
+	};
+	unsigned int i;
+
+	if (!n)
+		return true;
+	for (i = 0; i < ARRAY_SIZE(words); i++)
+		if (n >= strlen(words[i]) &&
+		    !strncmp(line, words[i], strlen(words[i])))
+			return true;
+	return false;
+}
+
+/*
+ * Why a program failed to load, in one line: the verifier's last line
+ * before its summary, else (no log: libbpf gave up before the kernel
+ * saw the program) libbpf's last line, else the error.
+ */
+static void load_reason(char *buf, size_t size, int err)
+{
+	const char *log = vlog && vlog[0] ? vlog : libbpf_log;
+	const char *end = log + strlen(log), *sol, *eol;
+
+	for (eol = end; eol > log; eol = sol - 1) {
+		for (sol = eol; sol > log && sol[-1] != '\n'; sol--)
+			;
+		if (!vlog_trailer(sol, eol - sol) &&
+		    strncmp(sol, "libbpf: failed to load", 22)) {
+			snprintf(buf, size, "%s%.*s (%s)",
+				 log == vlog ? "verifier: " : "",
+				 (int)(eol - sol), sol, strerror(-err));
+			return;
+		}
+		if (sol == log)
+			break;
+	}
+	snprintf(buf, size, "%s", strerror(-err));
+}
+
+/* The verifier's final lines, whole, after the one-line reason */
+static void print_vlog_tail(void)
+{
+	const char *p, *end, *nl;
+	int lines = 0;
+
+	if (!vlog || !vlog[0])
+		return;
+	end = vlog + strlen(vlog);
+	if (end[-1] == '\n')
+		end--;
+	for (p = end; p > vlog; p--)
+		if (p[-1] == '\n' && ++lines == VLOG_TAIL)
+			break;
+	fprintf(stderr, "mntlock:   the verifier's last lines%s:\n",
+		strlen(vlog) >= VLOG_SIZE - 1 ?
+		" (its log filled the buffer: the end may be cut)" : "");
+	while (p < end) {
+		nl = memchr(p, '\n', end - p);
+		if (!nl)
+			nl = end;
+		fprintf(stderr, "mntlock:   | %.*s\n", (int)(nl - p), p);
+		p = nl + 1;
+	}
 }
 
 static int usage_error(const char *fmt, ...)
@@ -437,56 +532,82 @@ static void mount_lock_seq_failed(int err)
 		p->name, p->func, p->reason);
 }
 
-static int open_and_load(struct mntlock_bpf **skelp, const struct opts *o,
-			 const struct run_info *ri, bool *fallback)
+static struct mntlock_bpf *open_skel(const struct opts *o,
+				     const struct run_info *ri)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = o->btf);
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = o->btf,
+		    .kernel_log_buf = vlog, .kernel_log_size = VLOG_SIZE);
 	struct mntlock_bpf *skel;
-	int err;
+
+	skel = mntlock_bpf__open_opts(&oo);
+	if (!skel) {
+		fprintf(stderr, "mntlock: cannot open the BPF object: %s\n",
+			strerror(errno));
+		return NULL;
+	}
+	skel->rodata->mount_lock_addr = ri->mount_lock_addr;
+	skel->rodata->targ_tgid = o->pid;
+	skel->rodata->latency = o->latency;
+	skel->rodata->walk_time =
+		probes[PR_FILP_OPEN_RET].status == PS_PLANNED;
+	skel->rodata->mount_lock_seq_addr = ri->mount_lock_seq_addr;
+	if (o->comm) {
+		skel->rodata->filter_comm = true;
+		/* parse_opts() checked: shorter than the array */
+		memcpy((char *)skel->rodata->targ_comm, o->comm,
+		       strlen(o->comm));
+		memset((char *)skel->rodata->targ_comm_mask, 0xff,
+		       strlen(o->comm) + 1);
+	}
+	return skel;
+}
+
+/*
+ * Load the programs of the planned probes.  A program that fails
+ * (an older verifier, a missing kfunc) costs its own probe only: a
+ * fentry program is replaced by its kprobe, a kprobe or tracepoint
+ * program is dropped (exit 3 if required), and the rest loads again.
+ * Each round changes one probe, so it ends.  Returns EX_OK, EX_PROBE or
+ * EX_ERROR (a failure that names no program: maps, permissions).
+ */
+static int open_and_load(struct mntlock_bpf **skelp, const struct opts *o,
+			 const struct run_info *ri)
+{
+	char why[sizeof(probes[0].reason)];
+	struct mntlock_bpf *skel;
+	int err, id, rc;
 
 	for (;;) {
-		skel = mntlock_bpf__open_opts(&oo);
-		if (!skel) {
-			err = -errno;
-			fprintf(stderr, "mntlock: cannot open the BPF object: %s\n",
-				strerror(-err));
-			return err;
-		}
-		skel->rodata->mount_lock_addr = ri->mount_lock_addr;
-		skel->rodata->targ_tgid = o->pid;
-		skel->rodata->latency = o->latency;
-		skel->rodata->walk_time =
-			probes[PR_FILP_OPEN_RET].status == PS_PLANNED;
-		skel->rodata->mount_lock_seq_addr = ri->mount_lock_seq_addr;
-		if (o->comm) {
-			skel->rodata->filter_comm = true;
-			/* parse_opts() checked: shorter than the array */
-			memcpy((char *)skel->rodata->targ_comm, o->comm,
-			       strlen(o->comm));
-		}
-		err = probes_configure(skel, *fallback);
+		skel = open_skel(o, ri);
+		if (!skel)
+			return EX_ERROR;
+		failed_prog[0] = 0;
+		libbpf_log_len = 0;
+		libbpf_log[0] = 0;
+		if (vlog)
+			vlog[0] = 0;
+		err = probes_configure(skel);
 		if (!err)
 			err = mntlock_bpf__load(skel);
 		if (!err) {
 			*skelp = skel;
-			return 0;
+			return EX_OK;
 		}
-		mntlock_bpf__destroy(skel);
-		/*
-		 * fentry needs trampolines (DYNAMIC_FTRACE_WITH_DIRECT_CALLS);
-		 * if any fentry program failed, retry with kprobes only.
-		 */
-		if (*fallback || !probes_any_fentry())
+		id = err == -EPERM ? -1 : probe_by_prog_name(failed_prog);
+		if (id < 0)
 			break;
-		fprintf(stderr, "mntlock: warning: fentry programs failed to load (%s); retrying with kprobes\n",
-			strerror(-err));
-		*fallback = true;
-		libbpf_log_len = 0;
+		load_reason(why, sizeof(why), err);
+		mntlock_bpf__destroy(skel);
+		rc = probe_load_failed(id, why);
+		print_vlog_tail();
+		if (rc)
+			return rc;
 	}
+	mntlock_bpf__destroy(skel);
 	fprintf(stderr, "mntlock: cannot load the BPF programs: %s%s\n",
 		strerror(-err), err == -EPERM ? " (run as root)" : "");
 	dump_libbpf_log();
-	return err;
+	return EX_ERROR;
 }
 
 /*
@@ -663,6 +784,7 @@ int main(int argc, char **argv)
 	struct report rep = { 0 };
 	sigset_t set, old;
 	__u32 seq0 = 0, seq1 = 0;
+	bool reload;
 	struct opts o;
 	__u64 t1;
 	int rc, i;
@@ -709,13 +831,22 @@ int main(int argc, char **argv)
 	rc = probes_plan(&po, kbtf);
 	if (rc)
 		goto out;
-	rc = EX_ERROR;
-	if (open_and_load(&skel, &o, &ri, &ri.fentry_fallback))
-		goto out;
-	rc = probes_attach();
+	/* its pages are touched by a failed load only */
+	vlog = malloc(VLOG_SIZE);
+	for (;;) {
+		rc = open_and_load(&skel, &o, &ri);
+		if (rc)
+			goto out;
+		rc = probes_attach(&reload);
+		if (rc || !reload)
+			break;
+		mntlock_bpf__destroy(skel);
+		skel = NULL;
+	}
 	if (rc)
 		goto out;
 	rc = EX_ERROR;
+	ri.fentry_fallback = probes_any_fell_back();
 
 	ri.filter_pid = o.pid;
 	ri.filter_comm = o.comm;
@@ -780,8 +911,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "mntlock: warning: probe mntput (%s on %s) attached but never fired\n",
 			probe_type_name(&probes[PR_MNTPUT]),
 			probes[PR_MNTPUT].func);
-	if (o.list)
+	if (o.list) {
 		probes_print_table(stdout);
+		report_print_bymount(stdout, &rep, &ri);
+	}
 	if (write_output(&o, &rep, &ri))
 		goto out;
 	rc = EX_OK;
@@ -795,5 +928,6 @@ out:
 	if (kbtf != btf)
 		btf__free(kbtf);
 	btf__free(btf);
+	free(vlog);
 	return rc;
 }

@@ -17,6 +17,10 @@
 #define MNTLOCK_HIST_SLOTS	40
 /* Nesting depth of the per-CPU entry/exit stacks (task, softirq, hardirq) */
 #define MNTLOCK_FRAMES		4
+/* A filesystem type's name (file_system_type.name), NUL-padded */
+#define MNTLOCK_FSTYPE_LEN	32
+/* (filesystem type, mount state) pairs counted; a few dozen are used */
+#define MNTLOCK_BYMOUNT		1024
 
 /*
  * One hit counter per BPF program, counted before any filter, so that
@@ -171,6 +175,24 @@ struct mntlock_cpu {
 	__u64 walk[NR_WALK];
 	struct mntlock_calls open_time[NR_OT];
 	__u64 open_untimed;		/* no task storage for the timing */
+	__u64 bymount_full;		/* a put not broken down: map full */
+};
+
+/*
+ * mntput() by filesystem type and mount state: a per-CPU hash keyed by
+ * the superblock's struct file_system_type * (the name is read once,
+ * when a key is first seen on a CPU) and enum mntlock_ns.
+ */
+struct mntlock_bymount_key {
+	__u64 fstype;
+	__u32 state;			/* enum mntlock_ns */
+	__u32 pad;
+};
+
+struct mntlock_bymount {
+	char name[MNTLOCK_FSTYPE_LEN];	/* empty on a CPU that never saw it */
+	__u64 slow;			/* mnt_get_count() calls: slow puts */
+	__u64 all;			/* mntput() calls (--all-puts) */
 };
 
 struct mntlock_hist {

@@ -302,7 +302,7 @@ struct skel_progs {
 #define TP(id, t) \
 	[id] = { NULL, s->progs.t, NULL, &s->links.t }
 
-int probes_configure(struct mntlock_bpf *s, bool all_kprobe)
+int probes_configure(struct mntlock_bpf *s)
 {
 	const struct skel_progs progs[NR_PROGS] = {
 		FN(PR_MNTPUT, fe_mntput, kp_mntput),
@@ -354,11 +354,6 @@ int probes_configure(struct mntlock_bpf *s, bool all_kprobe)
 		p->link = NULL;
 		if (p->status != PS_PLANNED)
 			continue;
-		if (all_kprobe && p->mode == AM_FENTRY) {
-			p->mode = AM_KPROBE;
-			snprintf(p->reason, sizeof(p->reason),
-				 "fentry failed to load: kprobe");
-		}
 		fentry = p->mode == AM_FENTRY;
 		p->prog = fentry ? progs[i].fe : progs[i].kp;
 		p->link = fentry ? progs[i].fe_link : progs[i].kp_link;
@@ -389,15 +384,55 @@ int probe_function_by_name(const char *name, size_t len)
 	return -1;
 }
 
-bool probes_any_fentry(void)
+bool probes_any_fell_back(void)
 {
 	int i;
 
 	for (i = 0; i < NR_PROGS; i++)
-		if (probes[i].status == PS_PLANNED &&
-		    probes[i].mode == AM_FENTRY)
+		if (probes[i].fell_back)
 			return true;
 	return false;
+}
+
+int probe_by_prog_name(const char *name)
+{
+	int i;
+
+	for (i = 0; i < NR_PROGS; i++)
+		if (probes[i].status == PS_PLANNED && probes[i].prog &&
+		    !strcmp(bpf_program__name(probes[i].prog), name))
+			return i;
+	return -1;
+}
+
+/* A fentry probe that failed: a kprobe from the next load on */
+static void fall_back(struct probe *p, const char *what, const char *why)
+{
+	fprintf(stderr, "mntlock: warning: probe %s (%s on %s) failed to %s: %s; trying %s\n",
+		p->name, probe_type_name(p), p->func, what, why,
+		p->type == PT_EXIT ? "kretprobe" : "kprobe");
+	p->mode = AM_KPROBE;
+	p->fell_back = true;
+	snprintf(p->reason, sizeof(p->reason), "fentry failed to %s: %s",
+		 what, why);
+}
+
+int probe_load_failed(int id, const char *why)
+{
+	struct probe *p = &probes[id];
+
+	if (p->mode == AM_FENTRY) {
+		fall_back(p, "load", why);
+		return EX_OK;
+	}
+	fprintf(stderr, "mntlock: %sprobe %s (%s on %s) failed to load: %s\n",
+		p->required ? "required " : "warning: optional ", p->name,
+		probe_type_name(p), p->func, why);
+	p->status = PS_FAILED;
+	snprintf(p->reason, sizeof(p->reason), "%s%s",
+		 p->fell_back ? "fentry and kprobe failed to load: " :
+		 "failed to load: ", why);
+	return p->required ? EX_PROBE : EX_OK;
 }
 
 static struct bpf_link *attach_one(struct probe *p)
@@ -440,10 +475,12 @@ static const char *attach_hint(const struct probe *p, int err)
 	return "";
 }
 
-int probes_attach(void)
+int probes_attach(bool *reload)
 {
+	char why[160];
 	int i, err;
 
+	*reload = false;
 	for (i = 0; i < NR_PROGS; i++) {
 		struct probe *p = &probes[i];
 
@@ -460,20 +497,36 @@ int probes_attach(void)
 			continue;
 		}
 		err = errno;
+		/*
+		 * fentry that loads but cannot attach (no trampolines, a
+		 * function ftrace will not patch): kprobe, after a reload
+		 * that the other fentry failures share
+		 */
+		if (p->mode == AM_FENTRY) {
+			snprintf(why, sizeof(why), "%s%s", strerror(err),
+				 attach_hint(p, err));
+			fall_back(p, "attach", why);
+			*reload = true;
+			continue;
+		}
 		p->status = PS_FAILED;
 		snprintf(p->reason, sizeof(p->reason), "attach failed: %s%s",
 			 strerror(err), attach_hint(p, err));
 		if (p->required) {
 			fprintf(stderr,
 				"mntlock: required probe %s (%s on %s) failed: %s\n",
-				p->name, probe_mode_name(p->mode), p->func,
+				p->name, probe_type_name(p), p->func,
 				p->reason);
 			return EX_PROBE;
 		}
 		fprintf(stderr,
 			"mntlock: warning: optional probe %s (%s on %s) failed: %s\n",
-			p->name, probe_mode_name(p->mode), p->func, p->reason);
+			p->name, probe_type_name(p), p->func, p->reason);
 	}
+	/* the skeleton goes, and its links with it */
+	for (i = 0; *reload && i < NR_PROGS; i++)
+		if (probes[i].status == PS_ATTACHED)
+			probes[i].status = PS_PLANNED;
 	return EX_OK;
 }
 

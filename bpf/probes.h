@@ -48,7 +48,7 @@ enum probe_status {
 	PS_ABSENT,	/* optional and not in this kernel */
 	PS_UNAVAILABLE,	/* wanted, but cannot be attached */
 	PS_PLANNED,	/* will be loaded */
-	PS_FAILED,	/* loaded, attach failed */
+	PS_FAILED,	/* its program failed to load, or attach failed */
 	PS_ATTACHED,
 };
 
@@ -65,6 +65,7 @@ struct probe {
 	enum attach_mode mode;
 	struct bpf_program *prog;	/* in the skeleton, once configured */
 	struct bpf_link **link;		/* its slot in the skeleton */
+	bool fell_back;			/* fentry failed: kprobe instead */
 	char reason[192];
 	__u64 hits;
 };
@@ -92,15 +93,29 @@ extern struct probe probes[NR_PROGS];
  */
 int probes_plan(const struct probe_opts *o, const struct btf *btf);
 
-/* Before load: autoload and attach targets; all_kprobe: fallback */
-int probes_configure(struct mntlock_bpf *skel, bool all_kprobe);
+/* Before load: autoload and attach targets, each probe in its mode */
+int probes_configure(struct mntlock_bpf *skel);
+
+/* The planned probe whose program (in this skeleton) is named name, -1 */
+int probe_by_prog_name(const char *name);
+
+/*
+ * The program of a planned probe failed to load, for why.  fentry: the
+ * probe is a kprobe from now on; otherwise it is failed, and one line
+ * says so.  Returns EX_PROBE if a required probe failed, else EX_OK:
+ * load again.
+ */
+int probe_load_failed(int id, const char *why);
 
 /*
  * Attach the planned probes, into the skeleton's links (its __detach()
- * and __destroy() detach them); returns EX_OK or EX_PROBE
+ * and __destroy() detach them); returns EX_OK or EX_PROBE.  *reload:
+ * fentry probes failed to attach and are now planned as kprobes: destroy
+ * the skeleton, load and attach again.
  */
-int probes_attach(void);
-bool probes_any_fentry(void);
+int probes_attach(bool *reload);
+/* Some probe fell back from fentry to kprobe */
+bool probes_any_fell_back(void);
 bool probe_attached(int id);
 /*
  * The function probe named by the first len bytes of name, -1 if none:

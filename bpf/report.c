@@ -48,6 +48,81 @@ static int cmp_seq(const void *a, const void *b)
 	return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+static const char * const state_names[NR_NS] = {
+	[NS_MNT] = "ns", [NS_INTERNAL] = "internal", [NS_NULL] = "detached",
+};
+
+static int cmp_bymount(const void *a, const void *b)
+{
+	const struct bymount_row *x = a, *y = b;
+	int c;
+
+	if (x->slow != y->slow)
+		return x->slow > y->slow ? -1 : 1;
+	c = strcmp(x->fstype, y->fstype);
+	if (c)
+		return c;
+	return strcmp(state_names[x->state], state_names[y->state]);
+}
+
+/*
+ * The per-CPU hash of puts by (file_system_type *, state), summed over
+ * CPUs and merged by type name (a name on a CPU that inserted the key)
+ */
+static int collect_bymount(struct report *r, struct mntlock_bpf *skel)
+{
+	struct mntlock_bymount_key key, next, *prev = NULL;
+	struct mntlock_bymount *v;
+	struct bymount_row row, *n;
+	int cpu, i, err, cap = 0;
+
+	v = calloc(r->ncpus, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	while (!bpf_map__get_next_key(skel->maps.bymount, prev, &next,
+				      sizeof(next))) {
+		key = next;
+		prev = &key;
+		err = bpf_map__lookup_elem(skel->maps.bymount, &key,
+					   sizeof(key), v,
+					   r->ncpus * sizeof(*v), 0);
+		if (err)
+			continue;
+		memset(&row, 0, sizeof(row));
+		snprintf(row.fstype, sizeof(row.fstype), "?");
+		row.state = key.state < NR_NS ? key.state : NS_MNT;
+		for (cpu = 0; cpu < r->ncpus; cpu++) {
+			if (v[cpu].name[0])
+				memcpy(row.fstype, v[cpu].name,
+				       sizeof(row.fstype) - 1);
+			row.slow += v[cpu].slow;
+			row.all += v[cpu].all;
+		}
+		for (i = 0; i < r->nbymount; i++)
+			if (r->bymount[i].state == row.state &&
+			    !strcmp(r->bymount[i].fstype, row.fstype))
+				break;
+		if (i < r->nbymount) {
+			r->bymount[i].slow += row.slow;
+			r->bymount[i].all += row.all;
+			continue;
+		}
+		if (r->nbymount == cap) {
+			cap = cap ? 2 * cap : 32;
+			n = realloc(r->bymount, cap * sizeof(*n));
+			if (!n) {
+				free(v);
+				return -ENOMEM;
+			}
+			r->bymount = n;
+		}
+		r->bymount[r->nbymount++] = row;
+	}
+	free(v);
+	qsort(r->bymount, r->nbymount, sizeof(*r->bymount), cmp_bymount);
+	return 0;
+}
+
 int report_collect(struct report *r, struct mntlock_bpf *skel)
 {
 	struct mntlock_hist *hv = NULL;
@@ -132,8 +207,8 @@ int report_collect(struct report *r, struct mntlock_bpf *skel)
 			r->open_at_exit++;
 		}
 	}
-	err = 0;
 	qsort(r->recs, r->nrecs, sizeof(*r->recs), cmp_seq);
+	err = collect_bymount(r, skel);
 out:
 	free(hv);
 	return err;
@@ -143,8 +218,10 @@ void report_free(struct report *r)
 {
 	free(r->cpu);
 	free(r->recs);
+	free(r->bymount);
 	r->cpu = NULL;
 	r->recs = NULL;
+	r->bymount = NULL;
 }
 
 /* Writing --------------------------------------------------------------- */
@@ -430,6 +507,54 @@ static void w_path_walk(struct json *j, const struct report *r,
 	json_close(j);
 }
 
+/*
+ * mntput_by_mount: slow puts always, all puts with --all-puts (null
+ * otherwise: not measured)
+ */
+static void w_bymount(struct json *j, const struct report *r,
+		      const struct run_info *ri)
+{
+	int i;
+
+	json_open(j, "mntput_by_mount", '[');
+	for (i = 0; i < r->nbymount; i++) {
+		const struct bymount_row *b = &r->bymount[i];
+
+		json_open(j, NULL, '{');
+		json_str(j, "fstype", b->fstype);
+		json_str(j, "state", state_names[b->state]);
+		json_uint(j, "slow", b->slow);
+		if (ri->all_puts)
+			json_uint(j, "all", b->all);
+		else
+			json_null(j, "all");
+		json_close(j);
+	}
+	json_close(j);
+}
+
+void report_print_bymount(FILE *f, const struct report *r,
+			  const struct run_info *ri)
+{
+	int i;
+
+	fprintf(f, "\n%-16s %-9s %12s %12s\n", "FSTYPE", "STATE", "SLOW",
+		"ALL");
+	for (i = 0; i < r->nbymount; i++) {
+		const struct bymount_row *b = &r->bymount[i];
+
+		fprintf(f, "%-16s %-9s %12llu ", b->fstype,
+			state_names[b->state], (unsigned long long)b->slow);
+		if (ri->all_puts)
+			fprintf(f, "%12llu\n", (unsigned long long)b->all);
+		else
+			fprintf(f, "%12s\n", "-");
+	}
+	if (r->total.bymount_full)
+		fprintf(f, "(%llu puts not broken down: map full)\n",
+			(unsigned long long)r->total.bymount_full);
+}
+
 static void w_probes(struct json *j)
 {
 	int i;
@@ -466,6 +591,11 @@ static void w_header(struct json *j, const struct run_info *ri, int ncpus)
 	json_close(j);
 	json_open(j, "attach", '{');
 	json_bool(j, "fentry_fallback_to_kprobe", ri->fentry_fallback);
+	json_open(j, "fentry_fallback_probes", '[');
+	for (i = 0; i < NR_PROGS; i++)
+		if (probes[i].fell_back)
+			json_str(j, NULL, probes[i].name);
+	json_close(j);
 	json_bool(j, "all_puts", ri->all_puts);
 	json_bool(j, "mntput_latency", ri->latency);
 	json_bool(j, "path_walk", ri->path_walk);
@@ -538,6 +668,7 @@ int report_write_json(FILE *f, const struct report *r,
 	json_uint(j, "removed", t->layers_removed);
 	json_uint(j, "map_full", t->layers_full);
 	json_close(j);
+	json_uint(j, "by_mount_map_full", t->bymount_full);
 	json_open(j, "latency", '{');
 	w_hist(j, "fast", &r->hist[H_MNTPUT_FAST]);
 	w_hist(j, "slow", &r->hist[H_MNTPUT_SLOW]);
@@ -559,6 +690,7 @@ int report_write_json(FILE *f, const struct report *r,
 	json_close(j);
 	json_close(j);
 
+	w_bymount(j, r, ri);
 	w_path_walk(j, r, ri, on);
 
 	json_open(j, "teardown", '{');

@@ -42,6 +42,14 @@ struct run_info {
 	__u64 mount_lock_writes;	/* write sections between them */
 };
 
+/* mntput() of one (filesystem type, mount state), over CPUs */
+struct bymount_row {
+	char fstype[MNTLOCK_FSTYPE_LEN];
+	__u32 state;			/* enum mntlock_ns */
+	__u64 slow;
+	__u64 all;
+};
+
 struct report {
 	int ncpus;
 	struct mntlock_cpu *cpu;	/* [ncpus] */
@@ -52,6 +60,8 @@ struct report {
 	__u64 ring_head;
 	__u64 opened;
 	int open_at_exit;
+	struct bymount_row *bymount;	/* sorted: slow desc, fstype, state */
+	int nbymount;
 };
 
 /* Read the maps (after the probes are detached); 0 or -errno */
@@ -59,5 +69,8 @@ int report_collect(struct report *r, struct mntlock_bpf *skel);
 void report_free(struct report *r);
 int report_write_json(FILE *f, const struct report *r,
 		      const struct run_info *ri);
+/* The --list table of mntput_by_mount */
+void report_print_bymount(FILE *f, const struct report *r,
+			  const struct run_info *ri);
 
 #endif /* MNTLOCK_REPORT_H */

@@ -3,6 +3,8 @@ figures and the mount_lock wait histogram's buckets."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 
 def per_op(doc: dict, ops: int) -> dict[str, float]:
     """quantity (harness/metrics.py) -> value for one probe pass, divided
@@ -51,3 +53,22 @@ def wait_buckets(doc: dict) -> list[tuple[int, int]]:
     """(low bound in ns, count) of the mount_lock wait histogram."""
     return [(b["lo"], b["count"]) for b in
             doc["mount_lock_contention"]["slowpath"]["wait"]["log2_buckets"]]
+
+
+@dataclass(frozen=True)
+class MountPuts:
+    """One row of mntput_by_mount: mntput()s of mounts of one filesystem
+    type in one state (ns, internal, detached). all is None where mntlock
+    ran without --all-puts (only slow puts counted)."""
+    fstype: str
+    state: str
+    slow: int
+    all: int | None
+
+
+def by_mount(doc: dict) -> list[MountPuts]:
+    """The mntput_by_mount rows, in the document's order (slow puts
+    descending, then fstype, then state); [] for a document from before
+    the key (not measured there)."""
+    return [MountPuts(r["fstype"], r["state"], r["slow"], r.get("all"))
+            for r in doc.get("mntput_by_mount") or []]

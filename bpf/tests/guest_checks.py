@@ -117,6 +117,7 @@ def summary(doc: dict) -> dict:
         "records": td["records"],
         "path_walk": doc.get("path_walk"),
         "attach": doc["attach"],
+        "by_mount": doc.get("mntput_by_mount"),
     }
 
 
@@ -125,6 +126,25 @@ def ops_run(tag: str, cmd: str, res: Path, extra=()) -> dict:
     doc = mntlock(["--comm", COMM, *extra, "--", "/bin/sh", "-c", cmd],
                   res / f"mntlock-{tag}.json")
     return summary(doc)
+
+
+def backing_files() -> bool:
+    """Whether overlay's real files are backing files holding the layer's
+    path (6.6 on): then each close puts the private layer mount; before,
+    the real file held the overlay's own path (open_with_fake_path())."""
+    with open("/proc/kallsyms") as f:
+        return any(line.split()[2] == "backing_file_open" for line in f)
+
+
+def rdonly_cast() -> bool:
+    """Whether the kernel has the kfunc bpf_rdonly_cast() (6.2 on), which
+    mntput's fentry program calls"""
+    with open("/proc/kallsyms") as f:
+        return any(line.split()[2] == "bpf_rdonly_cast" for line in f)
+
+
+# Set by main(): whether a close puts a layer mount (slow when detached)
+BACKING = True
 
 
 def one_mode(mode: str, layers: int, ops: int, res: Path) -> dict:
@@ -200,7 +220,10 @@ def path_walk(mode: str, ops: int, res: Path) -> dict:
     if (os.cpu_count() or 1) < 2:
         return out
     attempts = []
-    for attempt in range(RESTART_ATTEMPTS if mode == "detached" else 1):
+    # restarts follow write sections of mount_lock: slow puts, which
+    # need backing files
+    for attempt in range(RESTART_ATTEMPTS if mode == "detached" and BACKING
+                         else 1):
         t2 = ops_run(f"{mode}-walk-t2-{attempt}",
                      sh(ovlbench(ops, 2, cpus="0-1")), res, WALK)
         w = t2.get("path_walk") or {}
@@ -271,6 +294,23 @@ def bt_umount(res: Path) -> dict:
             "in_exp": int(m.group(2)) if m else None,
             "out_rcu": int(o.group(1)) if o else None,
             "out_exp": int(o.group(2)) if o else None}
+
+
+# pipe2()+close() pairs of the pipe check
+PIPES = 1000
+
+
+def pipes(res: Path) -> dict:
+    """mntput() of pipefs, a kern_mount(): each pipe's two files put the
+    internal mount once each on close."""
+    code = (f"import os\nfor i in range({PIPES}):\n"
+            "    r, w = os.pipe()\n    os.close(r)\n    os.close(w)\n")
+    doc = mntlock(["--all-puts", "--comm", "pipes", "--", "/usr/bin/python3",
+                   "-c", f"import ctypes\nctypes.CDLL(None).prctl(15, "
+                   f"b'pipes')\n{code}"], res / "mntlock-pipes.json")
+    out = summary(doc)
+    out["pipes"] = PIPES
+    return out
 
 
 def failures(res: Path) -> dict:
@@ -351,16 +391,19 @@ def main() -> int:
                     help="the overlay's mode parameter")
     ap.add_argument("--modes", required=True, help="its modes, a,b,...")
     args = ap.parse_args()
-    global SWITCH
+    global SWITCH, BACKING
     SWITCH = args.switch
+    BACKING = backing_files()
     modes = args.modes.split(",")
     res = args.output.parent / "guest"
     res.mkdir(parents=True, exist_ok=True)
     doc: dict = {"release": os.uname().release, "ops": args.ops,
                  "layers": args.layers, "ncpus": os.cpu_count(),
                  "workload": sh(ovlbench(args.ops)),
+                 "backing_files": BACKING, "rdonly_cast": rdonly_cast(),
                  "modes": {}}
     doc["failures"] = failures(res)
+    doc["pipes"] = pipes(res)
     for mode in modes:
         log(f"mode {mode}")
         doc["modes"][mode] = one_mode(mode, args.layers, args.ops, res)
