@@ -32,7 +32,7 @@ define MNTBENCH_RUN
 endef
 
 .PHONY: all deps kernel vm bench gate ab calibrate report checkpatch \
-	plan export history test unit smoke clean
+	plan export history census test unit smoke clean
 
 # The generator, and the eBPF tool (vmlinux.h comes from the built
 # kernel's BTF, so the kernel is built first). KSRC, PATCHES.
@@ -84,6 +84,13 @@ calibrate:
 # Regenerate report.txt, report.md and plots/ of a set (SET, default: the
 # newest).
 report:
+	$(MNTBENCH_RUN)
+
+# Which mounts take mntput()'s slow path (mount_lock), by filesystem type
+# and mount state: the census workloads and the overlay's open-close for
+# a fixed number of ops under mntlock, one boot; prints the table.
+# CPUS MEM ACCEL SEED OUT KSRC PATCHES.
+census:
 	$(MNTBENCH_RUN)
 
 # What `make bench` would run at CPUS vCPUs: points, boots, estimated

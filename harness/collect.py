@@ -88,7 +88,9 @@ def modes_seen(sdir: Path) -> dict[str, str]:
     for p in point.load(json.loads((sdir / "points.json").read_text())):
         raw = sdir / "raw" / f"{p.id}.json"
         if raw.is_file():
-            out[p.mode].add(json.loads(raw.read_text())["overlay_mode"])
+            seen = json.loads(raw.read_text()).get("overlay_mode")
+            if seen is not None:    # None: n/a, ovlbench did not run
+                out[p.mode].add(seen)
     return {k: ",".join(sorted(v)) for k, v in out.items()}
 
 

@@ -54,6 +54,10 @@ QUANTITIES = {q.name: q for q in (
     Quantity("slow_puts_per_op", "1/op", LOWER,
              "mntput slow path (mnt_ns NULL) on layer mounts per op",
              exact=True, rel=0.01, abs=0.001),
+    Quantity("census_slow_puts_per_op", "1/op", LOWER,
+             "mntput slow path (a mount without a namespace: mount_lock "
+             "taken) on any mount, per op of the workload's tasks",
+             exact=True, rel=0.01, abs=0.001),
     Quantity("fast_puts_per_op", "1/op", HIGHER,
              "mntput fast path on layer mounts per op",
              exact=True, rel=0.01, abs=0.001),

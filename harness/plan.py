@@ -22,7 +22,7 @@ from typing import Callable
 
 from harness import errors, kinds, kparams
 from harness.accel import ICOUNT, KVM, TCG
-from harness.kinds import base
+from harness.kinds import base, census
 from harness.kinds.base import HOST, Context
 from harness.paths import REPO
 from harness.point import Point
@@ -123,6 +123,9 @@ SECTION = {
                      "there is an upper layer: teardown, bystander)"),
     "cpus": (_cpus, f"'powers' or a list of task counts 1..vCPUs "
              f"(at most {base.MAX_TASKS}) and 'all'"),
+    "internal": _items(lambda w: w in census.INTERNAL,
+                       f"workloads of {', '.join(census.INTERNAL)}"),
+    "ops": _integer(1, base.MAX_OPS),
     "reps": _integer(1, MAX_REPS),
     "overhead_reps": _integer(0, MAX_REPS),
     "duration": _seconds(0, base.MAX_SECONDS, above=True),

@@ -12,6 +12,11 @@ from dataclasses import dataclass
 # Variants of the overhead kind's two halves
 PROBE_ON, PROBE_OFF = "probe-on", "probe-off"
 
+# ovlbench's exit status when the kernel lacks what the workload needs
+# (bench/README.md); the point's raw output is then {NA_KEY: reason}
+NOT_APPLICABLE = 11
+NA_KEY = "not_applicable"
+
 
 @dataclass(frozen=True)
 class Point:

@@ -4,13 +4,13 @@ harness/README.md, "Adding an experiment kind")."""
 
 from __future__ import annotations
 
-from harness.kinds import (bystander, collateral, load, overhead, paired,
-                           pathlen, probe, teardown)
+from harness.kinds import (bystander, census, collateral, load, overhead,
+                           paired, pathlen, probe, teardown)
 from harness.kinds.base import Kind
 
 KINDS: dict[str, Kind] = {m.KIND.name: m.KIND for m in (
     load, pathlen, paired, teardown, bystander, probe, overhead,
-    collateral)}
+    collateral, census)}
 
 
 def of(name: str) -> Kind:

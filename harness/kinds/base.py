@@ -25,6 +25,7 @@ MAX_TASKS = 1024
 MAX_SECONDS = 1e6           # --warmup, --duration, --interval at most
 MIN_INTERVAL = 0.001
 MAX_INTERVALS = 1000000     # --duration / --interval
+MAX_OPS = 1000000000        # --ops per task
 MAX_PAIR_INTERVAL = 0.25    # --interval of --pair-modes
 TASK_MODES = ("process", "thread")
 # the workloads --pair-modes takes (ovlbench's open_close_loop)

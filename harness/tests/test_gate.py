@@ -18,7 +18,7 @@ from unittest import mock
 
 import numpy as np
 
-from harness import gate, metrics, power, resultset, samples, sequential
+from harness import gate, metrics, plan, power, resultset, samples, sequential
 from harness.paths import REPO
 from harness.tests import common
 
@@ -282,6 +282,32 @@ class VerdictTest(unittest.TestCase):
         tag = f"{base_value}-{cand_value}"
         return (self.f.make(f"b{tag}", records=put(base_value)),
                 self.f.make(f"c{tag}", records=put(cand_value)))
+
+    def test_internal_mount_turned_detached_fails(self):
+        # the census's exact counts under the full plan's gate: memfd's
+        # tmpfs mount losing MNT_NS_INTERNAL is 0 -> 1 slow put per op
+        def census(v):
+            def f(recs):
+                one = next(r["metric"] for r in recs
+                           if r["quantity"] == "slow_puts_per_op")
+                tmpl = [r for r in recs if r["metric"] == one
+                        and r["variant"] == "detached"]
+                return recs + [{
+                    **r, "metric": "census.memfd.c1.census_slow_puts_per_op",
+                    "quantity": "census_slow_puts_per_op", "kind": "census",
+                    "workload": "memfd", "variant": "default", "mode":
+                    "default", "layers": 0, "cpus": 1, "value": v}
+                    for r in tmpl]
+            return f
+        full = plan.load("full").doc["gate"]["metrics"]
+        regex = next(m for m in full if "census" in m)
+        b = self.f.make("census-b", records=census(0.0))
+        for v, rc in ((0.0, 0), (1.0, 1)):
+            c = self.f.make(f"census-c{v}", records=census(v))
+            p = run_gate(str(b), str(c), "--metrics", regex)
+            self.assertEqual(p.returncode, rc, p.stdout + p.stderr)
+            self.assertIn("census.memfd.c1.census_slow_puts_per_op",
+                          p.stdout)
 
     def test_exact_count_tolerance(self):
         # 3.4e-6 -> 0.009 slow puts per op is beyond max(1%, 0.001)

@@ -15,7 +15,7 @@ from unittest import mock
 
 from harness import errors, plan, point
 from harness.point import Point
-from harness.kinds import bystander, collateral, teardown
+from harness.kinds import bystander, census, collateral, teardown
 from harness.paths import REPO
 
 PROBES = '[probes]\nmodes = ["detached", "longterm-array"]\n' \
@@ -46,7 +46,25 @@ class PlanTest(unittest.TestCase):
                              text=True, check=True).stdout.split()
         self.assertEqual(sorted(out), sorted(
             [*plan.WORKLOADS, teardown.NAME, bystander.NAME,
-             collateral.NAME]))
+             collateral.NAME, *census.INTERNAL]))
+
+    def test_census_points(self):
+        pts = plan.expand(plan.load("census"), 2, seed=1)
+        # 5 internal workloads + open-close in 2 modes, at 1 and 2 tasks,
+        # twice; each under mntlock, for a fixed count of ops
+        self.assertEqual(len(pts), (5 + 2) * 2 * 2)
+        self.assertTrue(all(p.probe and "--ops" in p.args for p in pts))
+        ref = [p for p in pts if p.workload == census.REFERENCE]
+        self.assertEqual({p.variant for p in ref},
+                         {"detached", "longterm-array"})
+        self.assertTrue(all("--layers" not in p.args for p in pts
+                            if p.workload in census.INTERNAL))
+        for p in pts:
+            self.assertIsNone(plan.check_args(p.args), p.id)
+        with self.assertRaisesRegex(errors.InputError, "internal"):
+            plan._validate({**plan.load("census").doc,
+                            "census": {"internal": ["open-close"]}},
+                           Path("x.toml"))
 
     def test_overhead_pairs_every_mode_and_cpu_count(self):
         pts = self.overhead_points(PROBES)
