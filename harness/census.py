@@ -5,8 +5,8 @@ and mount state, on every census workload.
         [--accel A] [--seed S] [--out DIR]
 
 Runs the census plan (harness/plans/census.toml) as `make bench` runs a
-plan, in one boot of the kernel, then prints its table (also in the
-set's report.txt). Exit status: harness.run's (0, 1 incomplete set, 2 bad
+plan, in one boot of the kernel, and prints its report, whose census
+table is the answer (the table alone after a failed run). Exit status: harness.run's (0, 1 incomplete set, 2 bad
 input, 3 build failed, 124/125 the guest, 130 interrupted).
 """
 
@@ -41,7 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out or REPO / "results" / (
         f"census-{time.strftime('%Y%m%d-%H%M%S')}-{socket.gethostname()}")
     rc = run.main(["--profile", PLAN, "--out", str(out), *rest])
-    if (out / "samples.json").is_file():
+    # a finished run printed its report, the table in it; after a failed
+    # or interrupted one, what it has
+    if rc != 0 and (out / "samples.json").is_file():
         try:
             lines = census.table(resultset.load(out))
         except errors.InputError as e:

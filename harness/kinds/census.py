@@ -7,6 +7,7 @@ every per-op figure is an exact count."""
 from __future__ import annotations
 
 import json
+import textwrap
 from pathlib import Path
 
 from harness import kparams, probes
@@ -24,6 +25,7 @@ MNTLOCK_ARGS = ("--all-puts", "--path-walk")
 # Rows under one put per 20 ops are the run's own machinery (set-up,
 # teardown of its mount namespace, its sampling), not its ops: left out
 MIN_PER_OP = 0.05
+WIDTH = 78
 
 
 def build(ctx: base.Context) -> list[Point]:
@@ -135,16 +137,17 @@ def table(rs) -> list[str]:
     rws = rows(rs)
     if not rws:
         return []
-    out = ["Census: mntput() by filesystem and mount state, per op: all "
-           "puts, slow puts (no namespace: mount_lock taken), mount_lock "
-           "write sections (system-wide) and walk restarts; exact counts "
-           "summed over the runs. A mount in a namespace or internal "
-           "(MNT_NS_INTERNAL) takes the fast path. Rows under "
-           f"{MIN_PER_OP:g} per op (the run's set-up) are left out; pipe "
-           "closes two files per op.",
-           f"  {'workload':14} {'tasks':>5} {'variant':15} {'filesystem':11}"
-           f" {'state':9} {'puts/op':>8} {'slow/op':>8} {'writes/op':>9}"
-           f" {'restarts/op':>11}"]
+    out = textwrap.wrap(
+        "Census: mntput() by filesystem and mount state, per op: all "
+        "puts, slow puts (no namespace: mount_lock taken), mount_lock "
+        "write sections (system-wide) and walk restarts; exact counts "
+        "summed over the runs. A mount in a namespace or internal "
+        "(MNT_NS_INTERNAL) takes the fast path. Rows under "
+        f"{MIN_PER_OP:g} per op (the run's own set-up) are left out; "
+        "pipe closes two files per op.", WIDTH)
+    out.append(f"  {'workload':14} {'tasks':>5} {'variant':15} "
+               f"{'filesystem':11} {'state':9} {'puts/op':>8} "
+               f"{'slow/op':>8} {'writes/op':>9} {'restarts/op':>11}")
     for r in rws:
         head = f"  {r['workload']:14} {r['tasks']:5d} {r['variant']:15}"
         if "na" in r:

@@ -130,7 +130,20 @@ class KnobsTest(unittest.TestCase):
     def test_cost_is_linear_in_units(self):
         """Twice the units add twice the instructions (within 0.5%), and a
         unit costs a few instructions, never nothing."""
+        # Before 6.7 every struct file is freed through call_rcu()
+        # (file_free_rcu; 2 per overlay open-close, 0 on 6.12): the
+        # callbacks' work lands in the opening task's CPU time, by an
+        # amount that depends on its open rate. Measured on 6.1: 5.7k-11.6k
+        # icount ns per open-close at 0 units, and 1.91 then 2.23 ns per
+        # unit at 10^6 and 2*10^6 units (3.000 on 6.12, 3.000 for the
+        # teardown knob on both): not a fixed cost there.
+        rcu_files = " file_free_rcu\n" in (
+            common.kernel().dir / "System.map").read_text()
         for name, c in self.doc["cost"].items():
+            if name == "open" and rcu_files:
+                print("\nknob open: not checked: this kernel frees files "
+                      "through call_rcu() (file_free_rcu)")
+                continue
             c0, c1, c2 = (c[k] for k in sorted(c, key=int))
             units = int(sorted(c, key=int)[1])
             added1, added2 = c1 - c0, c2 - c0
