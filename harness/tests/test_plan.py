@@ -242,13 +242,14 @@ class BigPlanTest(unittest.TestCase):
                 "teardown": 4 * 8 * 5,
                 "bystander": 4 * 2 * 5 * 2,     # each beside a baseline
                 "probe": 2 * 2 * n * 5,
-                "overhead": 5 * 2 * n * 2}, vcpus)
+                "overhead": 5 * 2 * n * 2,
+                "census": (5 + 2) * 2 * 2}, vcpus)  # 1 and all tasks
             self.assertEqual(sorted({q.cpus for q in pts
                                      if q.kind == "load"}), counts)
             self.assertEqual(list(plan.boots(pts, vcpus)), [("kvm", vcpus)])
             self.assertEqual(plan.needs(pts, vcpus), (vcpus, vcpus, 500))
-        self.assertEqual(len(plan.expand(p, 64, seed=1)), 3880)
-        self.assertEqual(len(plan.expand(p, 256, seed=1)), 4920)
+        self.assertEqual(len(plan.expand(p, 64, seed=1)), 3908)
+        self.assertEqual(len(plan.expand(p, 256, seed=1)), 4948)
 
     def test_default_pathlen_boots_per_task_count(self):
         pts = plan.expand(plan.load("default"), 64, seed=1)
@@ -421,7 +422,7 @@ class PlanShowTest(unittest.TestCase):
                                  "--accel", "kvm")
         self.assertEqual((rc, err), (0, ""))
         lines = out.splitlines()
-        self.assertIn("3880 points in 1 boot:", lines)
+        self.assertIn("3908 points in 1 boot:", lines)
         load = next(x for x in lines if x.startswith("load "))
         self.assertEqual(load.split(), ["load", "3360", "10", "4", "4",
                                         "2,10,100", "1,2,4,8,16,32,64"])
