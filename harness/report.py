@@ -200,8 +200,7 @@ def text_report(rs: resultset.ResultSet, summ: dict) -> str:
             "cost.", WIDTH) + [""]
     if rs.manifest.get("icount_single_task_only"):
         out += textwrap.wrap(
-            "No icount points of more than one task: "
-            f"{rs.manifest['icount_single_task_only']}.", WIDTH) + [""]
+            f"icount: {rs.manifest['icount_single_task_only']}.", WIDTH) + [""]
     if pairs:
         out += textwrap.wrap(
             "Each mode against " + pairs[0][0] + ": median of runs "
