@@ -377,8 +377,8 @@ static __always_inline __u32 ns_class(__u64 ns)
  * key is new on this CPU only: a per-CPU hash gives other CPUs a zeroed
  * value when one inserts.
  */
-static __always_inline void bymount_count(struct mntlock_cpu *c,
-					  __u64 fstype, __u32 cls, bool slow)
+static __always_inline struct mntlock_bymount *
+bymount_entry(struct mntlock_cpu *c, __u64 fstype, __u32 cls)
 {
 	struct mntlock_bymount_key k = { .fstype = fstype, .state = cls };
 	struct file_system_type *t = (struct file_system_type *)fstype;
@@ -390,16 +390,43 @@ static __always_inline void bymount_count(struct mntlock_cpu *c,
 		v = bpf_map_lookup_elem(&bymount, &k);
 		if (!v) {
 			c->bymount_full++;
-			return;
+			return NULL;
 		}
 	}
 	if (!v->name[0])
 		bpf_probe_read_kernel_str(v->name, sizeof(v->name),
 					  BPF_CORE_READ(t, name));
-	if (slow)
-		v->slow++;
-	else
+	return v;
+}
+
+static __always_inline void bymount_count(struct mntlock_cpu *c,
+					  __u64 fstype, __u32 cls, bool slow)
+{
+	struct mntlock_bymount *v;
+
+	if (slow && fstype && c->bm_fstype == fstype && c->bm_state == cls) {
+		c->bm_slow++;
+		return;
+	}
+	if (slow && c->bm_fstype) {
+		/* another mount's slow put: the last one's go to the hash */
+		v = bymount_entry(c, c->bm_fstype, c->bm_state);
+		if (v)
+			v->slow += c->bm_slow;
+		c->bm_fstype = 0;
+		c->bm_slow = 0;
+	}
+	v = bymount_entry(c, fstype, cls);
+	if (!v)
+		return;
+	if (!slow) {
 		v->all++;
+		return;
+	}
+	/* the entry exists (and has its name): count on this CPU from now */
+	c->bm_fstype = fstype;
+	c->bm_state = cls;
+	c->bm_slow = 1;
 }
 
 /*

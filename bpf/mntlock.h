@@ -176,6 +176,14 @@ struct mntlock_cpu {
 	struct mntlock_calls open_time[NR_OT];
 	__u64 open_untimed;		/* no task storage for the timing */
 	__u64 bymount_full;		/* a put not broken down: map full */
+	/*
+	 * Slow puts of the last (type, state) this CPU saw, not yet in the
+	 * bymount hash (report.c adds them): a run of slow puts of one
+	 * mount costs a compare each, not a hash lookup.  Not sums.
+	 */
+	__u64 bm_fstype;		/* 0: none yet */
+	__u64 bm_state;
+	__u64 bm_slow;
 };
 
 /*

@@ -92,11 +92,17 @@ static int collect_bymount(struct report *r, struct mntlock_bpf *skel)
 		snprintf(row.fstype, sizeof(row.fstype), "?");
 		row.state = key.state < NR_NS ? key.state : NS_MNT;
 		for (cpu = 0; cpu < r->ncpus; cpu++) {
+			const struct mntlock_cpu *c = &r->cpu[cpu];
+
 			if (v[cpu].name[0])
 				memcpy(row.fstype, v[cpu].name,
 				       sizeof(row.fstype) - 1);
 			row.slow += v[cpu].slow;
 			row.all += v[cpu].all;
+			/* the CPU's run of slow puts not yet in the hash */
+			if (c->bm_fstype == key.fstype &&
+			    c->bm_state == key.state)
+				row.slow += c->bm_slow;
 		}
 		for (i = 0; i < r->nbymount; i++)
 			if (r->bymount[i].state == row.state &&
