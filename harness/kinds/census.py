@@ -11,7 +11,7 @@ import textwrap
 from pathlib import Path
 
 from harness import kparams, probes
-from harness.kinds import base
+from harness.kinds import base, probe
 from harness.point import NA_KEY, Point
 
 NAME = "census"
@@ -59,7 +59,7 @@ def build(ctx: base.Context) -> list[Point]:
 
 
 def probe_doc(sdir: Path, p: Point) -> dict | None:
-    f = sdir / "probes" / f"{p.id}.json"
+    f = probe.probe_file(sdir, p)
     return json.loads(f.read_text()) if f.is_file() else None
 
 
