@@ -76,6 +76,8 @@ def new_manifest(p: plan.Plan, seed: int, vcpus: int, kernel, accel: str,
         "clocks": sorted({pt.clock for pt in points}),
         "icount": vm.accel.ICOUNT_OPTS
         if any(pt.clock == vm.accel.ICOUNT for pt in points) else None,
+        # kernel settings of every boot that bear on the figures
+        "guest_cmdline": None if accel == HOST else list(vm.HASH_ENTRIES),
         "plan_name": p.name, "plan_hash": p.hash,
         "points_hash": plan.points_hash(points), "boots": 0,
         "plan": p.doc, "seed": seed,

@@ -59,6 +59,14 @@ MEM_PER_LAYER_MB = 0.05
 MEM_HEADROOM = 2.0
 MEM_STEP_MB = 256           # needs rounded up to a multiple of this
 MACHINE = "pc"
+
+# A dentry hash table far larger than the kernel sizes it for the
+# guest's memory. A path walk scans its dentry's hash chain past every
+# dentry added to that bucket after it, a few instructions each: with
+# the default 262,144 buckets, 200,000 files created elsewhere added 24
+# instructions to every stat (README, Noise). The kernel caps the table
+# at 1/16 of memory: 8,388,608 buckets (64 MiB) in a 2 GiB guest.
+HASH_ENTRIES = ("dhash_entries=16777216",)
 MAX_TIMEOUT = 7 * 86400.0   # a week: beyond it, a typo
 CTL = re.compile(r"\.vm-(\d+)-(\d+)-")   # .vm-<pid>-<start time>-
 OUTPUT_TAIL = 8192          # bytes of the command's output kept for errors
@@ -221,7 +229,7 @@ def qemu_argv(cfg: VMConfig, accel_name: str, ctl: Path, console: Path,
         "root=hostroot", "rootfstype=9p",
         "rootflags=trans=virtio,version=9p2000.L,msize=262144",
         "ro", f"init={GUEST_INIT}", "panic=-1", "oops=panic",
-        "nmi_watchdog=0", f"mntbench.ctl={cmdline_word(ctl)}",
+        "nmi_watchdog=0", *HASH_ENTRIES, f"mntbench.ctl={cmdline_word(ctl)}",
         f"mntbench.res={cmdline_word(results)}",
     ] + ([f"mntbench.tmp={','.join(map(cmdline_word, keep))}"]
          if (keep := _tmp_entries()) else []))
