@@ -1,6 +1,7 @@
 """The clocks in the VM: a set on the icount clock records it and repeats
-within 1%; under MTTCG a host hog during a point gets that point flagged
-as disturbed, and the quiet point beside it does not."""
+within 1%; the hash chains a path walk scans leave its icount path
+length alone; under MTTCG a host hog during a point gets that point
+flagged as disturbed, and the quiet point beside it does not."""
 
 from __future__ import annotations
 
@@ -52,7 +53,7 @@ class IcountTest(unittest.TestCase):
         self.assertFalse(rs.select(quantity="ops_per_s_per_task"))
 
 
-class DentryHashTest(unittest.TestCase):
+class HashChainTest(unittest.TestCase):
     def test_many_dentries_elsewhere_leave_the_path_length(self):
         """150,000 dentries added in another directory change the icount
         path length of stat on an overlay file by under 0.05%; on the
