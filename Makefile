@@ -142,4 +142,5 @@ smoke: all
 clean:
 	$(MAKE) -C bench clean
 	$(MAKE) -C bpf clean
+	$(MAKE) -C coherence clean
 	rm -rf results/vm

@@ -40,7 +40,7 @@ const char *const mount_api_names[] = {
 enum {
 	OPT_FILE_LAYER = 256, OPT_WARMUP, OPT_READ_SIZE, OPT_OVL_OPT,
 	OPT_MOUNT_API, OPT_CHECK, OPT_TARGET, OPT_PAIR, OPT_OPS, OPT_LIST,
-	OPT_VICTIMS,
+	OPT_VICTIMS, OPT_MARKS,
 };
 
 /* --ops rules these out; their defaults do not count */
@@ -59,6 +59,7 @@ static const struct option long_opts[] = {
 	{ "duration",	required_argument, NULL, 'd' },
 	{ "interval",	required_argument, NULL, 'i' },
 	{ "ops",	required_argument, NULL, OPT_OPS },
+	{ "coherence-marks", no_argument,  NULL, OPT_MARKS },
 	{ "read-size",	required_argument, NULL, OPT_READ_SIZE },
 	{ "ovl-opt",	required_argument, NULL, OPT_OVL_OPT },
 	{ "mount-api",	required_argument, NULL, OPT_MOUNT_API },
@@ -103,6 +104,9 @@ static const char help_tail[] =
 	"      --ops=N          exactly N ops per task, 1..%lu, in one\n"
 	"                       interval; no warm-up, no --duration,\n"
 	"                       --warmup, --interval; no mount churn\n"
+	"      --coherence-marks  with --ops: mark each op and the run\n"
+	"                       for the coherence plugin (coherence/);\n"
+	"                       open-close, open-close-shared, stat\n"
 	"      --read-size=B    open-read-close reads B bytes, 1..%d\n"
 	"      --ovl-opt=K[=V]  extra overlay mount option, repeatable\n"
 	"      --mount-api=API  auto (default), new (\"lowerdir+\") or\n"
@@ -344,6 +348,9 @@ static void parse_option(int c, const char *arg)
 	case OPT_OPS:
 		opt.ops = parse_uint(c, arg, 1, MAX_OPS, EXIT_USAGE);
 		break;
+	case OPT_MARKS:
+		opt.marks = true;
+		break;
 	case OPT_READ_SIZE:
 		opt.read_size = parse_uint(c, arg, 1, FILE_SIZE, EXIT_USAGE);
 		break;
@@ -403,6 +410,20 @@ static void check_ops(void)
 	opt.nintervals = 1;
 }
 
+/* --coherence-marks: marked ops are counted ones, of a workload's op */
+static void check_marks(void)
+{
+	if (!opt.ops)
+		die(EXIT_USAGE, "--coherence-marks: needs --ops=N (the window holds exactly N marked ops per task)");
+	if (!opt.wl->op) {
+		fprintf(stderr, "ovlbench: --coherence-marks: not with workload %s; one of: ",
+			opt.wl->name);
+		workload_names_marked(stderr);
+		fputc('\n', stderr);
+		exit(EXIT_USAGE);
+	}
+}
+
 /* --victims: collateral only, 1..tasks-1; by default half the tasks */
 static void check_victims(void)
 {
@@ -455,6 +476,8 @@ static void check_options(void)
 		opt.ncpus = cpulist_online(opt.cpus, MAX_CPUS);
 	if (!opt.ntasks)
 		opt.ntasks = opt.ncpus < MAX_TASKS ? opt.ncpus : MAX_TASKS;
+	if (opt.marks)
+		check_marks();
 	if (opt.ops)
 		check_ops();
 	else if (opt.interval > opt.duration)

@@ -53,6 +53,7 @@ struct opts {
 	double warmup, duration, interval;
 	unsigned int nintervals;
 	unsigned long ops;	/* --ops: ops per task, or 0 */
+	bool marks;		/* --coherence-marks */
 	unsigned int read_size;
 	const char *ovl_opts[MAX_OVL_OPTS];
 	unsigned int novl_opts;

@@ -163,7 +163,7 @@ static void setup_tasks(struct run *r)
 		t->id = i;
 		t->cpu = opt.cpus[i % opt.ncpus];
 		t->role = workload_role(opt.wl, i, r->ntasks, opt.victims);
-		t->run = opt.wl->run;
+		t->run = opt.marks ? marked_loop : opt.wl->run;
 		t->read_size = opt.read_size;
 		t->ops = opt.ops ? opt.ops : ULONG_MAX;
 		if (t->role == ROLE_CHURN) {

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "coherence_marks.h"
 #include "ovlbench.h"
 #include "sample.h"
 #include "tasks.h"
@@ -107,9 +108,14 @@ static int count_run(struct run *r)
 	WRITE_ONCE(r->ctl->measuring, 1);
 	WRITE_ONCE(r->ctl->window_opened, 1);
 	start = now_ns();
+	/* the coherence window holds the tasks' whole run, nothing else */
+	if (opt.marks)
+		coherence_mark(COHERENCE_MARK_OPEN);
 	__atomic_store_n(&r->ctl->go, 1, __ATOMIC_RELEASE);
 	syscall(SYS_futex, &r->ctl->go, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 	ret = wait_done(r);
+	if (opt.marks)
+		coherence_mark(COHERENCE_MARK_CLOSE);
 	if (ret)
 		goto out;
 	r->intervals[0] = (now_ns() - start) / 1e9;

@@ -60,12 +60,18 @@ struct workload {
 	int (*probe)(const char **what);
 	/* Optional, in the parent once the tasks stopped: what t left */
 	void (*cleanup)(const struct task *t);
+	/*
+	 * Optional: one op of run()'s loop, 0 or task_fail(); with it the
+	 * workload takes --coherence-marks (marks.c runs it)
+	 */
+	int (*op)(struct task *t);
 };
 
 const struct workload *workload_find(const char *name);
 void workload_help(FILE *f);
 void workload_names(FILE *f, unsigned int without);
 void workload_list(FILE *f);
+void workload_names_marked(FILE *f);
 enum task_role workload_role(const struct workload *wl, unsigned int task,
 			     unsigned int ntasks, unsigned int nvictims);
 bool workload_has_load(const struct workload *wl, unsigned int ntasks);
@@ -75,5 +81,6 @@ int open_close_loop(struct task *t);
 int churn_loop(struct task *t);
 int stat_loop(struct task *t);
 int memfd_loop(struct task *t, unsigned int flags, const char *what);
+int marked_loop(struct task *t);
 
 #endif

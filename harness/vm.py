@@ -36,6 +36,7 @@ from pathlib import Path
 
 from harness import accel, errors, kbuild
 from harness.paths import REPO
+from harness.paths import REPO
 
 GUEST_INIT = REPO / "harness" / "guest" / "init.sh"
 DEFAULT_RESULTS = REPO / "results" / "vm"
@@ -68,6 +69,7 @@ MACHINE = "pc"
 # at 1/16 of memory: 8,388,608 buckets (64 MiB) in a 2 GiB guest.
 DHASH_ENTRIES = 1 << 24         # 8 bytes each, taken from the guest's RAM
 HASH_ENTRIES = (f"dhash_entries={DHASH_ENTRIES}",)
+COHERENCE_PLUGIN = REPO / "coherence" / "coherence.so"
 MAX_TIMEOUT = 7 * 86400.0   # a week: beyond it, a typo
 CTL = re.compile(r"\.vm-(\d+)-(\d+)-")   # .vm-<pid>-<start time>-
 OUTPUT_TAIL = 8192          # bytes of the command's output kept for errors
@@ -182,6 +184,8 @@ class VMConfig:
     accel: str | None = None        # None: decide (probe, cached)
     env: dict[str, str] = field(default_factory=dict)
     quiet: bool = False             # no notices on stderr
+    # the coherence plugin loaded, writing its windows there (TCG only)
+    coherence: Path | None = None
 
 
 @dataclass
@@ -241,6 +245,13 @@ def qemu_argv(cfg: VMConfig, accel_name: str, ctl: Path, console: Path,
                "-cpu", "max"]
     else:
         acc = ["-accel", "tcg,thread=multi", "-cpu", "max"]
+    if cfg.coherence is not None:
+        if accel_name == accel.KVM:
+            raise errors.InputError(
+                "the coherence plugin needs TCG; allowed accelerators: "
+                f"{accel.TCG}, {accel.ICOUNT}")
+        acc += ["-plugin", f"{qemu_opt(COHERENCE_PLUGIN)},dir="
+                f"{qemu_opt(cfg.coherence.resolve())}"]
     return [
         "qemu-system-x86_64", "-nodefaults", "-no-user-config",
         # named threads ("CPU 0/TCG"): harness/monitor.py finds the vCPUs
@@ -525,6 +536,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--patches", default=kbuild.DEFAULT_PATCHES)
     ap.add_argument("--env", action="append", default=[], metavar="K=V",
                     help="environment for the command (repeatable)")
+    ap.add_argument("--coherence", type=Path, metavar="DIR",
+                    help="load the coherence plugin (coherence/), which "
+                    "writes each window the guest marks to DIR")
     ap.add_argument("cmd", nargs="+", help="shell command run in the guest")
     args = ap.parse_args(argv)
     signal.signal(signal.SIGTERM, _interrupted)
@@ -546,7 +560,7 @@ def main(argv: list[str] | None = None) -> int:
         cfg = VMConfig(kernel=kernel, cpus=args.cpus, mem_mb=args.mem,
                        timeout=args.timeout, results=args.results,
                        accel=None if args.accel == "auto" else args.accel,
-                       env=env)
+                       env=env, coherence=args.coherence)
         res = run(cfg, " ".join(args.cmd))
     except errors.MntbenchError as e:
         print(f"mntbench-vm: error: {e}", file=sys.stderr)

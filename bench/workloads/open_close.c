@@ -60,10 +60,22 @@ int open_close_loop(struct task *t)
 	return 0;
 }
 
+/* One op of --coherence-marks (marks.c): the loops above stay as they are */
+static int open_close_op(struct task *t)
+{
+	int fd = open(t->paths[0], O_RDONLY);
+
+	if (fd < 0)
+		return task_fail(t, "open", errno);
+	close(fd);
+	return 0;
+}
+
 const struct workload wl_open_close = {
 	.name = "open-close",
 	.desc = "open and close a file per task (will-it-scale open1)",
 	.run = open_close_loop,
+	.op = open_close_op,
 };
 
 const struct workload wl_open_close_shared = {
@@ -71,4 +83,5 @@ const struct workload wl_open_close_shared = {
 	.desc = "open and close one file shared by all tasks",
 	.flags = WL_SHARED_FILE,
 	.run = open_close_loop,
+	.op = open_close_op,
 };

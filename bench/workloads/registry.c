@@ -53,6 +53,20 @@ void workload_names(FILE *f, unsigned int without)
 	}
 }
 
+/* The workloads that take --coherence-marks (they have an op) */
+void workload_names_marked(FILE *f)
+{
+	const char *sep = "";
+	unsigned int i;
+
+	for (i = 0; i < NWORKLOADS; i++) {
+		if (!workloads[i]->op)
+			continue;
+		fprintf(f, "%s%s", sep, workloads[i]->name);
+		sep = ", ";
+	}
+}
+
 /* --list-workloads: one name a line, for scripts and tests */
 void workload_list(FILE *f)
 {

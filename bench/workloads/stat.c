@@ -23,8 +23,19 @@ int stat_loop(struct task *t)
 	return 0;
 }
 
+/* One op of --coherence-marks (marks.c) */
+static int stat_op(struct task *t)
+{
+	struct stat st;
+
+	if (stat(t->path, &st))
+		return task_fail(t, "stat", errno);
+	return 0;
+}
+
 const struct workload wl_stat = {
 	.name = "stat",
 	.desc = "stat() a file per task (negative control)",
 	.run = stat_loop,
+	.op = stat_op,
 };
