@@ -17,11 +17,11 @@ int marked_loop(struct task *t)
 	unsigned long n = 0;
 
 	while (n < t->ops) {
-		coherence_mark(COHERENCE_MARK_OP);
+		coherence_mark_op();
 		if (op(t))
 			return -1;
 		task_count(t, ++n);
 	}
-	coherence_mark(COHERENCE_MARK_DONE);
+	coherence_mark_done();
 	return 0;
 }

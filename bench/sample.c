@@ -110,12 +110,12 @@ static int count_run(struct run *r)
 	start = now_ns();
 	/* the coherence window holds the tasks' whole run, nothing else */
 	if (opt.marks)
-		coherence_mark(COHERENCE_MARK_OPEN);
+		coherence_mark_open();
 	__atomic_store_n(&r->ctl->go, 1, __ATOMIC_RELEASE);
 	syscall(SYS_futex, &r->ctl->go, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 	ret = wait_done(r);
 	if (opt.marks)
-		coherence_mark(COHERENCE_MARK_CLOSE);
+		coherence_mark_close();
 	if (ret)
 		goto out;
 	r->intervals[0] = (now_ns() - start) / 1e9;

@@ -70,14 +70,14 @@ static void *run(void *arg)
 	while (!__atomic_load_n(&go, __ATOMIC_ACQUIRE))
 		sched_yield();
 	for (i = 0; i < t->ops; i++) {
-		coherence_mark(COHERENCE_MARK_OP);
+		coherence_mark_op();
 		if (t->what == SHARED)
 			__atomic_fetch_add(&shared.counter, 1,
 					   __ATOMIC_RELAXED);
 		else
 			WRITE_ONCE(*mine, READ_ONCE(*mine) + 1);
 	}
-	coherence_mark(COHERENCE_MARK_DONE);
+	coherence_mark_done();
 	return NULL;
 }
 
@@ -184,13 +184,13 @@ int main(int argc, char **argv)
 		if (err)
 			die_sys("pthread_create", err);
 	}
-	coherence_mark(COHERENCE_MARK_OPEN);
+	coherence_mark_open();
 	__atomic_store_n(&go, 1, __ATOMIC_RELEASE);
 	for (i = 0; i < nthreads; i++) {
 		err = pthread_join(threads[i].tid, NULL);
 		if (err)
 			die_sys("pthread_join", err);
 	}
-	coherence_mark(COHERENCE_MARK_CLOSE);
+	coherence_mark_close();
 	return 0;
 }

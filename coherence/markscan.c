@@ -13,7 +13,7 @@
 
 #include "coherence_marks.h"
 
-static const unsigned char prefix[] = { COHERENCE_MARK_PREFIX };
+static const char prefix[] = COHERENCE_MARK_PREFIX;
 
 static int scan(const char *path)
 {
@@ -35,7 +35,7 @@ static int scan(const char *path)
 			if (have < COHERENCE_MARK_LEN)
 				have++;
 			if (have == COHERENCE_MARK_LEN &&
-			    !memcmp(win, prefix, sizeof(prefix)) &&
+			    !memcmp(win, prefix, sizeof(prefix) - 1) &&
 			    win[7] >= COHERENCE_MARK_OP &&
 			    win[7] <= COHERENCE_MARK_CLOSE) {
 				hits++;

@@ -24,7 +24,7 @@
 
 QEMU_PLUGIN_EXPORT int qemu_plugin_version = QEMU_PLUGIN_VERSION;
 
-static const unsigned char mark_prefix[] = { COHERENCE_MARK_PREFIX };
+static const char mark_prefix[] = COHERENCE_MARK_PREFIX;
 
 /* Markers run while no window was open, over the whole QEMU run */
 static uint64_t stray_marks;
@@ -69,7 +69,7 @@ static bool has_gs_prefix(const unsigned char *p, size_t n)
 static int mark_kind(const unsigned char *p, size_t n)
 {
 	if (n != COHERENCE_MARK_LEN ||
-	    memcmp(p, mark_prefix, sizeof(mark_prefix)))
+	    memcmp(p, mark_prefix, sizeof(mark_prefix) - 1))
 		return -1;
 	if (p[7] < COHERENCE_MARK_OP || p[7] > COHERENCE_MARK_CLOSE)
 		return -1;

@@ -13,7 +13,13 @@
 #define LIB_COHERENCE_MARKS_H
 
 #define COHERENCE_MARK_LEN	8
-#define COHERENCE_MARK_PREFIX	0x0f, 0x1f, 0x84, 0x00, 0x6d, 0x6e, 0x74
+/*
+ * The first 7 bytes, as the plugin compares them and as the assembler
+ * emits them: the same bytes twice, which the controls' exact counts in
+ * the tests check against each other.
+ */
+#define COHERENCE_MARK_PREFIX	"\x0f\x1f\x84\x00\x6d\x6e\x74"
+#define COHERENCE_MARK_ASM	".byte 0x0f,0x1f,0x84,0x00,0x6d,0x6e,0x74,"
 
 /* The kind byte */
 #define COHERENCE_MARK_OP	0x30	/* an op boundary on this vCPU */
@@ -24,9 +30,29 @@
 #define __COHERENCE_STR(x)	#x
 #define COHERENCE_STR(x)	__COHERENCE_STR(x)
 
-/* kind: one of the COHERENCE_MARK_* constants above, by name */
-#define coherence_mark(kind)						\
-	__asm__ volatile(".byte 0x0f,0x1f,0x84,0x00,0x6d,0x6e,0x74,"	\
-			 COHERENCE_STR(kind) ::: "memory")
+/* The kind byte must be in the instruction: one function per kind */
+static inline void coherence_mark_op(void)
+{
+	__asm__ volatile(COHERENCE_MARK_ASM COHERENCE_STR(COHERENCE_MARK_OP)
+			 ::: "memory");
+}
+
+static inline void coherence_mark_done(void)
+{
+	__asm__ volatile(COHERENCE_MARK_ASM COHERENCE_STR(COHERENCE_MARK_DONE)
+			 ::: "memory");
+}
+
+static inline void coherence_mark_open(void)
+{
+	__asm__ volatile(COHERENCE_MARK_ASM COHERENCE_STR(COHERENCE_MARK_OPEN)
+			 ::: "memory");
+}
+
+static inline void coherence_mark_close(void)
+{
+	__asm__ volatile(COHERENCE_MARK_ASM COHERENCE_STR(COHERENCE_MARK_CLOSE)
+			 ::: "memory");
+}
 
 #endif /* LIB_COHERENCE_MARKS_H */
