@@ -32,7 +32,7 @@ define MNTBENCH_RUN
 endef
 
 .PHONY: all deps kernel vm bench gate ab calibrate report checkpatch \
-	plan export history census test unit smoke clean
+	plan export history census coherence test unit smoke clean
 
 # The generator, and the eBPF tool (vmlinux.h comes from the built
 # kernel's BTF, so the kernel is built first). KSRC, PATCHES.
@@ -91,6 +91,12 @@ report:
 # a fixed number of ops under mntlock, one boot; prints the table.
 # CPUS MEM ACCEL SEED OUT KSRC PATCHES.
 census:
+	$(MNTBENCH_RUN)
+
+# The cache lines an op fights over, per mode at 1, 2, 4, 8 and 16 vCPUs,
+# from the QEMU plugin in coherence/ under icount: make bench
+# PROFILE=coherence. CPUS MEM SEED TIMEOUT RESUME OUT KSRC PATCHES.
+coherence:
 	$(MNTBENCH_RUN)
 
 # What `make bench` would run at CPUS vCPUs: points, boots, estimated

@@ -124,6 +124,15 @@ QUANTITIES = {q.name: q for q in (
              "instructions per stat() of a victim (icount)"),
     Quantity("victim_open_insn_ns_per_op", "insn/op", LOWER,
              "instructions per open-close of a victim (icount)"),
+    # The coherence model (harness/linemodel.py): exact, from every
+    # access under icount, the same on any host
+    Quantity("fought_lines_per_op", "lines/op", LOWER,
+             "cache lines an op fights over: touched by 2+ vCPUs, written "
+             "by one (coherence model; upper bound on line transfers)",
+             exact=True, rel=0.0, abs=0.01),
+    Quantity("false_shared_lines_per_op", "lines/op", LOWER,
+             "of the fought-over lines, those whose vCPUs use disjoint "
+             "bytes (false sharing)", exact=True, rel=0.0, abs=0.01),
     Quantity("restart_cost_icount_ns", "insn", LOWER,
              "extra icount guest time of an open that restarted",
              abs=10.0),

@@ -22,7 +22,7 @@ from typing import Callable
 
 from harness import errors, kinds, kparams
 from harness.accel import ICOUNT, KVM, TCG
-from harness.kinds import base, census
+from harness.kinds import base, census, coherence
 from harness.kinds.base import HOST, Context
 from harness.paths import REPO
 from harness.point import Point
@@ -126,6 +126,8 @@ SECTION = {
     "internal": _items(lambda w: w in census.INTERNAL,
                        f"workloads of {', '.join(census.INTERNAL)}"),
     "ops": _integer(1, base.MAX_OPS),
+    "vcpus": _items(_integer(1, coherence.MAX_VCPUS)[0],
+                    f"vCPU counts 1..{coherence.MAX_VCPUS}"),
     "reps": _integer(1, MAX_REPS),
     "overhead_reps": _integer(0, MAX_REPS),
     "duration": _seconds(0, base.MAX_SECONDS, above=True),
@@ -203,8 +205,8 @@ def check_args(args: tuple[str, ...]) -> str | None:
     opt: dict[str, str] = {}
     i = 0
     while i < len(args):
-        if args[i] == "--upper":
-            opt["--upper"], i = "", i + 1
+        if args[i] in ("--upper", "--coherence-marks"):
+            opt[args[i]], i = "", i + 1
         else:
             opt[args[i]], i = args[i + 1], i + 2
     low = 1 if "--upper" in opt else 2
@@ -453,13 +455,14 @@ def time_limit(points: list[Point]) -> float:
 
 
 def boots(points: list[Point], vcpus: int
-          ) -> dict[tuple[str, int], list[Point]]:
-    """The points of each boot, (clock, vCPUs) -> points in their order,
-    the boots in the order of their first point (harness.run boots once
-    per clock and guest size)."""
-    out: dict[tuple[str, int], list[Point]] = {}
+          ) -> dict[tuple[str, int, str], list[Point]]:
+    """The points of each boot, (clock, vCPUs, plugin) -> points in
+    their order, the boots in the order of their first point (harness.run
+    boots once per clock, guest size and QEMU plugin)."""
+    out: dict[tuple[str, int, str], list[Point]] = {}
     for p in points:
-        out.setdefault((p.clock, p.boot_cpus or vcpus), []).append(p)
+        out.setdefault((p.clock, p.boot_cpus or vcpus, p.plugin),
+                       []).append(p)
     return out
 
 

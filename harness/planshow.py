@@ -90,10 +90,11 @@ def show(p: plan.Plan, vcpus: int, accel_name: str, why: str, cores: int,
     boots = plan.boots(points, vcpus)
     rows = [("boot", "clock", "vCPUs", "points", "estimate", "time limit")]
     total_limit = 0.0
-    for i, ((clock, cpus), ps) in enumerate(boots.items(), 1):
+    for i, ((clock, cpus, plugin), ps) in enumerate(boots.items(), 1):
         limit = plan.time_limit(ps) * accel.slowdown(cpus, clock, cores)
         total_limit += limit
-        rows.append((str(i), clock, str(cpus), str(len(ps)),
+        rows.append((str(i), clock + (f"+{plugin}" if plugin else ""),
+                     str(cpus), str(len(ps)),
                      duration(plan.estimate_seconds(ps)), duration(limit)))
     est = plan.estimate_seconds(points)
     out += ["", f"{len(points)} points in {len(boots)} "
@@ -102,7 +103,7 @@ def show(p: plan.Plan, vcpus: int, accel_name: str, why: str, cores: int,
         f"guest time: about {duration(est)} (per point: warm-up + "
         f"duration + {plan.POINT_S:g} s + {plan.LAYER_S * 1000:g} ms a "
         f"layer; probe points x{plan.PROBE_FACTOR})")
-    scaled = [c for (clock, c) in boots if
+    scaled = [c for (clock, c, _) in boots if
               accel.slowdown(c, clock, cores) != 1.0]
     out.append(
         f"time limit of a boot: {plan.LIMIT_MARGIN:g} x its estimate + "
@@ -127,7 +128,7 @@ def show(p: plan.Plan, vcpus: int, accel_name: str, why: str, cores: int,
         rows = [("boot", "point", "clock", "vCPUs", "seconds")]
         rows += [(str(i), q.id, q.clock, str(cpus),
                   f"{plan.point_seconds(q):.1f}")
-                 for i, ((_, cpus), ps) in enumerate(boots.items(), 1)
+                 for i, ((_, cpus, _), ps) in enumerate(boots.items(), 1)
                  for q in ps]
         out += ["", f"points in run order (seed {seed}):"] + _columns(rows)
     return out

@@ -10,6 +10,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 
 from harness import kinds, kparams, resultset, stats  # noqa: E402
 
@@ -188,6 +189,28 @@ def path_length(rs, out: Path, kind: str) -> bool:
                 "open-close path length (icount: instructions, not "
                 "wall-clock time)", "instructions per op (median, 95% CI)",
                 "path-length-open-close")
+
+
+def lines_vs_vcpus(rs, out: Path, kind: str, quantity: str,
+                   workload: str = "open-close") -> bool:
+    """An exact count per mode against vCPUs (one run per point)."""
+    data = _series(rs, "cpus", kind=kind, workload=workload,
+                   quantity=quantity)
+    if not data:
+        return False
+    fig, ax = plt.subplots(figsize=(6.4, 4.2))
+    for v in _ordered(data):
+        xs = sorted(data[v])
+        ax.plot(xs, [float(np.median(data[v][x])) for x in xs], marker="o",
+                label=v)
+    xs = sorted({x for d in data.values() for x in d})
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(xs)
+    ax.set_xticklabels([str(x) for x in xs])
+    return finish(fig, ax, out, "coherence",
+                  f"{workload}: cache lines fought over per op",
+                  "vCPUs (one task each)",
+                  "fought-over lines per op (coherence model)")
 
 
 def make_all(rs: resultset.ResultSet) -> list[str]:

@@ -12,6 +12,10 @@ from dataclasses import dataclass
 # Variants of the overhead kind's two halves
 PROBE_ON, PROBE_OFF = "probe-on", "probe-off"
 
+# The QEMU plugin a point's boot loads (harness/vm.py): the coherence
+# model of coherence/, writing the window of each marked point
+COHERENCE = "coherence"
+
 # ovlbench's exit status when the kernel lacks what the workload needs
 # (bench/README.md); the point's raw output is then {NA_KEY: reason}
 NOT_APPLICABLE = 11
@@ -36,11 +40,14 @@ class Point:
     pair: tuple[str, str] | None = None  # paired kind: modes A and B
     clock: str = ""         # accelerator it runs on (harness/accel.py)
     boot_cpus: int = 0      # vCPUs of the boot that runs it
+    plugin: str = ""        # a QEMU plugin its boot loads: COHERENCE
 
     def to_dict(self) -> dict:
         d = dataclasses.asdict(self)
         d["args"] = list(self.args)
         d["mntlock_args"] = list(self.mntlock_args)
+        if not self.plugin:     # sets from before plugins stay as they were
+            del d["plugin"]
         if self.pair is None:
             del d["pair"]
         else:

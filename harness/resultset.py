@@ -135,12 +135,25 @@ def check_writable(d: Path, what: str) -> None:
                 m.rmdir()
 
 
+def window_file(sdir: Path, p: point.Point) -> Path:
+    """The coherence plugin's window of a point that loads it."""
+    return sdir / point.COHERENCE / f"{p.id}.json"
+
+
+def windows_dir(sdir: Path) -> Path:
+    """Where the plugin writes each window before the guest files it
+    under its point (window_file)."""
+    return sdir / point.COHERENCE / "windows"
+
+
 def point_files(sdir: Path, p: point.Point) -> list[Path]:
     """What a point leaves when it ran: ovlbench's output, and mntlock's
-    for a probe point."""
+    for a probe point, the plugin's window for a coherence point."""
     files = [sdir / "raw" / f"{p.id}.json"]
     if p.probe:
         files.append(sdir / "probes" / f"{p.id}.json")
+    if p.plugin == point.COHERENCE:
+        files.append(window_file(sdir, p))
     return files
 
 

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from harness import (collect, errors, kbuild, kparams, monitor, plan, point,
                      report, resultset, vm)
+from harness import kinds
 from harness.kinds.base import HOST
 from harness.paths import REPO
 from harness.point import Point
@@ -154,10 +155,11 @@ def next_boot(sdir: Path) -> int:
 
 
 def _guest_args(sdir: Path, clock: str, cpus: int | None = None,
-                part: str = "") -> list[str]:
+                part: str = "", plugin: str = "") -> list[str]:
     args = [str(RUN_POINTS), str(sdir), "--boot", str(next_boot(sdir)),
             "--clock", clock]
     args += ["--cpus", str(cpus)] if cpus else []
+    args += ["--plugin", plugin] if plugin else []
     return args + (["--part", part] if part else [])
 
 
@@ -171,16 +173,16 @@ def _in_part(p: Point, part: str) -> bool:
 
 
 def _todo(sdir: Path, vcpus: int, part: str = ""
-          ) -> dict[tuple[str, int], list[Point]]:
-    """(clock, vCPUs) -> the points still to run in that boot, in the
-    order of the points."""
+          ) -> dict[tuple[str, int, str], list[Point]]:
+    """(clock, vCPUs, plugin) -> the points still to run in that boot,
+    in the order of the points."""
     points = point.load(json.loads((sdir / "points.json").read_text()))
     return plan.boots([p for p in points if _in_part(p, part)
                        and not resultset.complete(sdir, p)], vcpus)
 
 
-def _boots_to_run(sdir: Path, vcpus: int) -> list[tuple[str, int]]:
-    """(clock, vCPUs) of the boots with points still to run, in the
+def _boots_to_run(sdir: Path, vcpus: int) -> list[tuple[str, int, str]]:
+    """(clock, vCPUs, plugin) of the boots with points still to run, in the
     order of the points."""
     return list(_todo(sdir, vcpus))
 
@@ -196,13 +198,18 @@ def run_vm(sdir: Path, kernel, vcpus: int, timeout: float | None,
     points = point.load(json.loads((sdir / "points.json").read_text()))
     mem = json.loads((sdir / "manifest.json").read_text()).get(
         "mem_mb") or vm.DEFAULT_MEM_MB
-    for (clock, cpus), todo in _todo(sdir, vcpus, part).items():
+    for (clock, cpus, plugin), todo in _todo(sdir, vcpus, part).items():
         limit = plan.time_limit(todo) if timeout is None else timeout
+        windows = None
+        if plugin == point.COHERENCE:
+            windows = resultset.windows_dir(sdir)
+            windows.mkdir(parents=True, exist_ok=True)
         cfg = vm.VMConfig(kernel=kernel, cpus=cpus, results=sdir,
-                          timeout=limit, accel=clock or None, mem_mb=mem)
+                          timeout=limit, accel=clock or None, mem_mb=mem,
+                          coherence=windows)
         # quoted: a set path may hold spaces
         cmd = shlex.join(["/usr/bin/python3",
-                          *_guest_args(sdir, clock, cpus, part)])
+                          *_guest_args(sdir, clock, cpus, part, plugin)])
         with monitor.Monitor(sdir, points, clock):
             try:
                 res = vm.run(cfg, cmd)
@@ -211,6 +218,11 @@ def run_vm(sdir: Path, kernel, vcpus: int, timeout: float | None,
                 raise
         _boot_end(sdir, clock, res.outcome, res.rc)
         rc = res.rc or rc
+    # what a kind does with the kernel at hand once its points ran
+    for name in sorted({p.kind for p in points}):
+        hook = kinds.of(name).after_boots
+        if hook:
+            hook(sdir, kernel)
     return rc
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -41,6 +42,8 @@ def run_point(p: Point, sdir: Path, knobs: dict[str, int]) -> str | None:
     """Run one point; None on success, else why it failed."""
     kparams.set_mode(p.mode)
     kparams.apply_knobs(knobs)
+    windows = resultset.windows_dir(sdir)
+    before = _windows(windows) if p.plugin == point.COHERENCE else set()
     raw = sdir / "raw" / f"{p.id}.json"
     argv = [str(OVLBENCH), *p.args, "--quiet", "--output", str(raw)]
     if p.probe:
@@ -65,7 +68,9 @@ def run_point(p: Point, sdir: Path, knobs: dict[str, int]) -> str | None:
     if res.returncode != 0:
         why = f"{Path(argv[0]).name} exit {res.returncode}: " \
             f"{res.stderr.strip()}"
-    elif not resultset.complete(sdir, p):
+    elif p.plugin == point.COHERENCE:
+        why = _file_window(p, sdir, _windows(windows) - before)
+    if why is None and not resultset.complete(sdir, p):
         why = f"{Path(argv[0]).name} exit 0 without valid output: " + \
             " ".join(f"{f.parent.name}/{f.name}"
                      for f in resultset.point_files(sdir, p))
@@ -75,6 +80,23 @@ def run_point(p: Point, sdir: Path, knobs: dict[str, int]) -> str | None:
         for f in resultset.point_files(sdir, p):
             f.unlink(missing_ok=True)
     return why
+
+
+def _windows(d: Path) -> set[str]:
+    return {f.name for f in d.glob("window-*.json")}
+
+
+def _file_window(p: Point, sdir: Path, new: set[str]) -> str | None:
+    """File the point's window (the plugin wrote it when the window
+    closed) under the point's name; None, or why not."""
+    if len(new) != 1:
+        for name in new:
+            (resultset.windows_dir(sdir) / name).unlink(missing_ok=True)
+        return (f"expected 1 coherence window, the plugin wrote "
+                f"{len(new)} ({', '.join(sorted(new)) or 'none'})")
+    os.replace(resultset.windows_dir(sdir) / new.pop(),
+               resultset.window_file(sdir, p))
+    return None
 
 
 def _ovlbench_status(p: Point, sdir: Path, rc: int) -> int | None:
@@ -90,9 +112,27 @@ def _ovlbench_status(p: Point, sdir: Path, rc: int) -> int | None:
         return None
 
 
-def record_boot(sdir: Path, point_id: str, boot: int, clock: str) -> None:
+def record_boot(sdir: Path, point_id: str, boot: int, clock: str,
+                text: str | None = None) -> None:
+    doc = {"boot": boot, "clock": clock}
+    if text:
+        doc["kernel_text"] = text
     resultset.write_text(sdir / "boots" / f"{point_id}.json",
-               json.dumps({"boot": boot, "clock": clock}) + "\n")
+                         json.dumps(doc) + "\n")
+
+
+def kernel_text() -> str | None:
+    """Where the running kernel's _text is (KASLR moves it): coherence
+    points name their addresses by it."""
+    try:
+        with open("/proc/kallsyms") as f:
+            for line in f:
+                addr, _, name = line.split()[:3]
+                if name == "_text":
+                    return "0x" + addr
+    except (OSError, ValueError):
+        pass
+    return None
 
 
 def record_failure(sdir: Path, point_id: str, why: str) -> None:
@@ -113,6 +153,8 @@ def main() -> int:
     ap.add_argument("--clock", default="")
     ap.add_argument("--cpus", type=int)
     ap.add_argument("--part", metavar="K/N")
+    ap.add_argument("--plugin", default="",
+                    help="run the points of this QEMU plugin's boot")
     args = ap.parse_args()
     sdir = args.set
     points = point.load(json.loads((sdir / "points.json").read_text()))
@@ -123,6 +165,8 @@ def main() -> int:
     if args.cpus:
         points = [p for p in points
                   if (p.boot_cpus or args.cpus) == args.cpus]
+    points = [p for p in points if p.plugin == args.plugin]
+    text = kernel_text() if args.plugin else None
     if args.part:
         # Part K of N (A/B runs alternate boots): repetition r goes to
         # part r % N, so every kind of point is spread over the boots.
@@ -139,7 +183,7 @@ def main() -> int:
     failed = 0
     for i, p in enumerate(todo, 1):
         try:
-            record_boot(sdir, p.id, args.boot, args.clock)
+            record_boot(sdir, p.id, args.boot, args.clock, text)
             why = run_point(p, sdir, knobs)
         except (OSError, RuntimeError, kparams.KnobError) as e:
             why = str(e)

@@ -4,13 +4,13 @@ harness/README.md, "Adding an experiment kind")."""
 
 from __future__ import annotations
 
-from harness.kinds import (bystander, census, collateral, load, overhead,
-                           paired, pathlen, probe, teardown)
+from harness.kinds import (bystander, census, coherence, collateral, load,
+                           overhead, paired, pathlen, probe, teardown)
 from harness.kinds.base import Kind
 
 KINDS: dict[str, Kind] = {m.KIND.name: m.KIND for m in (
     load, pathlen, paired, teardown, bystander, probe, overhead,
-    collateral, census)}
+    collateral, census, coherence)}
 
 
 def of(name: str) -> Kind:

@@ -68,6 +68,9 @@ class Kind:
     # the keys its plan section allows (plan.py checks their values; a
     # section two kinds share allows the keys of both); None: undeclared
     keys: tuple[str, ...] | None = None
+    # (set dir, kbuild.Kernel): on the host after the boots of a run
+    # (coherence: names its addresses while the kernel is at hand)
+    after_boots: Callable[..., None] | None = None
 
 
 def cpu_counts(spec, vcpus: int) -> list[int]:

@@ -223,7 +223,7 @@ class BigPlanTest(unittest.TestCase):
             # quick's clock is icount: a guest per task count on TCG
             self.assertEqual(
                 {k: len(v) for k, v in plan.boots(pts, vcpus).items()},
-                {("icount", 1): 98, ("icount", vcpus): 70})
+                {("icount", 1, ""): 98, ("icount", vcpus, ""): 70})
         # at one vCPU, [1, "all"] is one count, and no collateral point
         # has an aggressor beside its victim
         self.assertEqual(kinds_count(plan.expand(p, 1, seed=1)), {
@@ -246,7 +246,8 @@ class BigPlanTest(unittest.TestCase):
                 "census": (5 + 2) * 2 * 2}, vcpus)  # 1 and all tasks
             self.assertEqual(sorted({q.cpus for q in pts
                                      if q.kind == "load"}), counts)
-            self.assertEqual(list(plan.boots(pts, vcpus)), [("kvm", vcpus)])
+            self.assertEqual(list(plan.boots(pts, vcpus)),
+                             [("kvm", vcpus, "")])
             self.assertEqual(plan.needs(pts, vcpus), (vcpus, vcpus, 500))
         self.assertEqual(len(plan.expand(p, 64, seed=1)), 3908)
         self.assertEqual(len(plan.expand(p, 256, seed=1)), 4948)
@@ -256,14 +257,14 @@ class BigPlanTest(unittest.TestCase):
         boots = plan.boots(pts, 64)
         # the wall-clock boot, then an icount boot per power of two
         self.assertEqual(sorted(boots), sorted(
-            [("tcg", 64)] + [("icount", c) for c in
+            [("tcg", 64, "")] + [("icount", c, "") for c in
                              (1, 2, 4, 8, 16, 32, 64)]))
         for c in (1, 2, 4, 8, 16, 32):
             # 3 modes x 2 workloads x 3 reps
-            self.assertEqual(len(boots[("icount", c)]), 18)
+            self.assertEqual(len(boots[("icount", c, "")]), 18)
         self.assertEqual(sum(map(len, boots.values())), len(pts))
         self.assertEqual(list(boots), list(dict.fromkeys(
-            (q.clock, q.boot_cpus) for q in pts)))
+            (q.clock, q.boot_cpus, q.plugin) for q in pts)))
 
 
 class LimitsTest(unittest.TestCase):
@@ -391,7 +392,7 @@ class LimitsTest(unittest.TestCase):
                 for key, ps in plan.boots(pts, 4).items():
                     ps = [q for q in ps if not part or q.rep % 4 == 1]
                     limit = timeout or plan.time_limit(ps)
-                    want[key] = (limit, 2048)
+                    want[key[:2]] = (limit, 2048)     # no plugin here
                 self.assertEqual(seen, want, (timeout, part))
                 if timeout is None and not part:
                     # 1 task: 4 load reps of 0 + 500 + 1 + 2 x 0.01 s
@@ -445,7 +446,7 @@ class PlanShowTest(unittest.TestCase):
         pts = plan.expand(plan.load("quick"), 64, 5, accel_name="tcg")
         # boot by boot, each boot's points in the set's order
         want = [(str(i), q.id, q.clock, str(cpus))
-                for i, ((_, cpus), ps) in enumerate(
+                for i, ((_, cpus, _), ps) in enumerate(
                     plan.boots(pts, 64).items(), 1) for q in ps]
         self.assertEqual([tuple(r[:4]) for r in rows], want)
         self.assertEqual(len(rows), 168)

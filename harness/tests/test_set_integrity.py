@@ -96,7 +96,7 @@ class Completeness(Tmp):
         # its half (ovlbench's output) goes: --resume runs it again
         self.assertFalse((sdir / "raw" / f"{p.id}.json").exists())
         self.assertEqual(run._boots_to_run(sdir, 2),
-                         [(p.clock, p.boot_cpus or 2)])
+                         [(p.clock, p.boot_cpus or 2, p.plugin)])
 
     def test_unparseable_output_is_incomplete(self) -> None:
         sdir = self.set_copy()
