@@ -233,7 +233,8 @@ def load(path: Path) -> ResultSet:
 
 def validate(path: Path) -> list[str]:
     """Check a set against its JSON schemas (and every raw ovlbench output
-    against bench/schema.json); the list of problems, empty if valid."""
+    against bench/schema.json, every coherence window against
+    coherence.schema.json); the list of problems, empty if valid."""
     import jsonschema
 
     from harness.paths import REPO
@@ -242,6 +243,9 @@ def validate(path: Path) -> list[str]:
               ("samples.json", schemas / "samples.schema.json")]
     checks += [(str(p.relative_to(path)), REPO / "bench" / "schema.json")
                for p in sorted((path / "raw").glob("*.json"))]
+    checks += [(str(p.relative_to(path)), schemas / "coherence.schema.json")
+               for p in sorted((path / point.COHERENCE).glob("*.json"))
+               if p.name != "names.json"]
     problems = []
     for rel, schema in checks:
         try:
