@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from harness import kparams
+from harness import kparams, stats
 
 CAND, BASE = kparams.DETACHED, kparams.UPSTREAM
 
@@ -33,6 +33,8 @@ class Split:
     lock_wait: float    # ns per op
     restarts: float     # restarts per op (detached)
     restart_cost: float | None  # ns per restarted open; None: unknown
+    # wall clock: the 95% CI of the throughput ratio, when it includes 1
+    undecided: tuple[float, float] | None = None
 
     @property
     def restart_part(self) -> float:
@@ -82,8 +84,21 @@ def splits(rs) -> list[Split]:
         if cost is None and restarts == 0:
             cost = 0.0
         out.append(Split(cpus, icount, delta, waits[0] - waits[1],
-                         restarts, cost))
+                         restarts, cost, None if icount else
+                         _undecided(rs, cpus)))
     return out
+
+
+def _undecided(rs, cpus: int) -> tuple[float, float] | None:
+    """The CI of the wall-clock throughput ratio of the load points
+    (detached over longterm), when it includes 1."""
+    at = dict(kind="load", workload="open-close", layers=2, cpus=cpus,
+              quantity="ops_per_s_per_task")
+    b, c = (rs.select(variant=v, **at) for v in (BASE, CAND))
+    if not b or not c:
+        return None
+    cmp = stats.compare(b[0].values, c[0].values)
+    return (cmp.lo, cmp.hi) if cmp.lo <= 1.0 <= cmp.hi else None
 
 
 def lines(rs) -> list[str]:
@@ -94,7 +109,11 @@ def lines(rs) -> list[str]:
         def pct(x: float) -> str:
             return f"{100 * x / s.delta:+.0f}%" if s.delta else "n/a"
         out += [f"  c{s.cpus} ({'icount' if s.icount else 'wall clock'}): "
-                f"{CAND} {s.delta:+.0f} {unit}/op over {BASE}",
+                f"{CAND} {s.delta:+.0f} {unit}/op over {BASE}"
+                + (f", undecided: the throughput ratio's 95% CI "
+                   f"[{s.undecided[0]:.3f}, {s.undecided[1]:.3f}] holds 1, "
+                   "so the parts are no split of it" if s.undecided
+                   else ""),
                 f"    mount_lock wait      {s.lock_wait:+8.0f}  "
                 f"{pct(s.lock_wait)}",
                 (f"    walk restarts        {s.restart_part:+8.0f}  "

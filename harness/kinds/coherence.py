@@ -14,9 +14,10 @@ import json
 import textwrap
 from pathlib import Path
 
-from harness import errors, kparams, ksymbols, linemodel, point, resultset
+from harness import (costmodel, errors, kparams, ksymbols, linemodel, point,
+                     resultset)
 from harness.accel import ICOUNT
-from harness.kinds import base
+from harness.kinds import base, load
 from harness.point import COHERENCE, Point
 
 NAME = "coherence"
@@ -67,6 +68,9 @@ def collect(c, p: Point, boot: int, doc: dict, icount: bool,
     w = window(sdir, p)
     c.add(p, boot, "fought_lines_per_op", [w.per_op()])
     c.add(p, boot, "false_shared_lines_per_op", [w.per_op(false_only=True)])
+    # the path length of the same ops (icount; the plugin adds none)
+    c.add(p, boot, "ops_per_s_per_task", [load.throughput(doc, True)],
+          icount=True)
 
 
 def metric(quantity: str, p: Point) -> str:
@@ -163,7 +167,7 @@ def report(rs) -> list[str]:
             for n in shown:
                 if n in modes[v]:
                     out += _top_lines(v, n, modes[v][n][1], names)
-    return out
+    return out + costmodel.lines(rs)
 
 
 def _top_lines(variant: str, n: int, w: linemodel.Window,
@@ -235,8 +239,12 @@ def _boot_text(sdir: Path, p: Point) -> int | None:
 
 def plots(rs, out: Path) -> list[str]:
     from harness import plots as P
-    return ["coherence"] if P.lines_vs_vcpus(
-        rs, out, kind=NAME, quantity="fought_lines_per_op") else []
+    made = []
+    if P.lines_vs_vcpus(rs, out, kind=NAME, quantity="fought_lines_per_op"):
+        made.append("coherence")
+    if costmodel.plot(rs, out):
+        made.append("coherence-predicted")
+    return made
 
 
 def validate(doc: dict, path: Path) -> None:
