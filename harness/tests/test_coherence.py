@@ -214,3 +214,63 @@ class Modes(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class Mttcg(unittest.TestCase):
+    """The same ops under MTTCG, 2 vCPUs (6.1 cannot bring up a second
+    vCPU under icount): the op's own lines (linemodel.OWN_MIN) are the
+    counts icount gives, and on a kernel whose close puts no layer mount
+    (6.1), detached's are longterm-array's. In `make smoke` too."""
+
+    @classmethod
+    def setUpClass(cls):
+        _build()
+        cfg = common.vm_config("coherence-mttcg", cpus=2, accel=accel.TCG)
+        cls.dir = cfg.results / "windows"
+        cls.dir.mkdir()
+        cfg.coherence = cls.dir
+        cls.modes = (kparams.UPSTREAM, kparams.DETACHED)
+        cmd = "; ".join(
+            f"echo {m} > {kparams.SWITCH} && {REPO}/bench/ovlbench "
+            f"--coherence-marks --ops {OPS} --tasks 2 --cpus 0-1 -q "
+            "-o /dev/null || exit 9" for m in cls.modes)
+        t0 = time.monotonic()
+        cls.res = vm.run(cfg, cmd)
+        print(f"\n[coherence-mttcg] in {time.monotonic() - t0:.0f} s",
+              file=sys.stderr)
+        smap = (common.kernel().dir / "System.map").read_text()
+        # 6.6 on, a regular file's close puts the layer mount (the
+        # backing file holds its path): test_census, test_kernel_modes
+        cls.backing = " backing_file_open\n" in smap
+        cls.mount_lock = next(int(ln.split()[0], 16)
+                              for ln in smap.splitlines()
+                              if ln.endswith(" mount_lock"))
+
+    def setUp(self):
+        if not common.kernel().has_switch:
+            self.skipTest("this kernel has no private_mounts switch")
+
+    def windows(self) -> dict[str, linemodel.Window]:
+        self.assertEqual(self.res.rc, 0, self.res.console)
+        return {m: linemodel.load(json.loads(
+            (self.dir / f"window-{i}.json").read_text()), m)
+            for i, m in enumerate(self.modes, 1)}
+
+    def test_own_lines(self):
+        w = self.windows()
+        lt, det = (w[m] for m in self.modes)
+        print(f"\nMTTCG, 2 vCPUs: fought-over lines per op "
+              f"{lt.per_op():.2f} / {det.per_op():.2f}, own lines "
+              f"{len(lt.own)} / {len(det.own)} (longterm-array / detached)")
+        for x in (lt, det):
+            self.assertEqual(x.ops, {0: OPS, 1: OPS})
+        own_lock = [ln for ln in det.own if ln.va == self.mount_lock]
+        if self.backing:
+            # icount's counts at 2 vCPUs (Modes): mount_lock and the two
+            # vCPUs' per-CPU counts on top of longterm-array's lines
+            self.assertEqual(len(det.own) - len(lt.own), 3)
+            self.assertEqual(len(own_lock), 1)
+        else:
+            self.assertEqual(len(det.own), len(lt.own))
+            self.assertEqual(own_lock, [])
+        self.assertFalse([ln for ln in lt.own if ln.va == self.mount_lock])

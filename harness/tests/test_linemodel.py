@@ -92,6 +92,15 @@ class Rule(unittest.TestCase):
                    [[use(0, 10, 10), use(1, 10, 10)]])
         self.assertEqual(w.per_op(), 0.5)
 
+    def test_own_lines_are_touched_in_most_ops(self):
+        w = window({0: 100, 1: 100},
+                   [[use(0, 100, 100), use(1, 100, 100)],
+                    [use(0, 40, 40), use(1, 60, 60)],      # mean 0.5
+                    [use(0, 10, 10), use(1, 10, 10)]])     # a tick's
+        self.assertEqual(len(w.fought), 3)
+        self.assertEqual(len(w.own), 2)
+        self.assertEqual(w.per_op(), 1.6)
+
     def test_percpu_owner(self):
         w = window({0: 10, 1: 10}, [[use(0, 10, 10, gs=True),
                                      use(1, 10, 0)]])
