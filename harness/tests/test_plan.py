@@ -243,22 +243,28 @@ class BigPlanTest(unittest.TestCase):
                 "bystander": 4 * 2 * 5 * 2,     # each beside a baseline
                 "probe": 2 * 2 * n * 5,
                 "overhead": 5 * 2 * n * 2,
-                "census": (5 + 2) * 2 * 2}, vcpus)  # 1 and all tasks
+                "census": (5 + 2) * 2 * 2,      # 1 and all tasks
+                "coherence": 2 * 2 * 7}, vcpus)  # its own vCPU list
             self.assertEqual(sorted({q.cpus for q in pts
                                      if q.kind == "load"}), counts)
-            self.assertEqual(list(plan.boots(pts, vcpus)),
-                             [("kvm", vcpus, "")])
+            # one KVM boot, and an icount boot with the coherence
+            # plugin per vCPU count
+            self.assertEqual(sorted(plan.boots(pts, vcpus)), sorted(
+                [("kvm", vcpus, "")] + [("icount", n, "coherence")
+                                        for n in (1, 2, 4, 8, 16, 32, 64)]))
             self.assertEqual(plan.needs(pts, vcpus), (vcpus, vcpus, 500))
-        self.assertEqual(len(plan.expand(p, 64, seed=1)), 3908)
-        self.assertEqual(len(plan.expand(p, 256, seed=1)), 4948)
+        self.assertEqual(len(plan.expand(p, 64, seed=1)), 3908 + 28)
+        self.assertEqual(len(plan.expand(p, 256, seed=1)), 4948 + 28)
 
     def test_default_pathlen_boots_per_task_count(self):
         pts = plan.expand(plan.load("default"), 64, seed=1)
         boots = plan.boots(pts, 64)
-        # the wall-clock boot, then an icount boot per power of two
+        # the wall-clock boot, then an icount boot per power of two, and
+        # the coherence boots (their own vCPU list: 1..16)
         self.assertEqual(sorted(boots), sorted(
             [("tcg", 64, "")] + [("icount", c, "") for c in
-                             (1, 2, 4, 8, 16, 32, 64)]))
+                                 (1, 2, 4, 8, 16, 32, 64)] +
+            [("icount", c, "coherence") for c in (1, 2, 4, 8, 16)]))
         for c in (1, 2, 4, 8, 16, 32):
             # 3 modes x 2 workloads x 3 reps
             self.assertEqual(len(boots[("icount", c, "")]), 18)
@@ -423,11 +429,12 @@ class PlanShowTest(unittest.TestCase):
                                  "--accel", "kvm")
         self.assertEqual((rc, err), (0, ""))
         lines = out.splitlines()
-        self.assertIn("3908 points in 1 boot:", lines)
+        self.assertIn("3936 points in 8 boots:", lines)
         load = next(x for x in lines if x.startswith("load "))
         self.assertEqual(load.split(), ["load", "3360", "10", "4", "4",
                                         "2,10,100", "1,2,4,8,16,32,64"])
-        pts = plan.expand(plan.load("full"), 64, 0, accel_name="kvm")
+        pts = [p for p in plan.expand(plan.load("full"), 64, 0,
+                                      accel_name="kvm") if p.clock == "kvm"]
         est = plan.estimate_seconds(pts)
         boot = next(x for x in lines if x.startswith("1 "))
         self.assertIn(" kvm ", boot)
