@@ -212,13 +212,19 @@ class Reporter:
             self.drawn = False
 
 
+MAKE_VARS = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES")
+
+
 def run(cmd: list[str], rep: Reporter, cwd: os.PathLike | None = None,
         log: TextIO | None = None) -> tuple[int, bytes]:
     """Run cmd, its stdout and stderr merged: into `log` (an open file)
     when given, else kept and returned; each line goes to rep.line, and
     rep.poll runs whenever the output pauses. Its exit status."""
+    # a command run under make -s, -k or -j2 (make unit, make bench) gets
+    # none of the caller's make flags: its output is the same either way
+    env = {k: v for k, v in os.environ.items() if k not in MAKE_VARS}
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)
+                            stderr=subprocess.STDOUT, env=env)
     kept = bytearray()
     partial = b""
     fd = proc.stdout.fileno()
