@@ -2,10 +2,13 @@
 """Guest side of a run: execute the points of a plan, in order, in one boot.
 
 Usage: run_points.py SET_DIR [--boot B] [--clock C] [--cpus N] [--part K/N]
-(SET_DIR/points.json is the plan; --clock C and --cpus N run only the
-points of that clock and guest size, this boot's; --part K/N only the
-K-th of N interleaved parts: the points whose repetition r has
-r % N == K)
+    [--plugin P]
+(SET_DIR/points.json is the plan; --clock C, --cpus N and --plugin P
+run only the points of that clock, guest size and QEMU plugin, this
+boot's; --part K/N only the K-th of N interleaved parts: the points whose
+repetition r has r % N == K). A coherence point's window, which the
+plugin wrote to coherence/windows/ when ovlbench closed it, is filed as
+coherence/<id>.json.
 
 For each point: set the overlay mode and the set's calibration knobs
 (manifest "knobs", harness/kparams.py), run ovlbench (with mntlock attached
