@@ -99,7 +99,7 @@ def _names(sdir: Path) -> dict[str, str]:
 def line_label(ln: linemodel.Line, names: dict[str, str]) -> str:
     """What the line is: a kernel symbol, a vCPU's per-CPU area, user
     memory, or heap (slab, page allocator: not named here)."""
-    va = ln.va
+    va = ln.hot_va
     if va >= linemodel.KERNEL_IMAGE:
         return names.get(hex(va), hex(va))
     if ln.percpu_of is not None:
@@ -117,7 +117,8 @@ def addresses(ln: linemodel.Line) -> list[int]:
     """The addresses of a line that want names: its kernel-image
     address, and the code that touches it."""
     out = [s.pc for s in ln.sites if s.pc >= linemodel.KERNEL_IMAGE]
-    return out + ([ln.va] if ln.va >= linemodel.KERNEL_IMAGE else [])
+    return out + ([ln.hot_va] if ln.hot_va >= linemodel.KERNEL_IMAGE
+                  else [])
 
 
 def _points(rs) -> list[Point]:

@@ -264,7 +264,7 @@ class Mttcg(unittest.TestCase):
               f"{len(lt.own)} / {len(det.own)} (longterm-array / detached)")
         for x in (lt, det):
             self.assertEqual(x.ops, {0: OPS, 1: OPS})
-        own_lock = [ln for ln in det.own if ln.va == self.mount_lock]
+        own_lock = [ln for ln in det.own if ln.hot_va == self.mount_lock]
         if self.backing:
             # icount's counts at 2 vCPUs (Modes): mount_lock and the two
             # vCPUs' per-CPU counts on top of longterm-array's lines
@@ -273,4 +273,4 @@ class Mttcg(unittest.TestCase):
         else:
             self.assertEqual(len(det.own), len(lt.own))
             self.assertEqual(own_lock, [])
-        self.assertFalse([ln for ln in lt.own if ln.va == self.mount_lock])
+        self.assertFalse([ln for ln in lt.own if ln.hot_va == self.mount_lock])

@@ -95,11 +95,17 @@ class Rule(unittest.TestCase):
     def test_own_lines_are_touched_in_most_ops(self):
         w = window({0: 100, 1: 100},
                    [[use(0, 100, 100), use(1, 100, 100)],
-                    [use(0, 40, 40), use(1, 60, 60)],      # mean 0.5
+                    [use(0, 80, 80), use(1, 100, 100)],    # mean 0.9
                     [use(0, 10, 10), use(1, 10, 10)]])     # a tick's
         self.assertEqual(len(w.fought), 3)
         self.assertEqual(len(w.own), 2)
-        self.assertEqual(w.per_op(), 1.6)
+        self.assertEqual(w.per_op(), 2.0)
+
+    def test_named_by_the_first_byte_written(self):
+        # a lock at byte 8 of a line whose first word is read only
+        w = window({0: 10, 1: 10}, [[use(0, 10, 10, 0xffff, 0xff00),
+                                     use(1, 10, 10, 0xffff, 0xff00)]])
+        self.assertEqual(w.fought[0].hot_va, 0xffff888000001008)
 
     def test_percpu_owner(self):
         w = window({0: 10, 1: 10}, [[use(0, 10, 10, gs=True),
