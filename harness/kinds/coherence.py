@@ -138,7 +138,12 @@ def report(rs) -> list[str]:
         f"in at least {linemodel.WRITE_MIN:.0%}; the model's upper bound "
         "on line transfers per op with infinite caches (harness/"
         "linemodel.py). Not a cycle count. false: of them, lines whose "
-        "vCPUs use disjoint bytes. In the tables of lines: rd, the vCPUs "
+        "vCPUs use disjoint bytes. Own lines: those touched in at least "
+        f"{linemodel.OWN_MIN:.0%} of the ops, the op's own, without the "
+        "timer tick's (under icount the tick comes once per 4 ms, HZ=250, "
+        "of the instructions of all vCPUs: N times as often per op at N "
+        "vCPUs). "
+        "In the tables of lines: rd, the vCPUs "
         "that only read a line; wr, those that write it; touch and "
         "write, per op of a vCPU; the code that touches it most; a "
         "vCPU's own per-CPU lines of one kind on one row.", WIDTH) + [""]
@@ -152,16 +157,17 @@ def report(rs) -> list[str]:
         order = sorted(modes, key=lambda v: (v != kparams.DETACHED, v))
         cpus = sorted({n for per in modes.values() for n in per})
         out.append(f"{w}, {layers} layers: fought-over lines per op "
-                   "(false-shared)")
-        out.append("  vCPUs " + "".join(f"{v:>22}" for v in order))
+                   "(false-shared) [own lines]")
+        out.append("  vCPUs " + "".join(f"{v:>24}" for v in order))
         for n in cpus:
             cells = []
             for v in order:
                 pw = modes[v].get(n)
                 cells.append("-" if pw is None else
                              f"{pw[1].per_op():.2f} "
-                             f"({pw[1].per_op(false_only=True):.2f})")
-            out.append(f"  {n:>5} " + "".join(f"{c:>22}" for c in cells))
+                             f"({pw[1].per_op(false_only=True):.2f}) "
+                             f"[{len(pw[1].own)}]")
+            out.append(f"  {n:>5} " + "".join(f"{c:>24}" for c in cells))
         out.append("")
         shown = [n for n in cpus if n > 1][-1:]
         for v in order:
