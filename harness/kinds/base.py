@@ -30,6 +30,8 @@ MAX_PAIR_INTERVAL = 0.25    # --interval of --pair-modes
 TASK_MODES = ("process", "thread")
 # the workloads --pair-modes takes (ovlbench's open_close_loop)
 PAIR_WORKLOADS = ("open-close", "open-close-shared")
+# the workloads --coherence-marks takes (those with an op: bench/marks.c)
+MARKED_WORKLOADS = ("open-close", "open-close-shared", "stat")
 
 
 @dataclass

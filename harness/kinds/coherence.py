@@ -244,6 +244,16 @@ def _boot_text(sdir: Path, p: Point) -> int | None:
         return None
 
 
+def validate(doc: dict, path: Path) -> None:
+    bad = [w for w in doc.get(NAME, {}).get("workloads", [])
+           if w not in base.MARKED_WORKLOADS]
+    if bad:
+        raise errors.InputError(
+            f"plan {path}: [{NAME}] workload {bad[0]!r}; allowed: "
+            f"{', '.join(base.MARKED_WORKLOADS)} (ovlbench "
+            "--coherence-marks)")
+
+
 def plots(rs, out: Path) -> list[str]:
     from harness import plots as P
     made = []
@@ -252,15 +262,6 @@ def plots(rs, out: Path) -> list[str]:
     if costmodel.plot(rs, out):
         made.append("coherence-predicted")
     return made
-
-
-def validate(doc: dict, path: Path) -> None:
-    sec = doc.get(NAME, {})
-    bad = [n for n in sec.get("vcpus", []) if n > MAX_VCPUS]
-    if bad:
-        raise errors.InputError(
-            f"plan {path}: [{NAME}] vcpus={bad[0]}; allowed: 1.."
-            f"{MAX_VCPUS}")
 
 
 KIND = base.Kind(name=NAME, section=NAME, build=build, collect=collect,

@@ -116,6 +116,20 @@ class OvlbenchLimitsTest(unittest.TestCase):
         for args, ok in cases:
             self.agree(args, ok)
 
+    def test_marked_workloads(self):
+        """The coherence kind's workloads are those ovlbench marks (one
+        op each, on the host: a marker is a NOP on real hardware; --ops
+        takes no --check)."""
+        for w in plan.WORKLOADS:
+            with self.subTest(workload=w):
+                p = subprocess.run(
+                    [str(OVLBENCH), "-q", "--workload", w, "--ops", "1",
+                     "--coherence-marks", "--tasks", "1", "--cpus", "0",
+                     "-o", "/dev/null"],
+                    capture_output=True, text=True, timeout=60)
+                self.assertEqual(p.returncode not in REFUSED,
+                                 w in base.MARKED_WORKLOADS, p.stderr)
+
 
 class PlanTest(Temp):
     """Values ovlbench would refuse, keys no kind takes, plans too large
