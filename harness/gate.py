@@ -357,6 +357,31 @@ def kernel_name(manifest: dict) -> str:
             f"{str(k.get('source_id') or '?')[:12]}{extra}")
 
 
+def _line(release: str) -> str:
+    """'6.12' of '6.12.118+': the kernel line (series) of a release."""
+    return ".".join(release.split(".")[:2])
+
+
+def kernel_difference(base: dict, cand: dict) -> str | None:
+    """One line when the two sets' kernels differ beyond the patch under
+    test (a point release, another line, another config), else None.
+    Not a failure: an A/B across kernels is asked for on purpose too."""
+    bk, ck = (m.get("kernel") or {} for m in (base, cand))
+    br, cr = str(bk.get("release", "?")), str(ck.get("release", "?"))
+    what = []
+    if br != cr:
+        kind = "a point release" if _line(br) == _line(cr) \
+            else "another kernel line"
+        what.append(f"{kind}: {br} -> {cr}")
+    bc, cc = bk.get("config_hash"), ck.get("config_hash")
+    if bc and cc and bc != cc:
+        what.append(f"config {bc[:12]} -> {cc[:12]}")
+    if not what:
+        return None
+    return ("gate: warning: the kernels differ beyond the patch ("
+            + "; ".join(what) + "): a change may be the kernel's")
+
+
 def run(args) -> int:
     if not 0 < args.confidence < 1:
         raise errors.InputError(
@@ -377,6 +402,9 @@ def run(args) -> int:
     vs = evaluate(base, cand, bv, cv, opts)
     for side, rs in (("base", base), ("cand", cand)):
         print(f"gate: {side} {kernel_name(rs.manifest)}  ({rs.path})")
+    warning = kernel_difference(base.manifest, cand.manifest)
+    if warning:
+        print(warning)
     print(format_verdicts(vs))
     print("\n".join(_summary(vs, opts)))
     if base.path.resolve() != cand.path.resolve() and any(

@@ -249,6 +249,35 @@ class VerdictTest(unittest.TestCase):
         if p.returncode == 3:
             self.assertIn("gate: inconclusive: ", p.stdout)
 
+    def test_kernels_differing_beyond_the_patch_are_named(self):
+        """One warning line, not a failure: a point release, another
+        line, another config; none for the same kernel."""
+        def kernel(release, config):
+            def f(m):
+                m["kernel"] = dict(m["kernel"], release=release,
+                                   config_hash=config)
+                return m
+            return f
+        ref = json.loads((REFERENCE / "manifest.json").read_text())
+        same = ref["kernel"]["config_hash"]
+        for name, rel, cfg, want in (
+                ("point", "6.12.118+", same,
+                 "a point release: 6.12.117+ -> 6.12.118+"),
+                ("line", "7.2.13+", same,
+                 "another kernel line: 6.12.117+ -> 7.2.13+"),
+                ("cfg", "6.12.117+", "0" * 64,
+                 f"config {same[:12]} -> 000000000000")):
+            with self.subTest(name):
+                p = run_gate(str(self.base), str(self.f.make(
+                    name, manifest=kernel(rel, cfg))))
+                self.assertIn(p.returncode, (0, 3), p.stdout + p.stderr)
+                warn = [ln for ln in p.stdout.splitlines()
+                        if ln.startswith("gate: warning: the kernels")]
+                self.assertEqual(len(warn), 1, p.stdout)
+                self.assertIn(want, warn[0])
+        p = run_gate(str(self.base), str(self.f.make("same")))
+        self.assertNotIn("gate: warning: the kernels", p.stdout)
+
     def test_two_halves_of_one_teardown_run_do_not_regress(self):
         """The first and second half of one run's iterations, as base and
         candidate: one run per side is not a replicate, so never 1."""
