@@ -124,7 +124,7 @@ UNIT := harness.tests.test_plan harness.tests.test_stats \
 	harness.tests.test_set_integrity harness.tests.test_inputs \
 	harness.tests.test_export harness.tests.test_history \
 	harness.tests.test_build_progress harness.tests.test_fleet_ci \
-	harness.tests.test_linemodel
+	harness.tests.test_linemodel harness.tests.test_ksource
 # test_make_interface holds both kinds: a host-only class and a guest one.
 UNIT += harness.tests.test_make_interface.MakeInterface
 # Every other test module boots the kernel in QEMU.
