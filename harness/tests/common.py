@@ -11,7 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness import kbuild, vm
+from harness import kbuild, ksource, vm
 from harness.paths import REPO
 
 
@@ -36,6 +36,8 @@ KSRC_ENV = "MNTBENCH_TEST_KSRC"
 @functools.lru_cache(maxsize=None)
 def kernel() -> kbuild.Kernel:
     ksrc = os.environ.get(KSRC_ENV)
+    if ksrc and ksource.is_version(ksrc):   # make test KSRC=7.2
+        return kbuild.ensure_kernel(ksource.resolve(ksrc))
     return kbuild.ensure_kernel(Path(ksrc) if ksrc else kbuild.DEFAULT_KSRC)
 
 
