@@ -97,7 +97,7 @@ static void grow(struct vcpu *v)
 	v->nbuckets = n;
 }
 
-struct line *vcpu_line(const struct vcpu *v, uint64_t pa)
+static struct line *vcpu_line(const struct vcpu *v, uint64_t pa)
 {
 	struct line *l;
 

@@ -46,7 +46,6 @@ struct vcpu {
 	uint32_t op;			/* stamp of the current op */
 	uint64_t ops;			/* complete ops in the window */
 	uint64_t loads, stores;		/* in its ops */
-	uint64_t marks[4];		/* markers run, in a window or not */
 	struct line **buckets;
 	size_t nbuckets, nlines;
 	struct line **pending;		/* lines of the current op */
@@ -63,7 +62,5 @@ void vcpu_access(struct vcpu *v, uint64_t pa, uint64_t va,
 void vcpu_commit_op(struct vcpu *v);
 /* The current op is abandoned (no boundary ended it) */
 void vcpu_drop_op(struct vcpu *v);
-/* v's line at pa, or NULL */
-struct line *vcpu_line(const struct vcpu *v, uint64_t pa);
 
 #endif /* COHERENCE_LINES_H */

@@ -116,7 +116,6 @@ static void on_mark(unsigned int cpu, void *udata)
 	struct vcpu *v = &win.vcpus[cpu];
 	int kind = (int)(uintptr_t)udata;
 
-	v->marks[kind - COHERENCE_MARK_OP]++;
 	if (kind == COHERENCE_MARK_OPEN) {
 		window_open();
 		return;

@@ -17,9 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
-from harness import kparams
+from harness import costsplit, kparams
 
 CAND, BASE = kparams.DETACHED, kparams.UPSTREAM
 
@@ -49,24 +47,19 @@ class Point:
         return self.insn[mode] * per_insn + self.lines[mode] * transfer
 
 
-def _median(rs, variant: str, **fields) -> float | None:
-    s = rs.select(variant=variant, **fields)
-    return float(np.median(s[0].values)) if s else None
-
-
 def points(rs, workload: str = "open-close") -> list[Point]:
     """Per vCPU count of the coherence points: both modes' fought-over
     lines, and their path length at one vCPU."""
     one = dict(kind="coherence", workload=workload, cpus=1,
                quantity="insn_ns_per_op")
-    insn = {m: _median(rs, m, **one) for m in (CAND, BASE)}
+    insn = {m: costsplit.median(rs, m, **one) for m in (CAND, BASE)}
     if None in insn.values():
         return []
     out = []
     for n in sorted({s.cpus for s in rs.select(kind="coherence",
                                                 workload=workload)}):
         at = dict(kind="coherence", workload=workload, cpus=n)
-        lines = {m: _median(rs, m, quantity="fought_lines_per_op", **at)
+        lines = {m: costsplit.median(rs, m, quantity="fought_lines_per_op", **at)
                  for m in (CAND, BASE)}
         if None not in lines.values():
             out.append(Point(n, insn, lines))

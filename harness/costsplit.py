@@ -45,7 +45,8 @@ class Split:
         return self.delta - self.lock_wait - self.restart_part
 
 
-def _median(rs, variant: str, **fields) -> float | None:
+def median(rs, variant: str, **fields) -> float | None:
+    """The median of runs of a set's one series with these fields."""
     s = rs.select(variant=variant, **fields)
     return float(np.median(s[0].values)) if s else None
 
@@ -54,11 +55,11 @@ def _delta(rs, cpus: int) -> tuple[float, bool] | None:
     """(detached - longterm in ns per op, on icount) from the load
     points of open-close at 2 layers."""
     at = dict(kind="load", workload="open-close", layers=2, cpus=cpus)
-    d, b = (_median(rs, v, quantity="insn_ns_per_op", **at)
+    d, b = (median(rs, v, quantity="insn_ns_per_op", **at)
             for v in (CAND, BASE))
     if d is not None and b is not None:
         return d - b, True
-    d, b = (_median(rs, v, quantity="ops_per_s_per_task", **at)
+    d, b = (median(rs, v, quantity="ops_per_s_per_task", **at)
             for v in (CAND, BASE))
     if d and b:
         return 1e9 / d - 1e9 / b, False
@@ -75,11 +76,11 @@ def splits(rs) -> list[Split]:
         at = dict(kind="probe", workload="open-close", layers=2, cpus=cpus)
         wait_q = ("lock_wait_icount_ns_per_op" if icount
                   else "lock_wait_ns_per_op")
-        waits = [_median(rs, v, quantity=wait_q, **at) for v in (CAND, BASE)]
-        restarts = _median(rs, CAND, quantity="rcu_restarts_per_op", **at)
+        waits = [median(rs, v, quantity=wait_q, **at) for v in (CAND, BASE)]
+        restarts = median(rs, CAND, quantity="rcu_restarts_per_op", **at)
         if None in waits or restarts is None:
             continue
-        cost = None if icount else _median(
+        cost = None if icount else median(
             rs, CAND, quantity="restart_cost_ns", **at)
         if cost is None and restarts == 0:
             cost = 0.0

@@ -33,7 +33,8 @@ class Symbols:
         syms.sort()
         self._addrs = [a for a, _ in syms]
         self._names = [n for _, n in syms]
-        self.text = dict(syms_by_name(syms, ("_text", "_end")))
+        # the kernel image's bounds
+        self.text = {n: a for a, n in syms if n in ("_text", "_end")}
 
     @classmethod
     def from_file(cls, path: Path) -> "Symbols":
@@ -61,6 +62,3 @@ class Symbols:
             return None
         return f"{self._names[i]}+{addr - self._addrs[i]:#x}"
 
-
-def syms_by_name(syms, wanted) -> list[tuple[str, int]]:
-    return [(n, a) for a, n in syms if n in wanted]

@@ -28,9 +28,8 @@ import sys
 import time
 from pathlib import Path
 
-from harness import (collect, errors, kbuild, kparams, monitor, plan, point,
-                     report, resultset, vm)
-from harness import kinds
+from harness import (collect, errors, kbuild, kinds, kparams, monitor, plan,
+                     point, report, resultset, vm)
 from harness.kinds.base import HOST
 from harness.paths import REPO
 from harness.point import Point

@@ -85,10 +85,12 @@ def names_file(sdir: Path) -> Path:
 
 def _names(sdir: Path) -> dict[str, str]:
     f = names_file(sdir)
+    if not f.exists():
+        return {}       # named where the kernel was at hand, or never
     try:
         d = json.loads(f.read_bytes())
-    except (OSError, ValueError):
-        return {}
+    except (OSError, ValueError) as e:
+        raise errors.InputError(f"{f}: cannot read ({e})") from None
     if not isinstance(d, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in d.items()):
         raise errors.InputError(f"{f}: not an object of address -> name "
@@ -147,12 +149,11 @@ def report(rs) -> list[str]:
         "that only read a line; wr, those that write it; touch and "
         "write, per op of a vCPU; the code that touches it most; a "
         "vCPU's own per-CPU lines of one kind on one row.", WIDTH) + [""]
-    by: dict[tuple, dict[str, tuple[Point, linemodel.Window]]] = {}
+    # (workload, layers) -> variant -> vCPUs -> window
+    by: dict[tuple, dict[str, dict[int, linemodel.Window]]] = {}
     for p in sorted(pts, key=lambda p: (p.workload, p.layers, p.cpus)):
-        by.setdefault((p.workload, p.layers), {})
-        by[(p.workload, p.layers)].setdefault(p.variant, {})
-        by[(p.workload, p.layers)][p.variant][p.cpus] = (p, window(
-            rs.path, p))
+        by.setdefault((p.workload, p.layers), {}).setdefault(
+            p.variant, {})[p.cpus] = window(rs.path, p)
     for (w, layers), modes in by.items():
         order = sorted(modes, key=lambda v: (v != kparams.DETACHED, v))
         cpus = sorted({n for per in modes.values() for n in per})
@@ -162,18 +163,18 @@ def report(rs) -> list[str]:
         for n in cpus:
             cells = []
             for v in order:
-                pw = modes[v].get(n)
-                cells.append("-" if pw is None else
-                             f"{pw[1].per_op():.2f} "
-                             f"({pw[1].per_op(false_only=True):.2f}) "
-                             f"[{len(pw[1].own)}]")
+                w_ = modes[v].get(n)
+                cells.append("-" if w_ is None else
+                             f"{w_.per_op():.2f} "
+                             f"({w_.per_op(false_only=True):.2f}) "
+                             f"[{len(w_.own)}]")
             out.append(f"  {n:>5} " + "".join(f"{c:>24}" for c in cells))
         out.append("")
         shown = [n for n in cpus if n > 1][-1:]
         for v in order:
             for n in shown:
                 if n in modes[v]:
-                    out += _top_lines(v, n, modes[v][n][1], names)
+                    out += _top_lines(v, n, modes[v][n], names)
     return out + costmodel.lines(rs)
 
 

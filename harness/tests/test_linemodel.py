@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import copy
 import json
+import tempfile
 import unittest
+from pathlib import Path
 
 import jsonschema
 
 from harness import errors, linemodel
+from harness.kinds import coherence
 from harness.paths import REPO
 
 SCHEMA = json.loads((REPO / "harness" / "schemas" /
@@ -144,6 +147,19 @@ class Refused(unittest.TestCase):
         for mutate, field in cases:
             with self.subTest(field=field):
                 self.check(mutate, field)
+
+    def test_names_missing_or_damaged(self):
+        """A set's names.json: absent is no names; damaged is refused."""
+        with tempfile.TemporaryDirectory() as d:
+            sdir = Path(d)
+            self.assertEqual(coherence._names(sdir), {})
+            f = coherence.names_file(sdir)
+            f.parent.mkdir()
+            for bad in ('{"0x1": ', '{"0x1": 3}', '[]'):
+                f.write_text(bad)
+                with self.assertRaises(errors.InputError) as cm:
+                    coherence._names(sdir)
+                self.assertNotIn("\n", str(cm.exception))
 
     def test_not_an_object(self):
         for bad in ([], None, "x", 3):
