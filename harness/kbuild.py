@@ -2,11 +2,14 @@
 
 Layout under $MNTBENCH_CACHE (default ~/.cache/mntbench)/kernel:
 
-    work/<src-id>/tree        pristine copy of the source, as a git repo,
-                              with the current series applied on top
-    work/<src-id>/build-<frag>  out-of-tree build (O=), reused across series
-                              changes so that a new patch rebuilds
-                              incrementally
+    work/linux-X.Y/tree       the source last built on this line (a
+                              tarball, a tree, a git commit), the series
+                              applied; synced by content, so files that
+                              did not change keep their mtime
+    work/linux-X.Y/build-<frag>  out-of-tree build (O=), reused by every
+                              source and series of the line: the next
+                              build recompiles only what differs (the
+                              next bisect step, ab's other commit)
     out/<key>/                bzImage, vmlinux, .config, info.json, where key
                               hashes source identity, series and fragment
     progress/<config>.json    per .config hash: the objects a finished build
@@ -14,11 +17,12 @@ Layout under $MNTBENCH_CACHE (default ~/.cache/mntbench)/kernel:
                               each object, for the next build's progress
                               line and ETA (not part of any key)
 
-The given source (tarball or tree) is never modified. A copy or a
+The given source (tarball or tree) is never modified. An unpack or a
 publish cut short (Ctrl-C, a full disk) removes its temp directory; one
 left by a killed build (tree.tmp, out/<key>.<pid>.tmp) is removed at the
 start of the next kbuild, unless its build still runs (its work lock is
-held, or the pid in its name lives).
+held, or the pid in its name lives). A tree whose sync or series was cut
+short has no tree-state, and is synced again in full.
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from harness import errors, progress, resultset
+from harness import errors, gitsrc, kcache, progress, resultset
 from harness.paths import REPO, cache_dir
 
 DEFAULT_KSRC = Path("/usr/src/linux-source-6.12.tar.xz")
@@ -213,94 +217,83 @@ def series_hash(series: list[Path]) -> str:
     return h.hexdigest() if series else ""
 
 
-def _populate_tree(ksrc: Path, tree: Path,
-                   rep: progress.Reporter | None = None) -> None:
-    """Copy the pristine source into tree/ and commit it as the base."""
+def _git(tree: Path) -> list[str]:
+    return ["git", "-C", str(tree), "-c", "user.name=mntbench",
+            "-c", "user.email=mntbench@localhost"]
+
+
+def _sync_tree(ksrc: Path, tree: Path,
+               rep: progress.Reporter | None = None) -> None:
+    """Make tree/ hold exactly the source's files. rsync compares content
+    (-c) and does not copy times, so a file that did not change keeps
+    its mtime and make does not rebuild what depends on it. tree/ stays
+    a git repository of one empty commit: kbuild's setlocalversion then
+    names every build X.Y.Z+, as before."""
     rep = rep or progress.Reporter()
-    tmp = tree.with_name(tree.name + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    rep.say(f"kernel: copying source {ksrc} (once per source)")
+    stage = tree.with_name(tree.name + ".tmp")
+    shutil.rmtree(stage, ignore_errors=True)
     try:
-        with rep.start("copying source"):
-            if ksrc.is_file():
-                _run(["tar", "xf", str(ksrc), "-C", str(tmp),
+        if ksrc.is_file():
+            stage.mkdir(parents=True)
+            rep.say(f"kernel: unpacking {ksrc}")
+            with rep.start("unpacking source"):
+                _run(["tar", "xf", str(ksrc), "-C", str(stage),
                       "--strip-components=1"], rep)
-            else:
-                _run(["rsync", "-a", "--exclude=.git", f"{ksrc}/",
-                      f"{tmp}/"], rep)
-            git = ["git", "-c", "user.name=mntbench",
-                   "-c", "user.email=mntbench@localhost"]
-            _run(git + ["init", "-q"], rep, cwd=tmp)
-            _run(git + ["add", "-f", "-A"], rep, cwd=tmp)
-            _run(git + ["commit", "-q", "-m", "pristine source"], rep,
-                 cwd=tmp)
-        tmp.rename(tree)
-    except BaseException:
-        # a half copy is gigabytes
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+            src = stage
+        else:
+            src = ksrc
+        if not (tree / ".git").is_dir():
+            tree.mkdir(parents=True, exist_ok=True)
+            _run(_git(tree) + ["init", "-q"], rep)
+            _run(_git(tree) + ["commit", "-q", "--allow-empty", "-m",
+                               "mntbench work tree"], rep)
+        rep.say(f"kernel: syncing {ksrc} into {tree} (by content)")
+        with rep.start("syncing source"):
+            _run(["rsync", "-rlpc", "--delete", "--exclude=/.git",
+                  f"{src}/", f"{tree}/"], rep)
+    finally:
+        # an unpacked tarball is gigabytes
+        shutil.rmtree(stage, ignore_errors=True)
 
 
-def _sync_tree(ksrc: Path, tree: Path, src_id: str, state: Path,
-               rep: progress.Reporter) -> None:
-    """Bring a tree copied from a directory up to that directory's current
-    content. rsync copies only what changed (by size and mtime), so after
-    `git checkout` of a nearby commit the build is incremental (bisect)."""
-    if state.is_file() and state.read_text() == src_id:
-        return
-    rep.say(f"kernel: syncing source from {ksrc}")
-    with rep.start("syncing source"):
-        _run(["git", "reset", "-q", "--hard"], rep, cwd=tree)
-        _run(["git", "clean", "-q", "-fdx"], rep, cwd=tree)
-        _run(["rsync", "-a", "--delete", "--exclude=/.git", f"{ksrc}/",
-              f"{tree}/"], rep)
-        git = ["git", "-c", "user.name=mntbench",
-               "-c", "user.email=mntbench@localhost"]
-        _run(git + ["add", "-f", "-A"], rep, cwd=tree)
-        _run(git + ["commit", "-q", "--allow-empty", "-m", "source"], rep,
-             cwd=tree)
-    (state.parent / "applied-series").unlink(missing_ok=True)
-    state.write_text(src_id)
+def _work_key(ksrc: Path) -> str:
+    """One work directory per kernel line (VERSION.PATCHLEVEL): Debian's
+    tarball and a git tree of that line at any commit share its tree and
+    objects. A tree without a version (a test's fake) gets its own."""
+    try:
+        v, p = tree_version(ksrc)
+    except errors.InputError:
+        return _sha(f"tree:{ksrc.resolve()}".encode())[:16]
+    return f"linux-{v}.{p}"
 
 
-def _work_key(ksrc: Path, src_id: str) -> str:
-    """A tarball gets a work tree per identity; a directory one per path,
-    reused (and synced) across its commits."""
-    if ksrc.is_file():
-        return src_id[:16]
-    return _sha(f"tree:{ksrc.resolve()}".encode())[:16]
+def _prepare_tree(ksrc: Path, work: Path, src_id: str, series: list[Path],
+                  rep: progress.Reporter) -> Path:
+    """work/tree as this source with this series applied; work/tree-state
+    names what it holds, and is written last."""
+    tree, state = work / "tree", work / "tree-state"
+    want = f"{src_id}\n{series_hash(series)}\n"
+    if (tree / ".git").is_dir() and state.is_file() \
+            and state.read_text() == want:
+        return tree
+    state.unlink(missing_ok=True)
+    _sync_tree(ksrc, tree, rep)
+    for p in series:
+        res = subprocess.run(["git", "apply", "--whitespace=nowarn", str(p)],
+                             cwd=tree, capture_output=True, text=True)
+        if res.returncode != 0:
+            first = (res.stderr.strip().splitlines() or ["?"])[0]
+            raise errors.BuildError(
+                f"patch {p.name} does not apply to this source: {first}")
+        rep.say(f"kernel: applied {p.name}")
+    state.write_text(want)
+    return tree
 
 
 def has_switch(system_map: Path) -> bool:
     """Whether the built kernel has the private_mounts parameter, whatever
     series (or tree) put it there."""
     return "__param_private_mounts" in system_map.read_text()
-
-
-def _apply_series(tree: Path, series: list[Path], state: Path,
-                  rep: progress.Reporter) -> None:
-    """Bring tree/ to base + series; files the series does not touch keep
-    their mtime, so make rebuilds only what changed."""
-    want = series_hash(series)
-    if state.is_file() and state.read_text() == want:
-        return
-    state.unlink(missing_ok=True)
-    with rep.start("resetting the tree"):
-        _run(["git", "reset", "-q", "--hard"], rep, cwd=tree)
-        _run(["git", "clean", "-q", "-fdx"], rep, cwd=tree)
-    for p in series:
-        res = subprocess.run(["git", "apply", "--whitespace=nowarn", str(p)],
-                             cwd=tree, capture_output=True, text=True)
-        if res.returncode != 0:
-            with rep.start("resetting the tree"):
-                _run(["git", "reset", "-q", "--hard"], rep, cwd=tree)
-                _run(["git", "clean", "-q", "-fdx"], rep, cwd=tree)
-            first = (res.stderr.strip().splitlines() or ["?"])[0]
-            raise errors.BuildError(
-                f"patch {p.name} does not apply to this source: {first}")
-        rep.say(f"kernel: applied {p.name}")
-    state.write_text(want)
 
 
 def _fragment_options(fragment: Path) -> dict[str, str]:
@@ -445,16 +438,36 @@ def _save_progress(root: Path, build: Path, config_hash: str, full: bool,
         pass    # only the next build's progress line loses its ETA
 
 
+# the cached files and where kbuild makes them
+ARTEFACTS = {"bzImage": "arch/x86/boot/bzImage", "vmlinux": "vmlinux",
+             "config": ".config", "System.map": "System.map"}
+
+
+def _file_sha(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _record(path: Path) -> dict:
+    st = path.stat()
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns,
+            "sha256": _file_sha(path)}
+
+
 def _publish(build: Path, out: Path, info: dict) -> None:
-    """Copy the artifacts, then rename: a half-built kernel never shows."""
+    """Copy the artifacts with their sha256, then rename: a half-built
+    kernel never shows."""
     tmp = out.with_name(f"{out.name}.{os.getpid()}.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     try:
         tmp.mkdir(parents=True)
-        shutil.copy2(build / "arch/x86/boot/bzImage", tmp / "bzImage")
-        shutil.copy2(build / "vmlinux", tmp / "vmlinux")
-        shutil.copy2(build / ".config", tmp / "config")
-        shutil.copy2(build / "System.map", tmp / "System.map")
+        for name, made in ARTEFACTS.items():
+            shutil.copy2(build / made, tmp / name)
+        info = {**info, "artefacts": {name: _record(tmp / name)
+                                      for name in ARTEFACTS}}
         (tmp / "info.json").write_text(json.dumps(info, indent=2) + "\n")
         shutil.rmtree(out, ignore_errors=True)
         tmp.rename(out)
@@ -501,10 +514,88 @@ def sweep_cache(root: Path) -> list[Path]:
     return gone
 
 
+def _damage(out: Path) -> str | None:
+    """What is wrong with a cached kernel, or None: each artefact's size
+    against info.json, and its sha256 whenever the mtime moved (a copy,
+    a touch, an edit), or always when full. An entry from before the
+    hashes were recorded is checked by structure (bzImage's own length,
+    vmlinux's section table) and then gets them."""
+    try:
+        info = json.loads((out / "info.json").read_text())
+    except (OSError, ValueError) as e:
+        return f"{out / 'info.json'}: unreadable ({e})"
+    if not isinstance(info, dict):
+        return f"{out / 'info.json'}: not an object"
+    arts = info.get("artefacts")
+    if arts is None:
+        bad = _legacy_damage(out)
+        if bad is None:
+            info["artefacts"] = {n: _record(out / n) for n in ARTEFACTS}
+            resultset.write_text(out / "info.json",
+                                 json.dumps(info, indent=2) + "\n")
+        return bad
+    for name in ARTEFACTS:
+        want = arts.get(name) if isinstance(arts, dict) else None
+        path = out / name
+        if not isinstance(want, dict):
+            return f"{out / 'info.json'}: no record of {name}"
+        try:
+            st = path.stat()
+        except OSError:
+            return f"{path}: missing"
+        if st.st_size != want.get("size"):
+            return (f"{path}: {st.st_size} bytes, {want.get('size')} "
+                    "recorded")
+        if st.st_mtime_ns != want.get("mtime_ns") \
+                and _file_sha(path) != want.get("sha256"):
+            return f"{path}: sha256 differs from the one recorded"
+    return None
+
+
+def _legacy_damage(out: Path) -> str | None:
+    for name in ARTEFACTS:
+        if not (out / name).is_file():
+            return f"{out / name}: missing"
+    img = (out / "bzImage").read_bytes()
+    # boot protocol: "HdrS" at 0x202; setup sectors at 0x1f1 and the
+    # protected-mode part's 16-byte paragraphs at 0x1f4 give its length
+    if len(img) < 0x210 or img[0x202:0x206] != b"HdrS":
+        return f"{out / 'bzImage'}: not a bzImage"
+    setup = (img[0x1f1] or 4) + 1
+    want = setup * 512 + int.from_bytes(img[0x1f4:0x1f8], "little") * 16
+    if len(img) < want:
+        return f"{out / 'bzImage'}: {len(img)} bytes, its header says {want}"
+    with open(out / "vmlinux", "rb") as f:
+        head = f.read(64)
+    size = (out / "vmlinux").stat().st_size
+    if head[:4] != b"\x7fELF" or len(head) < 64:
+        return f"{out / 'vmlinux'}: not an ELF file"
+    shoff = int.from_bytes(head[0x28:0x30], "little")
+    shend = shoff + int.from_bytes(head[0x3a:0x3c], "little") * \
+        int.from_bytes(head[0x3c:0x3e], "little")
+    if size < shend:
+        return f"{out / 'vmlinux'}: {size} bytes, its sections end at {shend}"
+    return None
+
+
 def _load(out: Path) -> Kernel:
     return Kernel(dir=out, bzimage=out / "bzImage", vmlinux=out / "vmlinux",
                   config=out / "config",
                   info=json.loads((out / "info.json").read_text()))
+
+
+def _cached(out: Path, rep: progress.Reporter) -> Kernel | None:
+    """The cached kernel at out if it is whole; a damaged one is said in
+    one line and removed, so that it is rebuilt and never booted."""
+    if not (out / "info.json").is_file():
+        return None
+    bad = _damage(out)
+    if bad is None:
+        kcache.touch(out)
+        return _load(out)
+    rep.say(f"kernel: cached build damaged: {bad}; rebuilding it")
+    shutil.rmtree(out, ignore_errors=True)
+    return None
 
 
 def kernel_key(ksrc: Path, patches: Path | None, fragment: Path) -> tuple:
@@ -519,18 +610,30 @@ def kernel_key(ksrc: Path, patches: Path | None, fragment: Path) -> tuple:
 def ensure_kernel(ksrc: Path = DEFAULT_KSRC,
                   patches: Path | str | None = DEFAULT_PATCHES,
                   fragment: Path = DEFAULT_FRAGMENT,
-                  rep: progress.Reporter | None = None) -> Kernel:
+                  rep: progress.Reporter | None = None,
+                  ref: str | None = None) -> Kernel:
     """Return the kernel built from these inputs, building it if needed
-    (patches: a series directory, None, or 'auto'). Its info also names
-    the series directory (not part of its identity: the series hash is),
-    for a manifest to record. A build shows its progress on rep (default:
-    stdout and stderr)."""
+    (patches: a series directory, None, or 'auto'; ref: a commit of the
+    git tree ksrc, built from a clone of its own, harness/gitsrc.py). Its
+    info also names the series directory (not part of its identity: the
+    series hash is) and the commit, for a manifest to record. A build
+    shows its progress on rep (default: stdout and stderr)."""
     if not ksrc.exists():
         raise errors.InputError(f"KSRC={ksrc}: no such file or directory")
-    patches = parse_patches(patches, ksrc)
-    k = _ensure(ksrc, patches, fragment, rep or progress.Reporter())
+    rep = rep or progress.Reporter()
+    git = {}
+    if ref:
+        commit = gitsrc.resolve(ksrc, ref)
+        git = {"git": {"repo": str(ksrc.resolve()), "ref": ref,
+                       "commit": commit}}
+        with gitsrc.checkout(ksrc, commit) as clone:
+            patches = parse_patches(patches, clone)
+            k = _ensure(clone, patches, fragment, rep)
+    else:
+        patches = parse_patches(patches, ksrc)
+        k = _ensure(ksrc, patches, fragment, rep)
     return Kernel(dir=k.dir, bzimage=k.bzimage, vmlinux=k.vmlinux,
-                  config=k.config, info={**k.info, "patches": str(
+                  config=k.config, info={**k.info, **git, "patches": str(
                       patches.resolve()) if patches else None})
 
 
@@ -544,21 +647,23 @@ def _ensure(ksrc: Path, patches: Path | None, fragment: Path,
     root = cache_dir() / "kernel"
     sweep_cache(root)
     out = root / "out" / key
-    if (out / "info.json").is_file():
-        return _load(out)
-    work = root / "work" / _work_key(ksrc, src_id)
+    k = _cached(out, rep)
+    if k is not None:
+        return k
+    work = root / "work" / _work_key(ksrc)
     work.mkdir(parents=True, exist_ok=True)
     with open(work / "lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if (out / "info.json").is_file():
-            return _load(out)
-        tree = work / "tree"
-        if not tree.is_dir():
-            _populate_tree(ksrc.resolve(), tree, rep)
-            (work / "source-id").write_text(src_id)
-        if not ksrc.is_file():
-            _sync_tree(ksrc.resolve(), tree, src_id, work / "source-id", rep)
-        _apply_series(tree, series, work / "applied-series", rep)
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            rep.say(f"kernel: another build of {work.name} is running; "
+                    "waiting for it")
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        k = _cached(out, rep)
+        if k is not None:
+            return k
+        kcache.touch(work)
+        tree = _prepare_tree(ksrc.resolve(), work, src_id, series, rep)
         build = work / f"build-{frag[:12]}"
         build.mkdir(parents=True, exist_ok=True)
         logpath = build / "mntbench-build.log"
@@ -581,6 +686,8 @@ def _ensure(ksrc: Path, patches: Path | None, fragment: Path,
             "switch": has_switch(build / "System.map"),
         }
         _publish(build, out, info)
+        kcache.touch(out)
+    kcache.bound(root.parent, keep={work, out})
     return _load(out)
 
 
@@ -594,13 +701,16 @@ def main(argv: list[str] | None = None) -> int:
                     help="series directory, 'none', or 'auto': "
                     "kernel-patches/series-<VERSION>.<PATCHLEVEL> of the "
                     "tree (default: %(default)s)")
+    ap.add_argument("--ref", help="a commit of the git tree --ksrc, built "
+                    "from a clone of its own (the tree is not touched)")
     ap.add_argument("--fragment", type=Path, default=DEFAULT_FRAGMENT)
     ap.add_argument("--print-dir", action="store_true",
                     help="print only the kernel's artifact directory")
     args = ap.parse_args(argv)
     t0 = time.monotonic()
     try:
-        k = ensure_kernel(args.ksrc, args.patches, args.fragment)
+        k = ensure_kernel(args.ksrc, args.patches, args.fragment,
+                          ref=args.ref)
     except errors.MntbenchError as e:
         print(f"mntbench-kernel: error: {e}", file=sys.stderr)
         return e.exit_code

@@ -402,23 +402,34 @@ class Leftovers(Tmp):
                          sorted([busy / "tree.tmp", legacy]))
         self.assertTrue(live.exists())
 
-    def test_interrupted_copy_leaves_no_tree_tmp(self) -> None:
-        src = self.tmp / "src"
+    def test_interrupted_sync_leaves_no_stage_and_no_state(self) -> None:
+        src = self.tmp / "linux-x"
         src.mkdir()
-        (src / "Makefile").write_text("")
-        tree = self.tmp / "work" / "tree"
-        tree.parent.mkdir()
+        (src / "Makefile").write_text("VERSION = 9\nPATCHLEVEL = 9\n")
+        tarball = self.tmp / "linux-x.tar.xz"
+        subprocess.run(["tar", "cJf", str(tarball), "-C", str(self.tmp),
+                        "linux-x"], check=True)
+        work = self.tmp / "work"
+        work.mkdir()
         real = kbuild._run
 
         def interrupted(cmd, *a, **kw):
-            if cmd[0] == "git":
+            if cmd[0] == "rsync":
                 raise KeyboardInterrupt
             return real(cmd, *a, **kw)
         with mock.patch.object(kbuild, "_run", interrupted), \
                 contextlib.redirect_stdout(None), \
                 self.assertRaises(KeyboardInterrupt):
-            kbuild._populate_tree(src, tree)
-        self.assertEqual(os.listdir(tree.parent), [])
+            kbuild._prepare_tree(tarball, work, "id", [],
+                                 kbuild.progress.Reporter())
+        self.assertEqual(sorted(os.listdir(work)), ["tree"])
+        # the next build syncs again, in full, and records what it holds
+        with contextlib.redirect_stdout(None):
+            tree = kbuild._prepare_tree(tarball, work, "id", [],
+                                        kbuild.progress.Reporter())
+        self.assertEqual((tree / "Makefile").read_text(),
+                         "VERSION = 9\nPATCHLEVEL = 9\n")
+        self.assertEqual((work / "tree-state").read_text(), "id\n\n")
 
 
 if __name__ == "__main__":
