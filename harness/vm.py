@@ -480,6 +480,16 @@ def _boot(cfg: VMConfig, accel_name: str, ctl: Path, console: Path,
             rc = _exit_status(ctl)
         except errors.VMError as e:
             msg = qerr.decode(errors="replace").strip()
+            try:
+                started = console.stat().st_size > 0
+            except OSError:
+                started = False
+            if not started:
+                # not one byte on the serial console: the image never ran
+                raise errors.VMError(
+                    f"{e}: the kernel never started (an empty console) from "
+                    f"the image {cfg.kernel.bzimage}"
+                    f"{': ' + msg if msg else ''}") from None
             raise errors.VMError(
                 f"{e}{': ' + msg if msg else ''}.\n{last_lines()}"
                 ) from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import tempfile
@@ -91,6 +92,21 @@ class RunnerTest(unittest.TestCase):
         cfg = common.vm_config("panic", timeout=120.0)
         with self.assertRaises(errors.VMError):
             vm.run(cfg, "echo c > /proc/sysrq-trigger; sleep 100")
+        self.assertFalse(qemu_running_for(cfg.results))
+
+    def test_an_image_that_never_starts_is_named(self):
+        """A truncated image (as a damaged cache once handed out): the
+        error says the kernel never started and names the image."""
+        k = common.kernel()
+        cfg = common.vm_config("truncated", timeout=120.0)
+        bad = cfg.results / "bzImage-truncated"
+        bad.write_bytes(k.bzimage.read_bytes()[:1 << 20])
+        cfg = dataclasses.replace(cfg, kernel=dataclasses.replace(
+            k, bzimage=bad))
+        with self.assertRaises(errors.VMError) as cm:
+            vm.boot(cfg, "true", vm.accel.TCG)
+        self.assertIn(f"the kernel never started (an empty console) from "
+                      f"the image {bad}", str(cm.exception))
         self.assertFalse(qemu_running_for(cfg.results))
 
     def test_bad_input(self):
