@@ -125,6 +125,9 @@ UNIT := harness.tests.test_plan harness.tests.test_stats \
 	harness.tests.test_export harness.tests.test_history \
 	harness.tests.test_build_progress harness.tests.test_fleet_ci \
 	harness.tests.test_linemodel harness.tests.test_ksource
+# README.md's and docs/'s commands: targets, variables, modules and paths
+# that exist (harness/tests/test_docs.py).
+UNIT += harness.tests.test_docs
 # test_make_interface holds both kinds: a host-only class and a guest one.
 UNIT += harness.tests.test_make_interface.MakeInterface
 # Every other test module boots the kernel in QEMU.
