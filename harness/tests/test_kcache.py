@@ -24,11 +24,13 @@ from harness import kbuild, kcache, progress
 FAKE = """\
 tinyconfig:
 \t@mkdir -p $(O)/scripts/kconfig
+\t@touch $${FAKE_MARK:-/dev/null}.configuring; sleep $${FAKE_SLEEP:-0}
 \t@echo CONFIG_MNTFAKE=y > $(O)/.config
 olddefconfig:
 \t@true
 bzImage:
 \t@mkdir -p $(O)/arch/x86/boot
+\t@touch $${FAKE_MARK:-/dev/null}.compiling; sleep $${FAKE_SLEEP:-0}
 \t@echo "  CC      obj.o"
 \t@head -c 65536 /dev/zero > $(O)/arch/x86/boot/bzImage
 \t@cat $(CURDIR)/fs.c >> $(O)/arch/x86/boot/bzImage
@@ -137,6 +139,55 @@ class CheckedArtefacts(Tmp):
         with open(out / "vmlinux", "r+b") as f:
             f.truncate(100)
         self.assertIn("vmlinux: 100 bytes", kbuild._damage(out))
+
+
+class KilledAndConcurrent(CheckedArtefacts):
+    """A build killed with SIGKILL leaves nothing that passes the check;
+    two builds of one key at once: one builds, the other waits, says so,
+    and gets the first one's kernel."""
+
+    def start(self) -> subprocess.Popen:
+        env = {**os.environ, "FAKE_SLEEP": "3",
+               "FAKE_MARK": str(self.tmp / "phase"),
+               "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+        return subprocess.Popen(
+            ["/usr/bin/python3", "-m", "harness.kbuild", "--ksrc",
+             str(self.src), "--patches", "none", "--fragment",
+             str(self.fragment)], env=env, text=True,
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            start_new_session=True)
+
+    def wait_for(self, proc: subprocess.Popen, phase: str) -> None:
+        mark = self.tmp / f"phase.{phase}"
+        while not mark.exists():
+            self.assertIsNone(proc.poll(), f"finished before {phase}")
+            time.sleep(0.05)
+        mark.unlink()
+
+    def test_killed_while_configuring_or_compiling(self):
+        for phase in ("configuring", "compiling"):
+            with self.subTest(phase=phase):
+                proc = self.start()
+                self.wait_for(proc, phase)
+                os.killpg(proc.pid, 9)
+                proc.communicate()
+                outs = list((self.cache / "kernel" / "out").glob("*"))
+                self.assertEqual([o for o in outs if (
+                    o / "info.json").is_file()], [])
+        k, rep = self.build()
+        self.assertIsNone(kbuild._damage(k.dir))
+
+    def test_two_builds_of_one_key(self):
+        first = self.start()
+        self.wait_for(first, "compiling")
+        second = self.start()
+        out2, _ = second.communicate(timeout=60)
+        out1, _ = first.communicate(timeout=60)
+        self.assertEqual((first.returncode, second.returncode), (0, 0))
+        self.assertIn("another build of", out2)
+        self.assertIn("is running; waiting for it", out2)
+        self.assertNotIn("building in", out2)
+        self.assertEqual(out1.splitlines()[-1], out2.splitlines()[-1])
 
 
 class ContentSync(Tmp):
