@@ -12,8 +12,8 @@ already reduced them to one value per run.
   that it is better, TOST p of equivalence within the margin, and the CI
   of the change. Exact counts are compared against a tolerance instead.
 - holm(): family-wise adjustment (statsmodels multipletests).
-- estimate(), compare(): medians and ratios of medians with percentile
-  bootstrap CIs (scipy) for tables and plots.
+- estimate(), compare(), difference(): medians, ratios and differences
+  of medians with percentile bootstrap CIs (scipy) for tables and plots.
 - noise(), reps_needed(): A/A spread and the power calculation
   (statsmodels TTestIndPower).
 """
@@ -149,6 +149,45 @@ def compare(base, cand, confidence: float = CONFIDENCE,
         lo = float(res.confidence_interval.low)
         hi = float(res.confidence_interval.high)
     return Comparison(ratio, lo, hi, int(b.size), int(c.size))
+
+
+@dataclass(frozen=True)
+class Difference:
+    diff: float         # median(cand) - median(base)
+    lo: float
+    hi: float
+
+    @property
+    def spans_zero(self) -> bool:
+        """The CI holds 0 and more: undecided (a CI that is the point 0,
+        no spread on either side, is a known 0)."""
+        return self.lo <= 0 <= self.hi and self.lo < self.hi
+
+
+def _median_diff(b, c, axis=-1):
+    return np.median(c, axis=axis) - np.median(b, axis=axis)
+
+
+def difference(base, cand, confidence: float = CONFIDENCE,
+               seed: int | None = 0) -> Difference:
+    """Difference of medians cand - base with its percentile bootstrap
+    CI, for quantities whose base may be 0 (no ratio)."""
+    b = np.asarray(base, dtype=float)
+    c = np.asarray(cand, dtype=float)
+    if b.size == 0 or c.size == 0:
+        raise ValueError("no samples")
+    diff = float(np.median(c) - np.median(b))
+    if np.ptp(b) == 0 and np.ptp(c) == 0:
+        return Difference(diff, diff, diff)
+    if b.size < 2 or c.size < 2:
+        # one run on a side: no resample tells its spread
+        return Difference(diff, -math.inf, math.inf)
+    res = sps.bootstrap((b, c), _median_diff, vectorized=True,
+                        paired=False, confidence_level=confidence,
+                        n_resamples=RESAMPLES, method="percentile",
+                        random_state=_rng(seed))
+    return Difference(diff, float(res.confidence_interval.low),
+                      float(res.confidence_interval.high))
 
 
 def boot_means(values, boots) -> np.ndarray:

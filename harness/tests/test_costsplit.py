@@ -56,6 +56,48 @@ class CostSplitTest(unittest.TestCase):
         self.assertIn("c2 (wall clock): detached +2000 ns/op", text)
         self.assertIn("+60%", text)       # the remainder, stated
 
+    def test_undecided_parts_print_no_remainder(self):
+        """Throughput within noise of each other and a lock wait whose CI
+        holds 0: the split says which parts are undecided, with their
+        CIs, and prints no remainder (here it would be larger than the
+        difference)."""
+        recs = []
+        for run, (d, b, wd, wb) in enumerate((
+                (1.20e5, 1.22e5, 50, 0), (1.25e5, 1.27e5, 300, 100),
+                (1.31e5, 1.24e5, 10, 20))):
+            recs += [record("load", "detached", "ops_per_s_per_task", d,
+                            run),
+                     record("load", "longterm-array", "ops_per_s_per_task",
+                            b, run),
+                     record("probe", "detached", "lock_wait_ns_per_op", wd,
+                            run),
+                     record("probe", "longterm-array", "lock_wait_ns_per_op",
+                            wb, run),
+                     record("probe", "detached", "rcu_restarts_per_op", 0.01,
+                            run),
+                     record("probe", "longterm-array", "rcu_restarts_per_op",
+                            0, run),
+                     record("probe", "detached", "restart_cost_ns", 5000,
+                            run)]
+        rs = resultset.ResultSet(Path(tempfile.gettempdir()), {}, recs)
+        s, = costsplit.splits(rs)
+        self.assertFalse(s.decided)
+        self.assertIsNotNone(s.undecided)
+        self.assertLessEqual(s.undecided[0], 1.0)
+        self.assertGreaterEqual(s.undecided[1], 1.0)
+        self.assertEqual([p[0] for p in s.undecided_parts],
+                         ["mount_lock wait"])
+        # what the remainder would be: beyond the difference
+        self.assertGreater(abs(s.remainder), abs(s.delta))
+        text = "\n".join(costsplit.lines(rs))
+        self.assertNotIn("remainder  ", text)
+        self.assertNotIn("%", text)     # no share of an undecided total
+        self.assertIn("parts undecided: the difference (throughput ratio "
+                      "CI [", " ".join(text.split()))
+        self.assertIn("mount_lock wait (CI [", text)
+        self.assertIn("no remainder", text)
+        self.assertTrue(all(len(ln) <= 72 for ln in text.splitlines()))
+
     def test_icount_uses_instructions_and_leaves_restarts_unpriced(self):
         s, = costsplit.splits(make_set(icount=True))
         self.assertTrue(s.icount)

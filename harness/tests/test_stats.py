@@ -34,6 +34,19 @@ class StatsTest(unittest.TestCase):
         self.assertGreater(rate, 0.88)
         self.assertLessEqual(rate, 0.995)
 
+    def test_difference_of_medians_takes_a_zero_base(self):
+        d = stats.difference([0, 0, 0], [300, 300, 300])
+        self.assertEqual((d.diff, d.lo, d.hi), (300, 300, 300))
+        self.assertFalse(d.spans_zero)      # no spread: known
+        d = stats.difference([0, 0, 0], [0, 0, 0])
+        self.assertFalse(d.spans_zero)      # a known 0
+        d = stats.difference([0, 100, 20], [50, 300, 10])
+        self.assertEqual(d.diff, 30)
+        self.assertTrue(d.lo < 0 < d.hi and d.spans_zero)
+        d = stats.difference([1.0, 1.1, 0.9, 1.05], [5.0, 5.2, 4.9, 5.1])
+        self.assertTrue(d.lo > 0 and not d.spans_zero)
+        self.assertTrue(stats.difference([1.0], [2.0, 3.0]).spans_zero)
+
     def test_compare_refuses_a_base_with_zeros(self):
         with self.assertRaises(ValueError):
             stats.compare([0.0, 0.0, 1.0, 2.0], [1.0, 1.0, 1.0, 1.0])
