@@ -32,7 +32,8 @@ define MNTBENCH_RUN
 endef
 
 .PHONY: all deps kernel vm bench gate ab calibrate report checkpatch \
-	plan export history census coherence test unit smoke clean
+	plan export history census coherence test unit smoke clean bisect \
+	clean-cache
 
 # The generator, and the eBPF tool (vmlinux.h comes from the built
 # kernel's BTF, so the kernel is built first). KSRC, PATCHES.
@@ -73,6 +74,17 @@ gate:
 # MAX_BOOTS, or what fits BUDGET guest minutes); ROUNDS=N is the fixed
 # design. AB_PROFILE CPUS MEM ACCEL SEED OUT.
 ab:
+	$(MNTBENCH_RUN)
+
+# The first commit between GOOD and BAD of a git tree KSRC that the gate
+# calls a regression from GOOD (git bisect run, in a clone of its own:
+# the tree is left as it was). MEASURE (gate regex) PROFILE PATCHES CPUS
+# MEM ACCEL SEED OUT; ./mntbench bisect exits 0 named, 3 none found.
+bisect:
+	$(MNTBENCH_RUN)
+
+# Remove every cache entry no build is using, and say what that freed.
+clean-cache:
 	$(MNTBENCH_RUN)
 
 # The gate's error rates on this kernel: A/A and injected costs of known
@@ -128,6 +140,7 @@ UNIT := harness.tests.test_plan harness.tests.test_stats \
 # README.md's and docs/'s commands: targets, variables, modules and paths
 # that exist (harness/tests/test_docs.py).
 UNIT += harness.tests.test_docs
+UNIT += harness.tests.test_kcache
 # test_make_interface holds both kinds: a host-only class and a guest one.
 UNIT += harness.tests.test_make_interface.MakeInterface
 # Every other test module boots the kernel in QEMU.

@@ -1,6 +1,7 @@
 """One-shot A/B: build two kernels, run them in interleaved boots, gate.
 
     python3 -m harness.ab --base-ksrc TREE_A --cand-ksrc TREE_B \\
+        [--base-ref REF --cand-ref REF]  (commits of git trees) \\
         [--base-patches DIR|none] [--cand-patches DIR|none] \\
         [--base-knobs K=N,...] [--cand-knobs K=N,...] \\
         [--profile quick] [--min-boots 3] [--max-boots N | --budget MIN] \\
@@ -44,8 +45,8 @@ import sys
 import time
 from pathlib import Path
 
-from harness import (collect, errors, gate, kbuild, kparams, plan, point,
-                     resultset, run, sequential, vm)
+from harness import (collect, errors, gate, gitsrc, kbuild, kparams, plan,
+                     point, resultset, run, sequential, vm)
 from harness.paths import REPO
 
 CANNOT_TEST = 125
@@ -53,11 +54,13 @@ MAX_ROUNDS = 40         # points are laid out for this many boots at most
 SIDES = ("base", "cand")
 
 
-def build(ksrc: Path, patches: str) -> kbuild.Kernel:
+def build(ksrc: Path, patches: str, ref: str | None = None
+          ) -> kbuild.Kernel:
     try:
-        return kbuild.ensure_kernel(ksrc, patches)
+        return kbuild.ensure_kernel(ksrc, patches, ref=ref)
     except errors.BuildError as e:
-        raise errors.VMError(f"kernel from {ksrc}: {e}") from e
+        at = f" at {ref}" if ref else ""
+        raise errors.VMError(f"kernel from {ksrc}{at}: {e}") from e
 
 
 def _knobs(text: str, opt: str, kernel: kbuild.Kernel) -> dict[str, int]:
@@ -115,6 +118,9 @@ def _parse(argv: list[str]) -> argparse.Namespace:
         formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--base-ksrc", type=Path, default=kbuild.DEFAULT_KSRC)
     ap.add_argument("--cand-ksrc", type=Path, default=kbuild.DEFAULT_KSRC)
+    ap.add_argument("--base-ref", help="a commit of the git tree "
+                    "--base-ksrc (built from a clone of its own)")
+    ap.add_argument("--cand-ref", help="likewise, of --cand-ksrc")
     ap.add_argument("--base-patches", default=kbuild.DEFAULT_PATCHES)
     ap.add_argument("--cand-patches", default=kbuild.DEFAULT_PATCHES)
     ap.add_argument("--base-knobs", default="", metavar="K=N,...")
@@ -248,8 +254,13 @@ def main(argv: list[str] | None = None) -> int:
         p = plan.load(args.profile)
         if args.mem is None:
             run.check_guest_mem(p, args.cpus, args.accel or vm.accel.KVM)
-        base_k = build(args.base_ksrc, args.base_patches)
-        cand_k = build(args.cand_ksrc, args.cand_patches)
+        for side in SIDES:
+            ref = getattr(args, f"{side}_ref")
+            if ref:     # a bad ref is bad input, before any build
+                gitsrc.resolve(getattr(args, f"{side}_ksrc"), ref,
+                               f"{side.upper()}_REF")
+        base_k = build(args.base_ksrc, args.base_patches, args.base_ref)
+        cand_k = build(args.cand_ksrc, args.cand_patches, args.cand_ref)
         knobs = {"base": _knobs(args.base_knobs, "--base-knobs", base_k),
                  "cand": _knobs(args.cand_knobs, "--cand-knobs", cand_k)}
         if base_k.has_switch != cand_k.has_switch:

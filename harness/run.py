@@ -358,7 +358,8 @@ def prepare(args, argv, hold: contextlib.ExitStack) -> tuple[Path, object,
     else:
         kernel = kbuild.ensure_kernel(
             args.ksrc or kbuild.DEFAULT_KSRC,
-            kbuild.DEFAULT_PATCHES if args.patches is None else args.patches)
+            kbuild.DEFAULT_PATCHES if args.patches is None else args.patches,
+            ref=args.ref)
         has_switch = kernel.has_switch
         if not has_switch:
             print("run: kernel built without the switch (PATCHES=none): "
@@ -453,6 +454,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ksrc", type=Path,
                     help=f"kernel source (default {kbuild.DEFAULT_KSRC}; "
                     "with --resume, the set's)")
+    ap.add_argument("--ref", help="a commit of the git tree --ksrc, built "
+                    "from a clone of its own (the tree is not touched)")
     ap.add_argument("--patches",
                     help=f"series directory, 'none' or 'auto' (the tree's "
                     f"version's; default {kbuild.DEFAULT_PATCHES}; with "

@@ -710,7 +710,7 @@ class DocFilesTest(unittest.TestCase):
         table = {}
         for line in VARS_DOC.read_text().split("\n"):
             cells = [c.strip() for c in line.strip().strip("|").split("|")]
-            if len(cells) == 4 and re.fullmatch(r"`[a-z]+`", cells[0]):
+            if len(cells) == 4 and re.fullmatch(r"`[a-z-]+`", cells[0]):
                 table[cells[0].strip("`")] = set(cells[3].split())
         helped = mntbench_help()
         wrong = []
