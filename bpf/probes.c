@@ -41,15 +41,55 @@
 
 #define P(id, n, t, g, f) \
 	[id] = { .name = n, .type = t, .group = g, .func = f }
+/*
+ * A probe whose function has another name, or is inlined, on some line:
+ * func stays NULL until probes_plan() chose, or an option set it
+ */
+#define PC(id, n, t, g, c) \
+	[id] = { .name = n, .type = t, .group = g, .candidates = c }
+
+/*
+ * The functions of the probes that move between kernel lines, first
+ * choice first; probes_plan() takes the first one /proc/kallsyms has,
+ * and the JSON names it (probes[].target, probes[].candidates).
+ *
+ * Paravirt kernels call the native qspinlock slowpath
+ * native_queued_spin_lock_slowpath().
+ */
+static const char * const lock_funcs[] = {
+	"queued_spin_lock_slowpath", "native_queued_spin_lock_slowpath", NULL,
+};
+
+/*
+ * The slow put.  mnt_get_count() is called by the slow path of
+ * mntput_no_expire() under mount_lock (and by umount's busy checks) on
+ * 6.1, 6.12 and 7.2.  Where it is inlined, 7.2's
+ * mntput_no_expire_slowpath() (fs/namespace.c, noinline: the part of
+ * mntput_no_expire() after mnt_ns was seen NULL; mntput_no_expire()
+ * itself is inlined into mntput() there) counts the same slow puts,
+ * without the busy checks.  Both take the struct mount *.  Before 7.2
+ * the slow path is inside mntput_no_expire(), whose entry is every put.
+ */
+static const char * const slowput_funcs[] = {
+	"mnt_get_count", "mntput_no_expire_slowpath", NULL,
+};
+
+/*
+ * An open's path walk: 7.2 renamed do_filp_open() to do_file_open()
+ * (fs/namei.c), the same walk (path_openat() with LOOKUP_RCU, again
+ * without it on -ECHILD) with the same arguments; it also returns the
+ * ERR_PTR() of a failed getname() that the callers checked before.
+ */
+static const char * const filp_open_funcs[] = {
+	"do_filp_open", "do_file_open", NULL,
+};
 
 struct probe probes[NR_PROGS] = {
 	P(PR_MNTPUT, "mntput", PT_ENTRY, G_MNTPUT, "mntput"),
 	P(PR_MNTPUT_RET, "mntput-exit", PT_EXIT, G_LATENCY, "mntput"),
-	P(PR_SLOWPUT, "mntput-slowpath", PT_ENTRY, G_SLOWPUT, "mnt_get_count"),
-	P(PR_LOCK, "lock-slowpath", PT_ENTRY, G_LOCK,
-	  "queued_spin_lock_slowpath"),
-	P(PR_LOCK_RET, "lock-slowpath-exit", PT_EXIT, G_LOCK,
-	  "queued_spin_lock_slowpath"),
+	PC(PR_SLOWPUT, "mntput-slowpath", PT_ENTRY, G_SLOWPUT, slowput_funcs),
+	PC(PR_LOCK, "lock-slowpath", PT_ENTRY, G_LOCK, lock_funcs),
+	PC(PR_LOCK_RET, "lock-slowpath-exit", PT_EXIT, G_LOCK, lock_funcs),
 	P(PR_LOCK_PV, "lock-slowpath-pv", PT_ENTRY, G_LOCK_PV,
 	  "__pv_queued_spin_lock_slowpath"),
 	P(PR_LOCK_PV_RET, "lock-slowpath-pv-exit", PT_EXIT, G_LOCK_PV,
@@ -85,9 +125,9 @@ struct probe probes[NR_PROGS] = {
 	P(PR_UMOUNT_EXIT, "umount-exit", PT_EXIT, G_TEARDOWN, SYS_UMOUNT),
 	P(PR_TASK_EXIT, "sched_process_exit", PT_TP, G_TEARDOWN,
 	  "sched/sched_process_exit"),
-	P(PR_FILP_OPEN, "do_filp_open", PT_ENTRY, G_WALK, "do_filp_open"),
-	P(PR_FILP_OPEN_RET, "do_filp_open-exit", PT_EXIT, G_WALK_TIME,
-	  "do_filp_open"),
+	PC(PR_FILP_OPEN, "do_filp_open", PT_ENTRY, G_WALK, filp_open_funcs),
+	PC(PR_FILP_OPEN_RET, "do_filp_open-exit", PT_EXIT, G_WALK_TIME,
+	   filp_open_funcs),
 	P(PR_OPENAT_RET, "path_openat-exit", PT_EXIT, G_WALK, "path_openat"),
 	P(PR_LOOKUP, "filename_lookup", PT_ENTRY, G_WALK, "filename_lookup"),
 	P(PR_LOOKUPAT_RET, "path_lookupat-exit", PT_EXIT, G_WALK,
@@ -178,9 +218,67 @@ static void plan_run(const struct probe_opts *o, struct probe *p)
 		p->mode = AM_RUN;
 }
 
+/* Room for every probe's function and every candidate of the PC() ones */
+#define MAX_KSYMS	(2 * NR_PROGS)
+
+static void add_ksym(struct ksym *ks, int *n, const char *name)
+{
+	if (*n < MAX_KSYMS && !ksym_of(ks, *n, name))
+		ks[(*n)++].name = name;
+}
+
+/*
+ * The first candidate the kernel has; the first of all if none (the
+ * probe is unavailable, and its reason names them all).  A function set
+ * by an option is taken as it is, and is the only candidate.
+ */
+static void choose_func(struct probe *p, struct ksym *ks, int n)
+{
+	const char * const *c;
+	struct ksym *k;
+
+	if (p->func) {
+		p->candidates = NULL;
+		return;
+	}
+	p->func = p->candidates[0];
+	for (c = p->candidates; *c; c++) {
+		k = ksym_of(ks, n, *c);
+		if (k && k->count) {
+			p->func = *c;
+			return;
+		}
+	}
+}
+
+/* Why a function probe's function is missing, naming what was tried */
+static void missing_reason(struct probe *p)
+{
+	const char * const *c;
+	size_t len;
+
+	if (!p->candidates || p->func != p->candidates[0] ||
+	    !p->candidates[1]) {
+		snprintf(p->reason, sizeof(p->reason),
+			 "function %s is not in /proc/kallsyms (not in this kernel, or inlined into all its callers)",
+			 p->func);
+		return;
+	}
+	snprintf(p->reason, sizeof(p->reason), "none of the functions");
+	for (c = p->candidates; *c; c++) {
+		len = strlen(p->reason);
+		snprintf(p->reason + len, sizeof(p->reason) - len, "%s %s",
+			 c == p->candidates ? "" : ",", *c);
+	}
+	len = strlen(p->reason);
+	snprintf(p->reason + len, sizeof(p->reason) - len,
+		 " is in /proc/kallsyms (not in this kernel, or inlined into all their callers)");
+}
+
 int probes_plan(const struct probe_opts *o, const struct btf *btf)
 {
-	struct ksym ks[NR_PROGS + 2];
+	struct ksym ks[MAX_KSYMS];
+	const char * const *c;
 	int i, n = 0, err, rc = EX_OK;
 
 	if (o->mntput_func) {
@@ -189,32 +287,29 @@ int probes_plan(const struct probe_opts *o, const struct btf *btf)
 	}
 	if (o->slowput_func)
 		probes[PR_SLOWPUT].func = o->slowput_func;
+	if (o->lock_func) {
+		probes[PR_LOCK].func = o->lock_func;
+		probes[PR_LOCK_RET].func = o->lock_func;
+	}
 	for (i = 0; i < NR_PROGS; i++) {
 		struct probe *p = &probes[i];
 
 		p->required = is_required(o, p->group);
-		if (p->type != PT_TP && p->type != PT_RUN &&
-		    !ksym_of(ks, n, p->func))
-			ks[n++].name = p->func;
+		if (p->type == PT_TP || p->type == PT_RUN)
+			continue;
+		if (p->func)
+			add_ksym(ks, &n, p->func);
+		else
+			for (c = p->candidates; *c; c++)
+				add_ksym(ks, &n, *c);
 	}
-	ks[n++].name = "native_queued_spin_lock_slowpath";
 	err = ksyms_lookup("/proc/kallsyms", ks, n);
 	if (err)
 		fprintf(stderr, "mntlock: warning: /proc/kallsyms: %s\n",
 			strerror(-err));
-	/* Paravirt kernels: the native slowpath has another name */
-	if (!o->lock_func && !ksym_of(ks, n, probes[PR_LOCK].func)->count &&
-	    ksym_of(ks, n, "native_queued_spin_lock_slowpath")->count) {
-		probes[PR_LOCK].func = "native_queued_spin_lock_slowpath";
-		probes[PR_LOCK_RET].func = probes[PR_LOCK].func;
-	}
-	if (o->lock_func) {
-		probes[PR_LOCK].func = o->lock_func;
-		probes[PR_LOCK_RET].func = o->lock_func;
-		ks[n].name = o->lock_func;
-		ksyms_lookup("/proc/kallsyms", &ks[n], 1);
-		n++;
-	}
+	for (i = 0; i < NR_PROGS; i++)
+		if (probes[i].candidates)
+			choose_func(&probes[i], ks, n);
 
 	for (i = 0; i < NR_PROGS; i++) {
 		struct probe *p = &probes[i];
@@ -252,9 +347,7 @@ int probes_plan(const struct probe_opts *o, const struct btf *btf)
 						 "no paravirt spinlocks in this kernel");
 					continue;
 				}
-				snprintf(p->reason, sizeof(p->reason),
-					 "function %s is not in /proc/kallsyms (not in this kernel, or inlined into all its callers)",
-					 p->func);
+				missing_reason(p);
 			} else if (!o->force_kprobe && btf_has_func(btf,
 								    p->func)) {
 				p->mode = AM_FENTRY;

@@ -59,6 +59,14 @@ struct probe {
 	enum probe_type type;
 	enum probe_group group;
 	const char *func;	/* function, or "category/event" */
+	/*
+	 * The functions the probe may use, first choice first, NULL
+	 * terminated (NULL: func alone).  The first one in the kernel
+	 * becomes func: another line renamed the function or inlined it
+	 * everywhere, and has one with the same arguments and, for an exit,
+	 * the same return value.
+	 */
+	const char * const *candidates;
 	/* state */
 	bool required;
 	enum probe_status status;

@@ -563,6 +563,7 @@ void report_print_bymount(FILE *f, const struct report *r,
 
 static void w_probes(struct json *j)
 {
+	const char * const *c;
 	int i;
 
 	json_open(j, "probes", '[');
@@ -572,6 +573,14 @@ static void w_probes(struct json *j)
 		json_open(j, NULL, '{');
 		json_str(j, "name", p->name);
 		json_str(j, "target", p->func);
+		if (p->candidates) {
+			json_open(j, "candidates", '[');
+			for (c = p->candidates; *c; c++)
+				json_str(j, NULL, *c);
+			json_close(j);
+		} else {
+			json_null(j, "candidates");
+		}
 		json_str(j, "type", probe_type_name(p));
 		json_bool(j, "required", p->required);
 		json_str(j, "status", probe_status_name(p->status));

@@ -93,6 +93,11 @@ def summary(doc: dict) -> dict:
         "probe_types": {p["name"]: p["type"] for p in doc["probes"]},
         "probe_status": {p["name"]: p["status"] for p in doc["probes"]},
         "probe_hits": {p["name"]: p["hits"] for p in doc["probes"]},
+        # the function each probe used, and those it could have (7.2
+        # renamed or inlined some): mntlock says which it took
+        "probe_targets": {p["name"]: p["target"] for p in doc["probes"]},
+        "probe_candidates": {p["name"]: p.get("candidates")
+                             for p in doc["probes"]},
         "fallback": doc["attach"]["fentry_fallback_to_kprobe"],
         "classified": doc["mntput"]["classified"],
         "slow_path": doc["mntput"]["slow_path"],
@@ -128,19 +133,34 @@ def ops_run(tag: str, cmd: str, res: Path, extra=()) -> dict:
     return summary(doc)
 
 
+def in_kallsyms(names) -> dict[str, bool]:
+    """Which of these names /proc/kallsyms has"""
+    want = set(names)
+    with open("/proc/kallsyms") as f:
+        have = {line.split()[2] for line in f} & want
+    return {n: n in have for n in sorted(want)}
+
+
 def backing_files() -> bool:
     """Whether overlay's real files are backing files holding the layer's
     path (6.6 on): then each close puts the private layer mount; before,
     the real file held the overlay's own path (open_with_fake_path())."""
-    with open("/proc/kallsyms") as f:
-        return any(line.split()[2] == "backing_file_open" for line in f)
+    return in_kallsyms(["backing_file_open"])["backing_file_open"]
 
 
 def rdonly_cast() -> bool:
     """Whether the kernel has the kfunc bpf_rdonly_cast() (6.2 on), which
     mntput's fentry program calls"""
-    with open("/proc/kallsyms") as f:
-        return any(line.split()[2] == "bpf_rdonly_cast" for line in f)
+    return in_kallsyms(["bpf_rdonly_cast"])["bpf_rdonly_cast"]
+
+
+# Functions that some lines lack (renamed, or inlined into all callers):
+# 7.2 has do_file_open() for do_filp_open(), and mntput_no_expire()
+# inlined, its slow path apart in mntput_no_expire_slowpath()
+LINE_FUNCS = ("do_filp_open", "do_file_open", "mnt_get_count",
+              "mntput_no_expire", "mntput_no_expire_slowpath")
+# The slow path's own function, where the kernel has one
+SLOWPATH_FUNC = "mntput_no_expire_slowpath"
 
 
 # Set by main(): whether a close puts a layer mount (slow when detached)
@@ -178,6 +198,12 @@ def one_mode(mode: str, layers: int, ops: int, res: Path) -> dict:
             n *= 2
         out["contention"] = c
         out["single"] = ops_run("single", sh(ovlbench(ops)), res)
+        # the slow put counted at the slow path's own function (7.2),
+        # mntput-slowpath's second candidate
+        if in_kallsyms([SLOWPATH_FUNC])[SLOWPATH_FUNC]:
+            out["slowpath_func"] = ops_run(
+                "slowpath-func", sh(ovlbench(ops)), res,
+                [f"--slowput-func={SLOWPATH_FUNC}"])
         # a kernel that inlined two of the walk functions: warnings and
         # null fields, the other counts as ever
         out["walk_inlined"] = ops_run(
@@ -401,6 +427,7 @@ def main() -> int:
                  "layers": args.layers, "ncpus": os.cpu_count(),
                  "workload": sh(ovlbench(args.ops)),
                  "backing_files": BACKING, "rdonly_cast": rdonly_cast(),
+                 "kallsyms": in_kallsyms(LINE_FUNCS),
                  "modes": {}}
     doc["failures"] = failures(res)
     doc["pipes"] = pipes(res)

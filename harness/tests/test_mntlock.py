@@ -34,6 +34,16 @@ WALK_PROBES = ("do_filp_open", "do_filp_open-exit", "path_openat-exit",
 WALK_COUNTS = ("opens", "path_openat", "rcu_restarts", "lookups",
                "path_lookupat", "lookup_restarts", "legitimize_calls",
                "legitimize_failed", "unlazy_calls", "unlazy_failed")
+# Probes whose function moves between lines, and the functions they may
+# use, first choice first (bpf/probes.c): 7.2 renamed do_filp_open() to
+# do_file_open() (fs/namei.c), and inlined mntput_no_expire() into
+# mntput(), keeping its slow path apart in mntput_no_expire_slowpath()
+# (fs/namespace.c)
+OPEN_FUNCS = ["do_filp_open", "do_file_open"]
+SLOWPUT_FUNCS = ["mnt_get_count", "mntput_no_expire_slowpath"]
+# The guest run's limit: about 3 min on an idle 2-CPU host, over 10 min
+# beside a kernel build (the default limit is 600 s)
+GUEST_TIMEOUT = 1800.0
 # At 2 tasks in detached mode, at least this fraction of opens restart
 # (the issue measured 14% under TCG)
 MIN_RESTART_FRACTION = 0.01
@@ -58,7 +68,7 @@ class MntlockGuestTest(unittest.TestCase):
         cls.doc, _ = common.guest_json(
             "mntlock", REPO / "bpf" / "tests" / "guest_checks.py",
             f"--ops {OPS} --layers {LAYERS} --switch {kparams.SWITCH} "
-            f"--modes {','.join(kparams.MODES)}")
+            f"--modes {','.join(kparams.MODES)}", timeout=GUEST_TIMEOUT)
 
     def mode(self, name: str) -> dict:
         return self.doc["modes"][name]
@@ -111,6 +121,39 @@ class MntlockGuestTest(unittest.TestCase):
             want = "absent" if "-pv" in name else \
                 "disabled" if name in WALK_PROBES else "attached"
             self.assertEqual(status, want, name)
+
+    def test_each_line_its_function(self):
+        # a probe takes the first of its functions the kernel has, and
+        # says which: do_filp_open() on 6.1 and 6.12, do_file_open() on
+        # 7.2; mnt_get_count() everywhere (out of line on all three)
+        have = self.doc["kallsyms"]
+        s = self.mode("detached")["walk"]["t1"]
+        for name in ("do_filp_open", "do_filp_open-exit"):
+            self.assertEqual(s["probe_candidates"][name], OPEN_FUNCS)
+            self.assertEqual(s["probe_targets"][name],
+                             next(f for f in OPEN_FUNCS if have[f]), name)
+        s = self.mode("detached")["lean"]
+        self.assertEqual(s["probe_candidates"]["mntput-slowpath"],
+                         SLOWPUT_FUNCS)
+        self.assertEqual(s["probe_targets"]["mntput-slowpath"],
+                         next(f for f in SLOWPUT_FUNCS if have[f]))
+        # a function set by an option is the only candidate
+        s = self.mode("detached")["walk_inlined"]
+        self.assertIsNone(s["probe_candidates"]["path_openat-exit"])
+
+    def test_slowpath_function_counts_the_same(self):
+        # mntput-slowpath's fallback, where the kernel has it: the slow
+        # path's own function counts the slow puts of mnt_get_count()
+        s = self.mode("detached").get("slowpath_func")
+        if s is None:
+            self.skipTest("no mntput_no_expire_slowpath: before 7.2 the "
+                          "slow path is inside mntput_no_expire()")
+        self.assertEqual(s["rc"], 0, s["stderr"])
+        self.assertEqual(s["slow_path"]["function"], SLOWPUT_FUNCS[1])
+        self.assertEqual(s["probe_types"]["mntput-slowpath"], "fentry")
+        self.assertEqual(s["slow_path"]["layer"], self.slow_ops())
+        self.assertGreaterEqual(s["slow_path"]["all"],
+                                s["slow_path"]["layer"])
 
     def test_default_leaves_mntput_alone(self):
         # without --all-puts nothing runs on every mntput()
