@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cpulist.h"
+#include "json.h"
 #include "outfile.h"
 #include "ovlbench.h"
 #include "run.h"
@@ -37,10 +38,13 @@ const char *const mount_api_names[] = {
 	[API_AUTO] = "auto", [API_NEW] = "new", [API_LEGACY] = "legacy",
 };
 
+/* --mode: opt.threads is the index */
+static const char *const task_mode_names[] = { "process", "thread" };
+
 enum {
 	OPT_FILE_LAYER = 256, OPT_WARMUP, OPT_READ_SIZE, OPT_OVL_OPT,
 	OPT_MOUNT_API, OPT_CHECK, OPT_TARGET, OPT_PAIR, OPT_OPS, OPT_LIST,
-	OPT_VICTIMS, OPT_MARKS,
+	OPT_VICTIMS, OPT_MARKS, OPT_LIMITS,
 };
 
 /* --ops rules these out; their defaults do not count */
@@ -69,6 +73,7 @@ static const struct option long_opts[] = {
 	{ "output",	required_argument, NULL, 'o' },
 	{ "quiet",	no_argument,	   NULL, 'q' },
 	{ "list-workloads", no_argument,   NULL, OPT_LIST },
+	{ "limits",	no_argument,	   NULL, OPT_LIMITS },
 	{ "help",	no_argument,	   NULL, 'h' },
 	{ }
 };
@@ -99,7 +104,7 @@ static const char help_tail[] =
 	"                       (default 1)\n"
 	"  -d, --duration=S     seconds sampled, > 0 and <= %.0f\n"
 	"                       (default 5)\n"
-	"  -i, --interval=S     seconds per sample, 0.001..%.0f\n"
+	"  -i, --interval=S     seconds per sample, %g..%.0f\n"
 	"                       (default 1)\n"
 	"      --ops=N          exactly N ops per task, 1..%lu, in one\n"
 	"                       interval; no warm-up, no --duration,\n"
@@ -119,13 +124,15 @@ static const char help_tail[] =
 	"                       --upper or --check)\n"
 	"      --pair-modes=A,B two overlays, in private_mounts modes A\n"
 	"                       and B, alternated block by block (each\n"
-	"                       --interval <= 0.25 s); open-close only\n"
+	"                       --interval <= %g s); open-close only\n"
 	"  -o, --output=FILE    JSON to FILE, not stdout (a regular file\n"
 	"                       via FILE.tmp and rename; a device, FIFO\n"
 	"                       or symlink in place); checked before\n"
 	"                       the run: exit 2 if it cannot be written\n"
 	"  -q, --quiet          no summary on stderr\n"
 	"      --list-workloads the workload names, one a line; exit\n"
+	"      --limits         the ranges above, the workloads each option\n"
+	"                       takes and the exit statuses, as JSON; exit\n"
 	"  -h, --help           this help\n"
 	"\n"
 	"Exit status:\n"
@@ -145,7 +152,76 @@ static void print_help(void)
 	fputs(help_head, stdout);
 	workload_help(stdout);
 	printf(help_tail, OVL_MAX_STACK, MAX_TASKS, MAX_CPUS - 1, MAX_SECONDS,
-	       MAX_SECONDS, MAX_SECONDS, MAX_OPS, FILE_SIZE, STOP_WAIT_S);
+	       MAX_SECONDS, MIN_INTERVAL, MAX_SECONDS, MAX_OPS, FILE_SIZE,
+	       MAX_PAIR_INTERVAL, STOP_WAIT_S);
+	exit(0);
+}
+
+static bool takes_pair(const struct workload *wl)
+{
+	return wl->run == open_close_loop && !(wl->flags & WL_NO_OVERLAY);
+}
+
+static bool takes_marks(const struct workload *wl)
+{
+	return wl->op;
+}
+
+static bool no_overlay(const struct workload *wl)
+{
+	return wl->flags & WL_NO_OVERLAY;
+}
+
+/*
+ * --limits: what the options take and the exit statuses, as JSON, for
+ * the harness to read rather than copy (harness/ovlbench.py)
+ */
+static __noreturn void print_limits(void)
+{
+	struct json j = { .f = stdout };
+	unsigned int i;
+
+	json_open(&j, NULL, '{');
+	json_str(&j, "schema", "mntbench.ovlbench-limits/1");
+	json_uint(&j, "max_layers", OVL_MAX_STACK);
+	json_uint(&j, "max_layer_runs", MAX_RUNS);
+	json_uint(&j, "max_tasks", MAX_TASKS);
+	json_uint(&j, "max_cpu", MAX_CPUS - 1);
+	json_fixed(&j, "max_seconds", MAX_SECONDS, 3);
+	json_fixed(&j, "min_interval", MIN_INTERVAL, 3);
+	json_uint(&j, "max_intervals", MAX_INTERVALS);
+	json_fixed(&j, "max_pair_interval", MAX_PAIR_INTERVAL, 3);
+	json_uint(&j, "max_ops", MAX_OPS);
+	json_uint(&j, "max_read_size", FILE_SIZE);
+	json_uint(&j, "max_ovl_opts", MAX_OVL_OPTS);
+	json_uint(&j, "stop_wait_s", STOP_WAIT_S);
+	json_open(&j, "task_modes", '[');
+	for (i = 0; i < ARRAY_SIZE(task_mode_names); i++)
+		json_str(&j, NULL, task_mode_names[i]);
+	json_close(&j);
+	workload_json(&j, "workloads", NULL);
+	workload_json(&j, "pair_workloads", takes_pair);
+	workload_json(&j, "marked_workloads", takes_marks);
+	workload_json(&j, "no_overlay_workloads", no_overlay);
+	json_open(&j, "exit_statuses", '{');
+	json_uint(&j, "success", 0);
+	json_uint(&j, "internal", EXIT_INTERNAL);
+	json_uint(&j, "usage", EXIT_USAGE);
+	json_uint(&j, "layers", EXIT_LAYERS);
+	json_uint(&j, "cpu", EXIT_CPU);
+	json_uint(&j, "time", EXIT_TIME);
+	json_uint(&j, "workload", EXIT_WORKLOAD);
+	json_uint(&j, "root", EXIT_ROOT);
+	json_uint(&j, "no_overlay", EXIT_NOOVL);
+	json_uint(&j, "mount", EXIT_MOUNT);
+	json_uint(&j, "task", EXIT_TASK);
+	json_uint(&j, "na", EXIT_NA);
+	json_uint(&j, "signal", EXIT_SIGNAL);
+	json_close(&j);
+	json_close(&j);
+	if (fflush(stdout) || ferror(stdout))
+		die(EXIT_INTERNAL, "--limits: cannot write: %s",
+		    strerror(errno));
 	exit(0);
 }
 
@@ -327,8 +403,8 @@ static void parse_option(int c, const char *arg)
 		opt.victims = parse_uint(c, arg, 1, MAX_TASKS - 1, EXIT_USAGE);
 		break;
 	case 'm':
-		opt.threads = parse_choice(c, arg, (const char *const[]){
-				"process", "thread" }, 2);
+		opt.threads = parse_choice(c, arg, task_mode_names,
+					   ARRAY_SIZE(task_mode_names));
 		break;
 	case 'c':
 		parse_cpus(arg);
@@ -342,7 +418,7 @@ static void parse_option(int c, const char *arg)
 		time_set = true;
 		break;
 	case 'i':
-		opt.interval = parse_seconds(c, arg, 0.001, true);
+		opt.interval = parse_seconds(c, arg, MIN_INTERVAL, true);
 		time_set = true;
 		break;
 	case OPT_OPS:
@@ -385,6 +461,8 @@ static void parse_option(int c, const char *arg)
 	case OPT_LIST:
 		workload_list(stdout);
 		exit(0);
+	case OPT_LIMITS:
+		print_limits();
 	case 'h':
 		print_help();
 	}
@@ -504,9 +582,9 @@ static void check_options(void)
 			    opt.wl->run != open_close_loop))
 		die(EXIT_USAGE,
 		    "--pair-modes: needs an open-close workload on an overlay of its own, without --target, --upper or --check");
-	if (opt.pair[0] && opt.interval > 0.25)
-		die(EXIT_TIME, "--interval=%g: blocks of --pair-modes must be <= 0.25 s",
-		    opt.interval);
+	if (opt.pair[0] && opt.interval > MAX_PAIR_INTERVAL)
+		die(EXIT_TIME, "--interval=%g: blocks of --pair-modes must be <= %g s",
+		    opt.interval, MAX_PAIR_INTERVAL);
 	if (opt.target && (opt.layers_set || opt.upper || opt.check))
 		die(EXIT_USAGE,
 		    "--target=%s: cannot be combined with --layers, --upper or --check",

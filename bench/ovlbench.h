@@ -16,9 +16,11 @@
 #define MAX_OPS		1000000000UL	/* --ops: per task */
 #define FILE_SIZE	4096	/* size of each target file */
 #define MAX_SECONDS	1e6	/* --duration, --interval, --warmup */
+#define MIN_INTERVAL	0.001	/* --interval */
+#define MAX_PAIR_INTERVAL 0.25	/* --interval of --pair-modes */
 #define STOP_WAIT_S	5	/* for a task to stop; then SIGKILL */
 
-/* Exit statuses, one per class of error; listed in --help */
+/* Exit statuses, one per class of error; listed in --help and --limits */
 enum {
 	EXIT_INTERNAL	= 1,	/* out of memory, cannot write output, ... */
 	EXIT_USAGE	= 2,	/* unknown option, bad value or combination */

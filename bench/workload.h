@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+struct json;
 struct task;
 
 #define WL_SHARED_FILE	0x1	/* all tasks use task 0's file */
@@ -72,6 +73,8 @@ void workload_help(FILE *f);
 void workload_names(FILE *f, unsigned int without);
 void workload_list(FILE *f);
 void workload_names_marked(FILE *f);
+void workload_json(struct json *j, const char *key,
+		   bool (*pick)(const struct workload *wl));
 enum task_role workload_role(const struct workload *wl, unsigned int task,
 			     unsigned int ntasks, unsigned int nvictims);
 bool workload_has_load(const struct workload *wl, unsigned int ntasks);

@@ -30,7 +30,7 @@ CENSUS = {
     "pipe": "internal:pipefs",
     "socket": "internal:sockfs",
 }
-EXIT_NA = 11
+EXIT_NA = tob.LIMITS["exit_statuses"]["na"]
 # Lower than any --ops below: a descriptor leaked per op ends in EMFILE
 NOFILE = 32
 
@@ -93,11 +93,13 @@ class Base(unittest.TestCase):
 class TestList(unittest.TestCase):
     def test_listed_and_in_schema(self):
         self.assertLessEqual(set(CENSUS), set(tob.WORKLOADS))
+        self.assertEqual(set(CENSUS),
+                         set(tob.LIMITS["no_overlay_workloads"]))
         schema = validate.load_schema()
         enum = schema["definitions"]["params"]["properties"]["workload"]
         self.assertLessEqual(set(CENSUS), set(enum["enum"]))
         help_ = tob.run("--help").stdout
-        self.assertIn("11 n/a", help_)
+        self.assertIn(f"{EXIT_NA} n/a", help_)
 
 
 class TestCounts(Base):

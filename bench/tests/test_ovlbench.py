@@ -28,7 +28,6 @@ OVLBENCH = str(BENCH / "ovlbench")
 FAST = ["--warmup", "0", "--duration", "0.5", "--interval", "0.25"]
 # Workloads that mount and umount (churn tasks): no --ops, latencies
 CHURN = {"teardown", "bystander"}
-MAX_OPS = 1000000000
 
 
 def list_workloads():
@@ -38,7 +37,17 @@ def list_workloads():
     return res.stdout.splitlines()
 
 
+def limits():
+    """Its ranges and exit statuses, as the harness reads them
+    (harness/ovlbench.py); TestLimits checks them against what it does."""
+    res = subprocess.run([OVLBENCH, "--limits"], capture_output=True,
+                         text=True, check=True)
+    return json.loads(res.stdout)
+
+
 WORKLOADS = list_workloads()
+LIMITS = limits()
+MAX_OPS = LIMITS["max_ops"]
 
 
 def mountinfo(pid="self"):
@@ -709,6 +718,92 @@ class TestWorkloadList(unittest.TestCase):
         res = run("--workload", "nope")
         self.assertEqual(res.returncode, 6)
         self.assertIn(", ".join(WORKLOADS), res.stderr)
+
+
+class TestLimits(unittest.TestCase):
+    """--limits says what ovlbench does: each range is the one it refuses
+    beyond, each list of workloads the one an option takes, each exit
+    status the one it exits with.  No test here mounts anything."""
+
+    def refused(self, args, status, *values):
+        return one_line_error(self, run(*args), LIMITS["exit_statuses"][
+            status], "ovlbench", *values)
+
+    def test_document(self):
+        self.assertEqual(LIMITS["schema"], "mntbench.ovlbench-limits/1")
+        self.assertEqual(LIMITS["workloads"], WORKLOADS)
+        for key in ("max_seconds", "min_interval", "max_pair_interval"):
+            self.assertIsInstance(LIMITS[key], float, key)
+
+    def test_ranges(self):
+        lim = LIMITS
+        top = lim["max_seconds"]
+        self.refused(["--layers", str(lim["max_layers"] + 1)], "layers",
+                     f"1..{lim['max_layers']}")
+        self.refused(["--layers", ",".join(["2"] * (lim["max_layer_runs"]
+                                                    + 1))], "layers",
+                     f"up to {lim['max_layer_runs']}")
+        self.refused(["--tasks", str(lim["max_tasks"] + 1)], "usage",
+                     f"1..{lim['max_tasks']}")
+        self.refused(["--cpus", str(lim["max_cpu"] + 1)], "cpu",
+                     f"0..{lim['max_cpu']}")
+        self.refused(["--duration", f"{top * 2:.0f}"], "time",
+                     f"<= {top:.0f}")
+        self.refused(["--warmup", f"{top * 2:.0f}"], "time", f"<= {top:.0f}")
+        self.refused(["--interval", f"{lim['min_interval'] * 0.9:g}"],
+                     "time", f">= {lim['min_interval']:g}")
+        most = lim["max_intervals"] * lim["min_interval"]
+        self.refused(["--interval", f"{lim['min_interval']:g}",
+                      "--duration", f"{most * 2:g}"], "time",
+                     f"more than {lim['max_intervals']} intervals")
+        self.refused(["--ops", str(lim["max_ops"] + 1)], "usage",
+                     f"1..{lim['max_ops']}")
+        self.refused(["--read-size", str(lim["max_read_size"] + 1)],
+                     "usage", f"1..{lim['max_read_size']}")
+        self.refused(["--ovl-opt", "x"] * (lim["max_ovl_opts"] + 1),
+                     "usage", f"at most {lim['max_ovl_opts']} times")
+        self.refused(["--mode", "fork"], "usage",
+                     ", ".join(lim["task_modes"]))
+
+    def test_workloads_an_option_takes(self):
+        pair = ["--pair-modes", "longterm-array,detached", "--tasks", "2",
+                "--duration", "1",
+                "--interval", f"{LIMITS['max_pair_interval'] + 0.01:g}"]
+        marks = ["--coherence-marks", "--ops", "10"]
+        for w in WORKLOADS:
+            with self.subTest(workload=w):
+                if w in LIMITS["pair_workloads"]:   # on to the interval
+                    self.refused(["-w", w, *pair], "time", "blocks of "
+                                 f"--pair-modes must be <= "
+                                 f"{LIMITS['max_pair_interval']:g} s")
+                else:
+                    self.refused(["-w", w, *pair], "usage", "--pair-modes")
+                if w in LIMITS["marked_workloads"]:  # on to --file-layer
+                    self.refused(["-w", w, *marks, "--file-layer", "upper"],
+                                 "usage", "--file-layer=upper")
+                else:
+                    self.refused(["-w", w, *marks], "usage",
+                                 ", ".join(LIMITS["marked_workloads"]))
+                # no overlay: a layer count is refused, not a bad one
+                if w in LIMITS["no_overlay_workloads"]:
+                    self.refused(["-w", w, "--layers", "3"], "usage",
+                                 "it uses no overlay")
+
+    def test_exit_statuses(self):
+        ex = LIMITS["exit_statuses"]
+        self.assertEqual(ex["success"], 0)
+        self.refused(["--bogus"], "usage", "--bogus")
+        self.refused(["--layers", "0"], "layers", "--layers=0")
+        self.refused(["--cpus", "0-"], "cpu", "--cpus=0-")
+        self.refused(["--duration", "0"], "time", "--duration=0")
+        self.refused(["--workload", "nope"], "workload", "--workload=nope")
+        help_ = run("--help").stdout
+        for name, text in (("internal", "internal error"),
+                           ("root", "not root"), ("no_overlay", "no overlay"),
+                           ("mount", "mount failure"), ("task", "a task "
+                           "failed"), ("na", "n/a")):
+            self.assertRegex(help_, rf"\b{ex[name]} {text}", name)
+        self.assertIn(f"{ex['signal']}+N signal N", help_)
 
 
 class TestCleanup(Base):

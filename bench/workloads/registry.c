@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "json.h"
 #include "util.h"
 #include "workload.h"
 
@@ -74,6 +75,19 @@ void workload_list(FILE *f)
 
 	for (i = 0; i < NWORKLOADS; i++)
 		fprintf(f, "%s\n", workloads[i]->name);
+}
+
+/* The names of the workloads pick() takes (NULL: all), a JSON array */
+void workload_json(struct json *j, const char *key,
+		   bool (*pick)(const struct workload *wl))
+{
+	unsigned int i;
+
+	json_open(j, key, '[');
+	for (i = 0; i < NWORKLOADS; i++)
+		if (!pick || pick(workloads[i]))
+			json_str(j, NULL, workloads[i]->name);
+	json_close(j);
 }
 
 const char *const role_names[NROLES] = {
