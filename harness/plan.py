@@ -101,37 +101,39 @@ TOP = {     # top-level key -> (check, what is allowed)
     "name": (lambda v: isinstance(v, str), "a string"),
     "description": (lambda v: isinstance(v, str), "a string"),
     "reps": _integer(1, MAX_REPS),
-    "warmup": _seconds(0, base.MAX_SECONDS),
-    "duration": _seconds(0, base.MAX_SECONDS, above=True),
-    "interval": _seconds(base.MIN_INTERVAL, base.MAX_SECONDS),
-    "task_mode": (lambda v: v in base.TASK_MODES,
-                  ", ".join(base.TASK_MODES)),
+    "warmup": lambda: _seconds(0, base.MAX_SECONDS),
+    "duration": lambda: _seconds(0, base.MAX_SECONDS, above=True),
+    "interval": lambda: _seconds(base.MIN_INTERVAL, base.MAX_SECONDS),
+    "task_mode": lambda: (lambda v: v in base.TASK_MODES,
+                          ", ".join(base.TASK_MODES)),
     "clock": (lambda v: v in CLOCKS, ", ".join(CLOCKS)),
 }
 REQUIRED = ("reps", "warmup", "duration", "interval")
 # A section key -> (check, what is allowed); None: the kind's validate
-# checks it. Ranges are ovlbench's (kinds/base.py); which kind takes
-# which key is the kind's (Kind.keys).
+# checks it. Ranges are ovlbench's (kinds/base.py: a rule of them is a
+# function, so that they are read when a plan is checked, not on
+# import); which kind takes which key is the kind's (Kind.keys).
 SECTION = {
     "modes": _items(lambda m: isinstance(m, str)
                     and kparams.plan_mode(m) in _MODES,
                     f"modes of {', '.join(_MODES)} (#tag: an A/A copy)"),
     "workloads": _items(lambda w: w in WORKLOADS,
                         f"workloads of {', '.join(WORKLOADS)}"),
-    "layers": _items(_integer(1, base.MAX_LAYERS)[0],
-                     f"layer counts 1..{base.MAX_LAYERS} (1 only where "
-                     "there is an upper layer: teardown, bystander)"),
-    "cpus": (_cpus, f"'powers' or a list of task counts 1..vCPUs "
-             f"(at most {base.MAX_TASKS}) and 'all'"),
+    "layers": lambda: _items(
+        _integer(1, base.MAX_LAYERS)[0],
+        f"layer counts 1..{base.MAX_LAYERS} (1 only where there is an "
+        "upper layer: teardown, bystander)"),
+    "cpus": lambda: (_cpus, f"'powers' or a list of task counts 1..vCPUs "
+                     f"(at most {base.MAX_TASKS}) and 'all'"),
     "internal": _items(lambda w: w in census.INTERNAL,
                        f"workloads of {', '.join(census.INTERNAL)}"),
-    "ops": _integer(1, base.MAX_OPS),
+    "ops": lambda: _integer(1, base.MAX_OPS),
     "vcpus": _items(_integer(1, coherence.MAX_VCPUS)[0],
                     f"vCPU counts 1..{coherence.MAX_VCPUS}"),
     "reps": _integer(1, MAX_REPS),
     "overhead_reps": _integer(0, MAX_REPS),
-    "duration": _seconds(0, base.MAX_SECONDS, above=True),
-    "interval": _seconds(base.MIN_INTERVAL, base.MAX_SECONDS),
+    "duration": lambda: _seconds(0, base.MAX_SECONDS, above=True),
+    "interval": lambda: _seconds(base.MIN_INTERVAL, base.MAX_SECONDS),
     "all_puts": (lambda v: isinstance(v, bool), "true, false"),
     "path_walk": (lambda v: isinstance(v, bool), "true, false"),
     "pairs": None,
@@ -149,6 +151,11 @@ def sections() -> dict[str, tuple[str, ...] | None]:
         out[k.section] = None if had is None or k.keys is None else \
             tuple(dict.fromkeys(had + k.keys))
     return out
+
+
+def _rule(rule):
+    """A (check, allowed) pair, made by its function if it has one."""
+    return rule() if callable(rule) else rule
 
 
 def _refuse(path, where: str, key: str, v, allowed: str) -> None:
@@ -170,8 +177,9 @@ def _validate(doc: dict, path: Path) -> None:
     for key in REQUIRED:
         if key not in doc:
             raise errors.InputError(
-                f"plan {path}: no {key}; allowed: {TOP[key][1]}")
-    for key, (ok, allowed) in TOP.items():
+                f"plan {path}: no {key}; allowed: {_rule(TOP[key])[1]}")
+    for key, rule in TOP.items():
+        ok, allowed = _rule(rule)
         if key in doc and not ok(doc[key]):
             _refuse(path, "", key, doc[key], allowed)
     if doc["interval"] > doc["duration"]:
@@ -183,7 +191,7 @@ def _validate(doc: dict, path: Path) -> None:
             if keys is not None and key not in keys:
                 _refuse(path, f"[{sec}] ", key, v,
                         "the keys " + ", ".join(keys))
-            check = SECTION.get(key)
+            check = _rule(SECTION.get(key))
             if check and not check[0](v):
                 _refuse(path, f"[{sec}] ", key, v, check[1])
     for k in kinds.KINDS.values():

@@ -16,9 +16,8 @@ PROBE_ON, PROBE_OFF = "probe-on", "probe-off"
 # model of coherence/, writing the window of each marked point
 COHERENCE = "coherence"
 
-# ovlbench's exit status when the kernel lacks what the workload needs
-# (bench/README.md); the point's raw output is then {NA_KEY: reason}
-NOT_APPLICABLE = 11
+# A point whose workload this kernel lacks (ovlbench's exit status "na":
+# harness/ovlbench.py) has the raw output {NA_KEY: reason}
 NA_KEY = "not_applicable"
 
 

@@ -34,10 +34,10 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
-from harness import kparams, point, resultset  # noqa: E402  (no PYTHONPATH)
+from harness import kparams, ovlbench, point, resultset  # noqa: E402
 from harness.point import Point  # noqa: E402
 
-OVLBENCH = REPO / "bench" / "ovlbench"
+OVLBENCH = ovlbench.BINARY
 MNTLOCK = REPO / "bpf" / "mntlock"
 
 
@@ -60,7 +60,7 @@ def run_point(p: Point, sdir: Path, knobs: dict[str, int]) -> str | None:
                          stderr=subprocess.PIPE, text=True)
     why = None
     if not raw.exists() and _ovlbench_status(p, sdir, res.returncode) \
-            == point.NOT_APPLICABLE:
+            == ovlbench.exit_status("na"):
         # this kernel lacks what the workload needs: a result, not a
         # failure (the report prints n/a with ovlbench's reason)
         lines = [ln for ln in res.stderr.splitlines()
