@@ -23,7 +23,9 @@ And: no Markdown file holds a path of the machine it was written on
 (/work, /root, /home, or /tmp/ other than the guest's and ovlbench's own);
 README.md has at most 250 lines; every relative link of README.md and
 docs/ resolves, with its #anchor; docs/variables-and-exit-statuses.md's
-table of targets and variables is ./mntbench --help's.
+table of targets and variables is ./mntbench --help's, and its table of
+exit statuses harness/exitstatus.py's (which the commands' own status
+constants agree with).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ import subprocess
 import unittest
 from pathlib import Path
 
+from harness import exitstatus
 from harness.paths import REPO
 
 README = REPO / "README.md"
@@ -730,6 +733,58 @@ class DocFilesTest(unittest.TestCase):
                              f"{' '.join(sorted(table[t]))}; the Makefile "
                              f"{' '.join(sorted(make_vars(REPO, t)))}")
         self.assertEqual(wrong, [], VARS_DOC.name)
+
+
+class ExitStatusTest(unittest.TestCase):
+    """One table of exit statuses: harness/exitstatus.py."""
+
+    def test_docs_table_is_exitstatus(self):
+        text = VARS_DOC.read_text().split("\n## Exit statuses\n", 1)[1]
+        rows = []
+        for line in text.split("\n"):
+            cells = [c.strip() for c in line.strip().strip("|").split("|")]
+            if line.startswith("|") and len(cells) == 2 and \
+                    cells[0] not in ("status", "---"):
+                rows.append(tuple(cells))
+        self.assertEqual(rows, exitstatus.doc_rows(),
+                         f"{VARS_DOC.name}: python3 -m harness.exitstatus "
+                         "prints the table")
+
+    def test_commands_exit_with_the_tables_statuses(self):
+        from harness import ab, bisect, errors, gate
+        from harness.export import cli as export_cli
+        es = exitstatus
+        cases = [
+            ("gate", gate.PASS, "pass"),
+            ("gate", gate.REGRESSION, "regression"),
+            ("gate", gate.BAD_INPUT, "bad input"),
+            ("gate", gate.INCONCLUSIVE, es.INCONCLUSIVE),
+            ("gate", gate.SET_MISSING, "a set could not be produced"),
+            ("ab", ab.CANNOT_TEST, es.CANNOT_TEST),
+            ("bisect", bisect.NAMED, "the first bad commit is named"),
+            ("bisect", bisect.NONE_FOUND, es.TARGETS["bisect"][3]),
+            ("bisect", bisect.CANNOT_TEST, "GOOD's set could not be "
+             "produced"),
+            ("bisect", bisect.INTERRUPTED, "interrupted"),
+            ("export", export_cli.INCOMPLETE, es.TARGETS["export"][1]),
+            ("vm", errors.GuestTimeout.exit_code, es.COMMON[124][0] +
+             ", or the guest command's exit status"),
+            ("kernel", errors.InputError.exit_code, "bad input"),
+            ("kernel", errors.BuildError.exit_code, "build failed"),
+            ("bench", errors.VMError.exit_code, es.COMMON[125][0]),
+        ]
+        for target, status, meaning in cases:
+            with self.subTest(target=target, status=status):
+                self.assertEqual(es.meaning(target, status), meaning)
+
+    def test_every_target_and_status(self):
+        targets = mntbench_help()
+        self.assertLessEqual(set(exitstatus.TARGETS) |
+                             set(exitstatus.PASS_THROUGH), set(targets))
+        for t in targets:
+            for status in range(256):
+                m = exitstatus.meaning(t, status)
+                self.assertTrue(m and "\n" not in m, (t, status))
 
 
 class CheckerTest(unittest.TestCase):
