@@ -180,12 +180,6 @@ def _todo(sdir: Path, vcpus: int, part: str = ""
                        and not resultset.complete(sdir, p)], vcpus)
 
 
-def _boots_to_run(sdir: Path, vcpus: int) -> list[tuple[str, int, str]]:
-    """(clock, vCPUs, plugin) of the boots with points still to run, in the
-    order of the points."""
-    return list(_todo(sdir, vcpus))
-
-
 def run_vm(sdir: Path, kernel, vcpus: int, timeout: float | None,
            part: str = "") -> int:
     """Boot once per clock and guest size the set's points need (the

@@ -95,8 +95,9 @@ class Completeness(Tmp):
         self.assertEqual(run.settle(sdir), [p.id])
         # its half (ovlbench's output) goes: --resume runs it again
         self.assertFalse((sdir / "raw" / f"{p.id}.json").exists())
-        self.assertEqual(run._boots_to_run(sdir, 2),
-                         [(p.clock, p.boot_cpus or 2, p.plugin)])
+        # the boots run_vm makes: one, with that point alone
+        self.assertEqual(run._todo(sdir, 2),
+                         {(p.clock, p.boot_cpus or 2, p.plugin): [p]})
 
     def test_unparseable_output_is_incomplete(self) -> None:
         sdir = self.set_copy()
