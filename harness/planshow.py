@@ -102,7 +102,8 @@ def show(p: plan.Plan, vcpus: int, accel_name: str, why: str, cores: int,
     out.append(
         f"guest time: about {duration(est)} (per point: warm-up + "
         f"duration + {plan.POINT_S:g} s + {plan.LAYER_S * 1000:g} ms a "
-        f"layer; probe points x{plan.PROBE_FACTOR})")
+        f"layer; probe points x{plan.PROBE_FACTOR}; an --ops point has "
+        f"{plan.OPS_POINT_S:g} s for its ops, no warm-up or duration, x1)")
     scaled = [c for (clock, c, _) in boots if
               accel.slowdown(c, clock, cores) != 1.0]
     out.append(

@@ -4,6 +4,7 @@ probed mode and CPU count, and bad plan values are named."""
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import subprocess
@@ -295,6 +296,25 @@ class LimitsTest(unittest.TestCase):
         bare = self.point(layers=0, args=())
         # ovlbench's defaults: warm-up 1 s, duration 5 s
         self.assertAlmostEqual(plan.point_seconds(bare), 7.0)
+
+    def test_census_points_counted_once(self):
+        """make census: 28 points, each counted once. A point of --ops
+        has no warm-up or sampled duration, and the probe factor (the
+        probe pass's) is not applied to it: 6 s and 10 ms a layer."""
+        pts = plan.expand(plan.load("census"), 2, seed=1, accel_name="tcg")
+        # 5 internal workloads and open-close in 2 modes, 1 and 2 tasks,
+        # 2 repetitions; all under mntlock, the overlay's on 2 layers
+        self.assertEqual(len(pts), (5 + 2) * 2 * 2)
+        self.assertTrue(all(p.probe and "--ops" in p.args for p in pts))
+        self.assertEqual(sum(p.layers for p in pts), 2 * 2 * 2 * 2)
+        self.assertAlmostEqual(plan.estimate_seconds(pts),
+                               28 * (1.0 + 5.0) + 16 * 0.01)
+        for p in pts[:3]:
+            self.assertAlmostEqual(
+                plan.point_seconds(p), plan.point_seconds(
+                    dataclasses.replace(p, probe=False)))
+        # the boot's time limit stays the hour (the estimate was 9.8 min)
+        self.assertEqual(plan.time_limit(pts), plan.LIMIT_MIN_S)
 
     def test_time_limit(self):
         small = [self.point()] * 10
