@@ -2,9 +2,9 @@
 # a fresh Debian 12 machine (as root).
 
 # The targets that take variables are run by ./mntbench, which holds
-# their defaults and whose exit status is the documented one (README,
-# "Exit statuses"): make itself exits 2 whatever status a recipe fails
-# with, so scripts that test for 1, 124 or 125 call ./mntbench directly.
+# their defaults and whose exit status is the documented one
+# (harness/exitstatus.py): make itself exits 2 whatever status a recipe
+# fails with, so scripts that test for 1, 124 or 125 call ./mntbench.
 # Variables are data: a command-line VAR=value is handed over as
 # MNTBENCH_VAR_VAR, copied with $(value) so that make expands no `$` in
 # it (CMD='echo $HOME' reaches the guest as written), and unexported
@@ -34,6 +34,12 @@ endef
 .PHONY: all deps kernel vm bench gate ab calibrate report checkpatch \
 	plan export history census coherence test unit smoke clean bisect \
 	clean-cache
+
+# How make is called changes nothing (harness/tests/test_make_modes.py):
+# the targets here run one after another in the order given, also under
+# -j (test: unit, then all, then the guest tests); the makes of bench/
+# and the kernel build run their own jobs in parallel.
+.NOTPARALLEL:
 
 # The generator, and the eBPF tool (vmlinux.h comes from the built
 # kernel's BTF, so the kernel is built first). KSRC, PATCHES.
@@ -112,7 +118,8 @@ coherence:
 	$(MNTBENCH_RUN)
 
 # What `make bench` would run at CPUS vCPUs: points, boots, estimated
-# guest time, time limits, guest memory; nothing built or booted.
+# guest time, time limits, guest memory; no kernel built, nothing booted
+# (bench/ovlbench is built: the plan's checks read its limits).
 # PROFILE CPUS ACCEL.
 plan:
 	$(MNTBENCH_RUN)
@@ -143,18 +150,26 @@ UNIT += harness.tests.test_docs
 UNIT += harness.tests.test_kcache
 # test_make_interface holds both kinds: a host-only class and a guest one.
 UNIT += harness.tests.test_make_interface.MakeInterface
+# make -s, -j2 and -k run what plain make does (unit, test, smoke).
+UNIT += harness.tests.test_make_modes
 # Every other test module boots the kernel in QEMU.
 GUEST := $(filter-out $(UNIT) harness.tests.test_make_interface,$(subst \
 	/,.,$(basename $(wildcard harness/tests/test_*.py)))) \
 	harness.tests.test_make_interface.GuestMakeInterface
+# The tests run as from a shell: how make was called (MAKEFLAGS: -n, -s,
+# -j, -k) does not reach the makes they run. UNIT_BENCH=all builds
+# bench/ without its tests (test_make_modes).
+TESTENV := env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES
+UNIT_BENCH := test
 unit: deps
-	$(MAKE) -C bench test
-	$(PY) -m unittest -v $(UNIT)
+	$(MAKE) -C bench $(UNIT_BENCH)
+	$(TESTENV) $(PY) -m unittest -v $(UNIT)
 
 # unit first, then the guest tests (kernel, runner, probes, harness end
 # to end with the gate's controls), on KSRC's kernel when given.
 test: unit all
-	MNTBENCH_TEST_KSRC="$${MNTBENCH_VAR_KSRC-}" $(PY) -m unittest -v $(GUEST)
+	MNTBENCH_TEST_KSRC="$${MNTBENCH_VAR_KSRC-}" $(TESTENV) \
+		$(PY) -m unittest -v $(GUEST)
 
 # The guest tests an older kernel must pass too (.ci/run: Debian's 6.1):
 # the switch's exact grace periods and slow mntputs per mode, mntlock,
@@ -162,7 +177,8 @@ test: unit all
 SMOKE := harness.tests.test_kernel_modes harness.tests.test_mntlock \
 	harness.tests.test_coherence.Mttcg
 smoke: all
-	MNTBENCH_TEST_KSRC="$${MNTBENCH_VAR_KSRC-}" $(PY) -m unittest -v $(SMOKE)
+	MNTBENCH_TEST_KSRC="$${MNTBENCH_VAR_KSRC-}" $(TESTENV) \
+		$(PY) -m unittest -v $(SMOKE)
 
 clean:
 	$(MAKE) -C bench clean
