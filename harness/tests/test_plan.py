@@ -240,35 +240,43 @@ class BigPlanTest(unittest.TestCase):
             n = len(counts)
             self.assertEqual(kinds_count(pts), {
                 "load": 4 * 4 * 3 * n * 10,     # modes workloads layers
+                "pathlen": 3 * 2 * 2 * 5,       # 1 and all tasks
+                "paired": n * 5,
                 "teardown": 4 * 8 * 5,
-                "bystander": 4 * 2 * 5 * 2,     # each beside a baseline
+                "bystander": 4 * 3 * 5 * 2,     # each beside a baseline
+                "collateral": 2 * 5 * 2,        # plain and probed
                 "probe": 2 * 2 * n * 5,
                 "overhead": 5 * 2 * n * 2,
                 "census": (5 + 2) * 2 * 2,      # 1 and all tasks
                 "coherence": 2 * 2 * 7}, vcpus)  # its own vCPU list
             self.assertEqual(sorted({q.cpus for q in pts
                                      if q.kind == "load"}), counts)
-            # one KVM boot, and an icount boot with the coherence
-            # plugin per vCPU count
+            # one KVM boot, the path-length boots (1 and all tasks), and
+            # an icount boot with the coherence plugin per vCPU count
             self.assertEqual(sorted(plan.boots(pts, vcpus)), sorted(
-                [("kvm", vcpus, "")] + [("icount", n, "coherence")
-                                        for n in (1, 2, 4, 8, 16, 32, 64)]))
+                [("kvm", vcpus, ""), ("icount", 1, ""),
+                 ("icount", vcpus, "")] +
+                [("icount", n, "coherence")
+                 for n in (1, 2, 4, 8, 16, 32, 64)]))
             self.assertEqual(plan.needs(pts, vcpus), (vcpus, vcpus, 500))
-        self.assertEqual(len(plan.expand(p, 64, seed=1)), 3908 + 28)
-        self.assertEqual(len(plan.expand(p, 256, seed=1)), 4948 + 28)
+        # + pathlen 60, paired 5 a count, collateral 20, bystander 40
+        self.assertEqual(len(plan.expand(p, 64, seed=1)),
+                         3908 + 28 + 60 + 35 + 20 + 40)
+        self.assertEqual(len(plan.expand(p, 256, seed=1)),
+                         4948 + 28 + 60 + 45 + 20 + 40)
 
     def test_default_pathlen_boots_per_task_count(self):
         pts = plan.expand(plan.load("default"), 64, seed=1)
         boots = plan.boots(pts, 64)
         # the wall-clock boot, then an icount boot per power of two, and
-        # the coherence boots (their own vCPU list: 1..16)
+        # the coherence boots (their own vCPU list: 1, 2, 4)
         self.assertEqual(sorted(boots), sorted(
             [("tcg", 64, "")] + [("icount", c, "") for c in
                                  (1, 2, 4, 8, 16, 32, 64)] +
-            [("icount", c, "coherence") for c in (1, 2, 4, 8, 16)]))
+            [("icount", c, "coherence") for c in (1, 2, 4)]))
         for c in (1, 2, 4, 8, 16, 32):
-            # 3 modes x 2 workloads x 3 reps
-            self.assertEqual(len(boots[("icount", c, "")]), 18)
+            # 2 modes x 2 workloads x 3 reps
+            self.assertEqual(len(boots[("icount", c, "")]), 12)
         self.assertEqual(sum(map(len, boots.values())), len(pts))
         self.assertEqual(list(boots), list(dict.fromkeys(
             (q.clock, q.boot_cpus, q.plugin) for q in pts)))
@@ -449,7 +457,8 @@ class PlanShowTest(unittest.TestCase):
                                  "--accel", "kvm")
         self.assertEqual((rc, err), (0, ""))
         lines = out.splitlines()
-        self.assertIn("3936 points in 8 boots:", lines)
+        # the KVM boot, 2 path-length boots, 7 coherence boots
+        self.assertIn("4091 points in 10 boots:", lines)
         load = next(x for x in lines if x.startswith("load "))
         self.assertEqual(load.split(), ["load", "3360", "10", "4", "4",
                                         "2,10,100", "1,2,4,8,16,32,64"])
