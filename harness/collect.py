@@ -10,16 +10,20 @@ layers, cpus), which run (the point's repetition) and which boot.
 
 from __future__ import annotations
 
-import json
+import math
 import sys
 from collections import defaultdict
 from pathlib import Path
 
-from harness import cli, errors, kinds, metrics, monitor, point, samples
+from harness import cli, errors, kinds, metrics, monitor, samples, setcheck
 from harness.accel import ICOUNT
-from harness.point import Point
-from harness.resultset import complete, write_text
+from harness.paths import REPO
+from harness.point import NA_KEY, Point
+from harness.resultset import point_files, write_text
 
+# boots/<id>.json, as run_points.py writes it
+BOOT = {"boot": setcheck.COUNT, "clock?": setcheck.STR,
+        "kernel_text?": (None, setcheck.STR)}
 
 
 class Collector:
@@ -36,9 +40,13 @@ class Collector:
         q = metrics.quantity(quantity)
         name = kinds.of(p.kind).metric(quantity, p)
         for i, v in enumerate(values):
+            v = float(v)
+            if not math.isfinite(v):
+                raise ValueError(f"{quantity} of point {p.id} is {v}, "
+                                 "not a finite number")
             self.records.append(samples.Record(
                 metric=name, variant=p.variant, boot=boot,
-                run=p.rep, value=float(v), unit=q.unit,
+                run=p.rep, value=v, unit=q.unit,
                 direction=q.direction, exact=q.exact, kind=p.kind,
                 mode=p.mode, workload=p.workload, layers=p.layers,
                 cpus=p.cpus, quantity=quantity,
@@ -52,26 +60,43 @@ def boot_of(sdir: Path, point_id: str) -> tuple[int, str]:
     f = sdir / "boots" / f"{point_id}.json"
     if not f.is_file():
         return 0, ""
-    doc = json.loads(f.read_text())
-    return int(doc["boot"]), str(doc.get("clock", ""))
+    doc = setcheck.read_json(sdir, "boots", f"{point_id}.json")
+    setcheck.shape(doc, BOOT, str(f))
+    return doc["boot"], doc.get("clock", "")
+
+
+def _raw_error(doc) -> str | None:
+    """What bench/schema.json finds wrong in an ovlbench output (a
+    not-applicable point's is {NA_KEY: why})."""
+    if isinstance(doc, dict) and NA_KEY in doc:
+        return None
+    return setcheck.schema_error(doc, REPO / "bench" / "schema.json")
 
 
 def collect(sdir: Path) -> tuple[list[samples.Record], list[str]]:
-    """(records, ids of points without output)."""
-    points = point.load(json.loads((sdir / "points.json").read_text()))
+    """(records, ids of points without output). The set is untrusted
+    input (harness/setcheck.py): a file that is there and malformed is
+    refused (InputError), as is a name or symlink leading out of it."""
+    setcheck.tree(sdir)
+    points = setcheck.points(sdir)
     c = Collector()
     missing = []
     for p in points:
-        # half a point (raw output without its probe file) is no point
-        if not complete(sdir, p):
+        # half a point (raw output without its probe file) is no point;
+        # a run settles the set before it collects (run.settle), so a
+        # file that does not parse here is damage, not a killed point
+        if not all(f.is_file() for f in point_files(sdir, p)):
             missing.append(p.id)
             continue
-        doc = json.loads((sdir / "raw" / f"{p.id}.json").read_text())
+        raw = sdir / "raw" / f"{p.id}.json"
+        doc = setcheck.read_json(sdir, "raw", raw.name)
         boot, clock = boot_of(sdir, p.id)
         host = monitor.read(sdir, p.id)
         if host and host.get("disturbed"):
             c.disturbed.add(p.id)
-        kinds.of(p.kind).collect(c, p, boot, doc, clock == ICOUNT, sdir)
+        with setcheck.fields(str(raw), lambda: _raw_error(doc)):
+            kinds.of(p.kind).collect(c, p, boot, doc, clock == ICOUNT,
+                                     sdir)
     return c.records, missing
 
 
@@ -85,10 +110,13 @@ def write(sdir: Path) -> list[str]:
 def modes_seen(sdir: Path) -> dict[str, str]:
     """Mode asked for -> mode ovlbench read back from /proc/mounts."""
     out: dict[str, set] = defaultdict(set)
-    for p in point.load(json.loads((sdir / "points.json").read_text())):
+    for p in setcheck.points(sdir):
         raw = sdir / "raw" / f"{p.id}.json"
         if raw.is_file():
-            seen = json.loads(raw.read_text()).get("overlay_mode")
+            doc = setcheck.read_json(sdir, "raw", raw.name)
+            setcheck.shape(doc, {"overlay_mode?": (None, setcheck.STR)},
+                           str(raw))
+            seen = doc.get("overlay_mode")
             if seen is not None:    # None: n/a, ovlbench did not run
                 out[p.mode].add(seen)
     return {k: ",".join(sorted(v)) for k, v in out.items()}

@@ -41,7 +41,6 @@ different.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import threading
@@ -50,7 +49,7 @@ from pathlib import Path
 
 import numpy as np
 
-from harness import resultset
+from harness import resultset, setcheck
 from harness.point import Point
 
 POLL = 0.1
@@ -216,9 +215,19 @@ def disturbed(runnable: float, other: float, clock: str) -> bool:
     return clock != ICOUNT and runnable < THRESHOLD and other > OTHER
 
 
+# host/<id>.json, as Monitor._record writes it
+HOST_DOC = {"vcpu_share": setcheck.NUM, "runnable_share?": setcheck.NUM,
+            "other_share?": setcheck.NUM, "wall_s?": setcheck.NUM,
+            "busy_threads?": setcheck.COUNT, "load1": setcheck.NUM,
+            "clock?": setcheck.STR, "disturbed?": setcheck.BOOL}
+
+
 def read(sdir: Path, point_id: str) -> dict | None:
+    """A point's figures; None if it has none, InputError if they are
+    malformed (harness/setcheck.py)."""
     f = sdir / "host" / f"{point_id}.json"
-    try:
-        return json.loads(f.read_text())
-    except (OSError, ValueError):
+    if not f.is_file():
         return None
+    doc = setcheck.read_json(sdir, "host", f.name)
+    setcheck.shape(doc, HOST_DOC, str(f))
+    return doc

@@ -9,6 +9,8 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+from harness import setcheck
+
 # Variants of the overhead kind's two halves
 PROBE_ON, PROBE_OFF = "probe-on", "probe-off"
 
@@ -83,7 +85,10 @@ def paired_variant(a: str, b: str) -> str:
     return f"{b}/{a}"
 
 
-def load(points_doc: list[dict]) -> list[Point]:
+def load(points_doc: list[dict], where: str = "points.json") -> list[Point]:
+    """The points of a points.json document; InputError naming where
+    and the field if it is not one (setcheck.check_points)."""
+    setcheck.check_points(points_doc, where)
     return [Point.from_dict(d) for d in points_doc]
 
 

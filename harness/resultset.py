@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from harness import errors, metrics, point
+from harness import errors, metrics, point, setcheck
 
 if TYPE_CHECKING:
     # imported where used: the guest runner imports this module (for
@@ -162,8 +162,8 @@ def complete(sdir: Path, p: point.Point) -> bool:
     killed between ovlbench's write and mntlock's is not."""
     for f in point_files(sdir, p):
         try:
-            json.loads(f.read_bytes())
-        except (OSError, ValueError):
+            setcheck.loads(f.read_bytes(), str(f))
+        except (OSError, errors.InputError):
             return False
     return True
 
@@ -195,10 +195,9 @@ class ResultSet:
     @functools.cached_property
     def points(self) -> list[point.Point]:
         """The plan's points (points.json); none for a set without it."""
-        f = self.path / "points.json"
-        if not f.is_file():
+        if not (self.path / "points.json").is_file():
             return []
-        return point.load(json.loads(f.read_text()))
+        return setcheck.points(self.path)
 
     @property
     def variants(self) -> list[str]:
@@ -210,25 +209,50 @@ def _bad(path: Path, why: str) -> errors.InputError:
 
 
 def load(path: Path) -> ResultSet:
-    """Load and check a set; InputError (exit 2) if missing or corrupt."""
+    """Load and check a set (setcheck: names, paths and symlinks in it,
+    strict JSON; the manifest's types against its schema); InputError
+    (exit 2) if missing or corrupt."""
     path = Path(path)
     if not path.is_dir():
         raise _bad(path, "no such directory")
-    try:
-        manifest = json.loads((path / "manifest.json").read_text())
-    except FileNotFoundError as e:
-        raise _bad(path, f"missing {Path(e.filename).name}") from e
-    except ValueError as e:
-        raise _bad(path, f"manifest.json: corrupt JSON: {e}") from e
+    setcheck.tree(path)
+    if not (path / "manifest.json").is_file():
+        raise _bad(path, "missing manifest.json")
+    manifest = setcheck.read_json(path, "manifest.json")
     if not isinstance(manifest, dict):
         raise _bad(path, f"manifest.json holds a {type(manifest).__name__}"
                          ", not an object")
     if manifest.get("schema") != MANIFEST_SCHEMA:
         raise _bad(path, f"manifest.json is not {MANIFEST_SCHEMA}")
+    check_manifest(manifest, f"result set {path}: manifest.json")
     if not (path / "samples.json").is_file():
         raise _bad(path, "missing samples.json")
     from harness import samples
-    return ResultSet(path, manifest, samples.load(path / "samples.json"))
+    rs = ResultSet(path, manifest,
+                   samples.load(setcheck.member(path, "samples.json")))
+    _check_documents(rs)
+    return rs
+
+
+def _check_documents(rs: ResultSet) -> None:
+    """What the report reads beyond samples.json, checked before it is
+    read (a plot's failure is only a warning): the points, and each
+    probe point's mntlock document as its kind reads it."""
+    from harness import kinds, probes
+    for p in rs.points:
+        if p.probe:
+            probes.load(rs.path, p.id, kinds.of(p.kind).probe_doc)
+
+
+def check_manifest(manifest: dict, where: str) -> None:
+    """The types of what a manifest holds (its schema, keys that are
+    absent aside: sets from before a key was added lack it)."""
+    from harness.paths import REPO
+    why = setcheck.schema_error(
+        manifest, REPO / "harness" / "schemas" / "manifest.schema.json",
+        required=False)
+    if why is not None:
+        raise errors.InputError(f"{where}: {why}")
 
 
 def validate(path: Path) -> list[str]:

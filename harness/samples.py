@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from harness import errors, kparams, metrics
+from harness import errors, kparams, metrics, setcheck
 
 SCHEMA = "mntbench.samples/2"
 OLD_SCHEMAS = ("mntbench.samples/1",)
@@ -100,7 +100,14 @@ def _bad(where: str, why: str) -> errors.InputError:
     return errors.InputError(f"{where}: {why}")
 
 
-def _check(rec, where: str) -> Record:
+def _finite(v: int | float) -> bool:
+    try:
+        return math.isfinite(v)
+    except OverflowError:   # an integer beyond the doubles
+        return False
+
+
+def _check(rec, where: str, known: dict) -> Record:
     if not isinstance(rec, dict):
         raise _bad(where, f"record is {type(rec).__name__}, not an object")
     missing = [k for k in FIELDS if k not in rec]
@@ -111,15 +118,21 @@ def _check(rec, where: str) -> Record:
         return f"metric {rec['metric']!r}, variant {rec['variant']!r}"
     for k in _STR:
         v = rec[k]
-        if type(v) is not str or (not v and k != "mode"):
-            raise _bad(where, f"{name()}: {k}={v!r} is not a name")
+        # printable: a name ends up in one-line messages and tables
+        if type(v) is not str or (not v and k != "mode") or \
+                not v.isprintable() or len(v) > setcheck.MAX_NAME:
+            raise _bad(where, f"{name()}: {k}={setcheck.show(v)} is not "
+                              "a name")
+    if rec["kind"] not in known:
+        raise _bad(where, f"{name()}: kind {rec['kind']!r}; allowed: "
+                          f"{', '.join(known)}")
     for k in _INT + (("iteration",) if "iteration" in rec else ()):
         v = rec[k]
         if type(v) is not int or v < 0:
             raise _bad(where, f"{name()}: {k}={v!r}; allowed: an integer "
                               ">= 0")
     v = rec["value"]
-    if type(v) not in (int, float) or not math.isfinite(v):
+    if type(v) not in (int, float) or not _finite(v):
         raise _bad(where, f"{name()}, run {rec['run']}: value {v!r} is not "
                           "a finite number")
     if rec["direction"] not in metrics.DIRECTIONS:
@@ -151,7 +164,9 @@ def parse(doc, where: str) -> list[Record]:
         raise _bad(where, "'records' is not a list")
     if not recs:
         raise _bad(where, "no records")
-    out = [_check(r, f"{where}: record {i}") for i, r in enumerate(recs)]
+    from harness import kinds
+    out = [_check(r, f"{where}: record {i}", kinds.KINDS)
+           for i, r in enumerate(recs)]
     _consistent(out, where)
     return out
 
@@ -187,10 +202,8 @@ def load(path: Path) -> list[Record]:
         raise _bad(str(path), e.strerror or str(e)) from e
     digest = hashlib.sha256(data).digest()
     if digest not in _PARSED:
-        try:
-            doc = json.loads(data)
-        except ValueError as e:
-            raise _bad(str(path), f"corrupt JSON: {e}") from e
+        # NaN and Infinity parse: _check names the record that has one
+        doc = setcheck.loads(data, str(path), nonfinite=True)
         if len(_PARSED) >= 8:
             _PARSED.pop(next(iter(_PARSED)))
         _PARSED[digest] = tuple(parse(doc, str(path)))

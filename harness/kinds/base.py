@@ -80,6 +80,9 @@ class Kind:
     # (set dir, kbuild.Kernel): on the host after the boots of a run
     # (coherence: names its addresses while the kernel is at hand)
     after_boots: Callable[..., None] | None = None
+    # the top-level keys it reads from its probe points' mntlock
+    # documents (probes.load checks them there)
+    probe_doc: tuple[str, ...] = ()
 
 
 def cpu_counts(spec, vcpus: int) -> list[int]:

@@ -10,13 +10,12 @@ wait."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from harness import metrics, stats
+from harness import metrics, probes, stats
 from harness.kinds import base
 from harness.point import Point
 
@@ -82,9 +81,9 @@ def collect(c, p: Point, boot: int, doc: dict, icount: bool,
     if "umount_ns" in lat:
         c.add(p, boot, "umount_us", base.iterations_us(lat, "umount"),
               per_iteration=True, icount=icount)
-    f = sdir / "probes" / f"{p.id}.json"
-    if p.probe and f.is_file():
-        for q, n in gp_per_umount(json.loads(f.read_text())).items():
+    mdoc = probes.load(sdir, p.id, KIND.probe_doc) if p.probe else None
+    if mdoc is not None:
+        for q, n in gp_per_umount(mdoc).items():
             c.add(p, boot, q, [n])
 
 
@@ -195,4 +194,5 @@ def plots(rs, out: Path) -> list[str]:
 
 KIND = base.Kind(name=NAME, section=NAME, build=build, collect=collect,
                  metric=metric, report=report, plots=plots,
-                 keys=("modes", "layers", "reps", "duration"))
+                 keys=("modes", "layers", "reps", "duration"),
+                 probe_doc=("teardown",))

@@ -6,12 +6,11 @@ every per-op figure is an exact count."""
 
 from __future__ import annotations
 
-import json
 import textwrap
 from pathlib import Path
 
-from harness import kparams, probes
-from harness.kinds import base, probe
+from harness import errors, kparams, probes, setcheck
+from harness.kinds import base
 from harness.point import NA_KEY, Point
 
 NAME = "census"
@@ -59,12 +58,17 @@ def build(ctx: base.Context) -> list[Point]:
 
 
 def probe_doc(sdir: Path, p: Point) -> dict | None:
-    f = probe.probe_file(sdir, p)
-    return json.loads(f.read_text()) if f.is_file() else None
+    return probes.load(sdir, p.id, KIND.probe_doc)
 
 
-def ops_of(doc: dict) -> int:
-    return base.run_of(doc)["summary"]["total_ops"]
+def ops_of(doc: dict, where: str) -> int:
+    with setcheck.fields(where):
+        ops = base.run_of(doc)["summary"]["total_ops"]
+    if type(ops) is not int or ops <= 0:
+        raise errors.InputError(f"{where}: runs[0].summary.total_ops="
+                                f"{setcheck.show(ops)}; allowed: an "
+                                "integer > 0")
+    return ops
 
 
 def collect(c, p: Point, boot: int, doc: dict, icount: bool,
@@ -72,7 +76,7 @@ def collect(c, p: Point, boot: int, doc: dict, icount: bool,
     mdoc = probe_doc(sdir, p)
     if NA_KEY in doc or mdoc is None:
         return
-    ops = ops_of(doc)
+    ops = ops_of(doc, f"{sdir}/raw/{p.id}.json")
     slow = sum(r.slow for r in probes.by_mount(mdoc))
     c.add(p, boot, "census_slow_puts_per_op", [slow / ops], icount=icount)
     per = probes.per_op(mdoc, ops)
@@ -101,13 +105,13 @@ def rows(rs) -> list[dict]:
         if mdoc is None or not raw.is_file():
             continue
         key = (p.workload, p.cpus, p.variant)
-        doc = json.loads(raw.read_text())
-        if NA_KEY in doc:
-            na[key] = doc[NA_KEY]
+        doc = setcheck.read_json(rs.path, "raw", raw.name)
+        if isinstance(doc, dict) and NA_KEY in doc:
+            na[key] = str(doc[NA_KEY])
             continue
         walk = mdoc.get("path_walk") or {}
         t = runs.setdefault(key, {"ops": 0, "writes": 0, "restarts": 0})
-        t["ops"] += ops_of(doc)
+        t["ops"] += ops_of(doc, str(raw))
         t["writes"] += walk.get("mount_lock_writes") or 0
         t["restarts"] += (walk.get("rcu_restarts") or 0) + \
             (walk.get("lookup_restarts") or 0)
@@ -161,6 +165,6 @@ def table(rs) -> list[str]:
 
 KIND = base.Kind(name=NAME, section=NAME, build=build, collect=collect,
                  metric=metric, report=table, on_host=False,
-                 compares_modes=False,
+                 compares_modes=False, probe_doc=probes.PER_OP,
                  reps=(("reps", 2),),
                  keys=("internal", "modes", "ops", "cpus", "reps"))

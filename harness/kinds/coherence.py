@@ -14,8 +14,8 @@ import json
 import textwrap
 from pathlib import Path
 
-from harness import (costmodel, errors, kparams, ksymbols, linemodel, point,
-                     resultset)
+from harness import (costmodel, errors, kparams, ksymbols, linemodel,
+                     resultset, setcheck)
 from harness.accel import ICOUNT
 from harness.kinds import base, load
 from harness.point import COHERENCE, Point
@@ -55,11 +55,7 @@ def build(ctx: base.Context) -> list[Point]:
 
 def window(sdir: Path, p: Point) -> linemodel.Window:
     f = resultset.window_file(sdir, p)
-    try:
-        doc = json.loads(f.read_bytes())
-    except (OSError, ValueError) as e:
-        raise errors.InputError(f"{f}: cannot read a coherence window "
-                                f"({e})") from None
+    doc = setcheck.read_json(sdir, NAME, f.name)
     return linemodel.load(doc, str(f))
 
 
@@ -87,10 +83,7 @@ def _names(sdir: Path) -> dict[str, str]:
     f = names_file(sdir)
     if not f.exists():
         return {}       # named where the kernel was at hand, or never
-    try:
-        d = json.loads(f.read_bytes())
-    except (OSError, ValueError) as e:
-        raise errors.InputError(f"{f}: cannot read ({e})") from None
+    d = setcheck.read_json(sdir, NAME, f.name)
     if not isinstance(d, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in d.items()):
         raise errors.InputError(f"{f}: not an object of address -> name "
@@ -222,7 +215,7 @@ def name_set(sdir: Path, system_map: Path) -> None:
     its _text (run_points.py)."""
     syms = ksymbols.Symbols.from_file(system_map)
     want: dict[int, int] = {}      # address -> its boot's KASLR shift
-    for p in point.load(json.loads((sdir / "points.json").read_text())):
+    for p in setcheck.points(sdir):
         f = resultset.window_file(sdir, p)
         if p.kind != NAME or not f.is_file():
             continue
@@ -238,10 +231,13 @@ def name_set(sdir: Path, system_map: Path) -> None:
 
 def _boot_text(sdir: Path, p: Point) -> int | None:
     try:
-        t = json.loads((sdir / "boots" / f"{p.id}.json").read_text()).get(
-            "kernel_text")
+        doc = setcheck.read_json(sdir, "boots", f"{p.id}.json")
+    except errors.InputError:
+        return None
+    t = doc.get("kernel_text") if isinstance(doc, dict) else None
+    try:
         return int(t, 16) if isinstance(t, str) else None
-    except (OSError, ValueError):
+    except ValueError:
         return None
 
 

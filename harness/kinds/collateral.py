@@ -8,12 +8,11 @@ negative control: its victims never restart."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 
-from harness import errors, metrics
+from harness import errors, probes
 from harness.kinds import base
 from harness.point import Point
 
@@ -82,10 +81,10 @@ def collect(c, p: Point, boot: int, doc: dict, icount: bool,
     roles = run["task_roles"]
     ops = _by_role(run, "task_totals")
     if p.probe:
-        f = sdir / "probes" / f"{p.id}.json"
-        if not f.is_file():
+        mdoc = probes.load(sdir, p.id)
+        if mdoc is None:
             return
-        walk = json.loads(f.read_text()).get("path_walk") or {}
+        walk = mdoc.get("path_walk") or {}
         # the probe saw each victim's whole run
         life = _by_role(run, "task_lifetime_ops")
         for role, (_, restarts) in ROLES.items():
@@ -111,15 +110,15 @@ def metric(quantity: str, p: Point) -> str:
 
 def report(rs) -> list[str]:
     """Per CPU count and victims' quantity: each mode's median of runs."""
-    rows: dict[tuple[int, str], list[str]] = {}
+    rows: dict[tuple[int, str, str], list[str]] = {}
     for s in sorted(rs.select(kind=NAME), key=lambda s: s.variant):
         if s.quantity.startswith("victim"):
             med = float(np.median(s.values))
-            rows.setdefault((s.cpus, s.quantity), []).append(
+            rows.setdefault((s.cpus, s.quantity, s.unit), []).append(
                 f"{s.variant} {med:.4g}")
     out = []
-    for (cpus, q), cells in sorted(rows.items()):
-        out += [f"  c{cpus} {q} ({metrics.quantity(q).unit}):",
+    for (cpus, q, unit), cells in sorted(rows.items()):
+        out += [f"  c{cpus} {q} ({unit}):",
                 f"    {', '.join(cells)}"[:72]]
     if not out:
         return []

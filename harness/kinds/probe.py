@@ -3,7 +3,6 @@ slow path and mount_lock contention per op, in a marked probe pass."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -38,13 +37,13 @@ def probe_file(sdir: Path, p: Point) -> Path:
 
 def collect(c, p: Point, boot: int, doc: dict, icount: bool,
             sdir: Path) -> None:
-    f = probe_file(sdir, p)
-    if not f.is_file():
+    mdoc = probes.load(sdir, p.id, KIND.probe_doc)
+    if mdoc is None:
         return
     s = base.run_of(doc)["summary"]
     # The probe saw the whole run: divide by every op, not the window's.
     ops = s.get("lifetime_ops", s["total_ops"])
-    for q, value in probes.per_op(json.loads(f.read_text()), ops).items():
+    for q, value in probes.per_op(mdoc, ops).items():
         c.add(p, boot, q, [value], icount=icount)
 
 
@@ -60,10 +59,10 @@ def plots(rs, out: Path) -> list[str]:
               "mntput slow path (mount_lock) per open-close op",
               "slow mntputs per op", "mntput-slowpath"):
         made.append("mntput-slowpath")
-    docs = {p: json.loads(probe_file(rs.path, p).read_text())
-            for p in rs.points if p.kind == NAME
+    docs = {p: d for p in rs.points if p.kind == NAME
             and p.workload == "open-close"
-            and probe_file(rs.path, p).is_file()}
+            and (d := probes.load(rs.path, p.id, KIND.probe_doc))
+            is not None}
     if wait_histogram(docs, out):
         made.append("mount-lock-wait")
     if costsplit.plot(rs, out):
@@ -100,5 +99,6 @@ def wait_histogram(docs: dict, out: Path) -> bool:
 
 KIND = base.Kind(name=NAME, section="probes", build=build, collect=collect,
                  metric=metric, report=costsplit.lines, plots=plots,
+                 probe_doc=probes.PER_OP,
                  keys=("modes", "workloads", "layers", "cpus", "reps",
                        "duration", "all_puts", "path_walk"))
