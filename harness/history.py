@@ -40,7 +40,8 @@ from pathlib import Path
 
 import numpy as np
 
-from harness import changepoint, errors, gate, metrics, resultset, stats
+from harness import (changepoint, cli, errors, gate, metrics, resultset,
+                     stats)
 from harness.export import cli as export_cli
 from harness.export import rows as rowmod
 
@@ -270,11 +271,7 @@ def main(argv: list[str] | None = None) -> int:
                     default=changepoint.PERMUTATIONS)
     ap.add_argument("--seed", type=int, default=changepoint.SEED)
     args = ap.parse_args(argv)
-    try:
-        return run(args)
-    except errors.MntbenchError as e:
-        print(f"{PROG}: error: {e}", file=sys.stderr)
-        return e.exit_code
+    return cli.guarded(PROG, lambda: run(args))
 
 
 if __name__ == "__main__":

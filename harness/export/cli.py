@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from harness import errors, resultset
+from harness import cli, errors, resultset
 from harness.export import bmf, gab, kcidb, otava_csv
 
 INCOMPLETE = 1
@@ -97,8 +97,4 @@ def main(argv: list[str] | None = None) -> int:
                     "stdout; csv also writes FILE's Otava config, "
                     "<stem>.otava.yaml, with the metrics' directions")
     args = ap.parse_args(argv)
-    try:
-        return run(args)
-    except errors.MntbenchError as e:
-        print(f"mntbench-export: error: {e}", file=sys.stderr)
-        return e.exit_code
+    return cli.guarded("mntbench-export", lambda: run(args))
