@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from harness import errors, kinds, kparams
+from harness import errors, kinds, kparams, setcheck
 from harness.accel import ICOUNT, KVM, TCG
 from harness.kinds import base, census, coherence
 from harness.kinds.base import HOST, Context
@@ -114,9 +114,12 @@ REQUIRED = ("reps", "warmup", "duration", "interval")
 # function, so that they are read when a plan is checked, not on
 # import); which kind takes which key is the kind's (Kind.keys).
 SECTION = {
+    # a mode names points and their files: a tag is held to setcheck.NAME
     "modes": _items(lambda m: isinstance(m, str)
-                    and kparams.plan_mode(m) in _MODES,
-                    f"modes of {', '.join(_MODES)} (#tag: an A/A copy)"),
+                    and kparams.plan_mode(m) in _MODES
+                    and setcheck.name_ok(m),
+                    f"modes of {', '.join(_MODES)} (#tag: an A/A copy; "
+                    "letters, digits, . _ -)"),
     "workloads": _items(lambda w: w in WORKLOADS,
                         f"workloads of {', '.join(WORKLOADS)}"),
     "layers": lambda: _items(
@@ -249,6 +252,7 @@ def check_args(args: tuple[str, ...]) -> str | None:
 
 def _check_points(k: kinds.Kind, pts: list[Point], path) -> None:
     for p in pts:
+        setcheck.check_name(p.id, f"plan {path}: [{k.section}] point")
         bad = check_args(p.args)
         if bad:
             raise errors.InputError(
