@@ -148,6 +148,9 @@ UNIT := harness.tests.test_plan harness.tests.test_stats \
 # that exist (harness/tests/test_docs.py).
 UNIT += harness.tests.test_docs
 UNIT += harness.tests.test_kcache
+# Result sets as untrusted input: hostile copies of results/reference
+# through every reading command; hypothesis properties (issue 29).
+UNIT += harness.tests.test_hostile_sets harness.tests.test_properties
 # test_make_interface holds both kinds: a host-only class and a guest one.
 UNIT += harness.tests.test_make_interface.MakeInterface
 # make -s, -j2 and -k run what plain make does (unit, test, smoke).

@@ -18,7 +18,8 @@ done
 PKGS="linux-source-6.12$extra xz-utils gcc make bc flex bison libelf-dev libssl-dev
 dwarves rsync cpio qemu-system-x86 clang llvm libbpf-dev bpftool bpftrace
 linux-perf pkg-config zlib1g-dev libzstd-dev python3 python3-numpy
-python3-scipy python3-statsmodels python3-matplotlib python3-jsonschema git"
+python3-scipy python3-statsmodels python3-matplotlib python3-jsonschema
+python3-hypothesis git"
 # One dpkg-query for them all (one each took seconds, on every make
 # target); a package it does not know is missing too.
 installed=" $(dpkg-query -W -f='${Status} ${Package}\n' $PKGS 2>/dev/null |
