@@ -1,7 +1,8 @@
-"""The shape of the commands that take one result set (collect, report,
-spread): `prog SET`, an error as one line on stderr with its status.
-guarded() is that error handling, for the other commands that read sets
-(export, history) too."""
+"""The shape of the commands that read result sets: command() parses
+the options (an argparse error is one line, exit 2) and runs the body
+under guarded() (an error is one line on stderr, with its status).
+on_set() is the command that takes one set (collect, report, spread):
+`prog SET`; export and history give their own options."""
 
 from __future__ import annotations
 
@@ -31,9 +32,28 @@ def guarded(prog: str, body: Callable[[], int]) -> int:
         return errors.InputError.exit_code
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse whose errors are one line (no usage), exit 2."""
+
+    def error(self, message: str):
+        print(f"{self.prog}: error: {message}", file=sys.stderr)
+        sys.exit(errors.InputError.exit_code)
+
+
+def command(prog: str, doc: str, options: Callable[[Parser], None],
+            body: Callable[[argparse.Namespace], int],
+            argv: list[str] | None = None) -> int:
+    """options(parser) adds the command's options; body(args)'s status,
+    guarded."""
+    ap = Parser(prog=prog, description=doc,
+                formatter_class=argparse.RawDescriptionHelpFormatter)
+    options(ap)
+    args = ap.parse_args(argv)
+    return guarded(prog, lambda: body(args))
+
+
 def on_set(prog: str, description: str, body: Callable[[Path], int],
            argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog=prog, description=description)
-    ap.add_argument("set", type=Path, help="result set directory")
-    args = ap.parse_args(argv)
-    return guarded(prog, lambda: body(args.set))
+    return command(prog, description, lambda ap: ap.add_argument(
+        "set", type=Path, help="result set directory"),
+        lambda args: body(args.set), argv)

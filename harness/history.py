@@ -32,7 +32,6 @@ regressions), 2 bad input.
 
 from __future__ import annotations
 
-import argparse
 import re
 import sys
 from dataclasses import dataclass
@@ -42,7 +41,6 @@ import numpy as np
 
 from harness import (changepoint, cli, errors, gate, metrics, resultset,
                      stats)
-from harness.export import cli as export_cli
 from harness.export import rows as rowmod
 
 PROG = "mntbench-history"
@@ -251,10 +249,7 @@ def run(args) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = export_cli.Parser(
-        prog=PROG, description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter)
+def _options(ap: cli.Parser) -> None:
     ap.add_argument("dir", type=Path, metavar="DIR",
                     help="directory of result sets")
     ap.add_argument("--order", type=Path, metavar="FILE",
@@ -270,8 +265,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--permutations", type=int,
                     default=changepoint.PERMUTATIONS)
     ap.add_argument("--seed", type=int, default=changepoint.SEED)
-    args = ap.parse_args(argv)
-    return cli.guarded(PROG, lambda: run(args))
+
+
+def main(argv: list[str] | None = None) -> int:
+    return cli.command(PROG, __doc__, _options, run, argv)
 
 
 if __name__ == "__main__":

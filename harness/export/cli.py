@@ -7,7 +7,6 @@ unwritable --out), one line on stderr.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -16,14 +15,6 @@ from harness.export import bmf, gab, kcidb, otava_csv
 
 INCOMPLETE = 1
 FORMATS = ("bmf", "github-action-benchmark", "kcidb", "csv")
-
-
-class Parser(argparse.ArgumentParser):
-    """argparse whose errors are one line (no usage), exit 2."""
-
-    def error(self, message: str):
-        print(f"{self.prog}: error: {message}", file=sys.stderr)
-        sys.exit(errors.InputError.exit_code)
 
 
 def _check(args) -> None:
@@ -81,9 +72,7 @@ def run(args) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = Parser(prog="mntbench-export", description=__doc__,
-                formatter_class=argparse.RawDescriptionHelpFormatter)
+def _options(ap: cli.Parser) -> None:
     ap.add_argument("sets", nargs="+", type=Path, metavar="SET",
                     help="result set directory (csv: one or more)")
     ap.add_argument("--format", required=True,
@@ -96,5 +85,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="write FILE (temp file, then rename) instead of "
                     "stdout; csv also writes FILE's Otava config, "
                     "<stem>.otava.yaml, with the metrics' directions")
-    args = ap.parse_args(argv)
-    return cli.guarded("mntbench-export", lambda: run(args))
+
+
+def main(argv: list[str] | None = None) -> int:
+    return cli.command("mntbench-export", __doc__, _options, run, argv)
