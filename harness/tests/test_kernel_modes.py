@@ -16,6 +16,9 @@ from harness.tests import common
 LAYERS = 100
 # open()+close() by the probed process (ovlbench --ops, one task)
 CLOSES = 1000
+# The modes guest's limit: about 2 min on an idle 2-CPU host, over 10 min
+# beside a kernel build and other guests (the default limit is 600 s)
+GUEST_TIMEOUT = 1800.0
 
 
 class ModesTest(unittest.TestCase):
@@ -27,7 +30,7 @@ class ModesTest(unittest.TestCase):
                        check=True)
         cls.doc, _ = common.guest_json(
             "modes", REPO / "harness" / "tests" / "guest" / "check_modes.py",
-            f"--layers {LAYERS} --closes {CLOSES}")
+            f"--layers {LAYERS} --closes {CLOSES}", timeout=GUEST_TIMEOUT)
 
     def mode(self, name: str) -> dict:
         return self.doc["modes"][name]
