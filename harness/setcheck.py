@@ -112,11 +112,13 @@ def tree(root: Path) -> Path:
         except OSError as e:
             raise bad(at or ".", e.strerror) from None
         for e in entries:
-            if e.name.startswith("."):
-                continue    # temp files, .vm-* control directories
-            rel = at + e.name
-            if not name_ok(e.name):
-                raise bad(show(rel), f"name not allowed; allowed: {ALLOWED}")
+            # temp files, .vm-* control directories: no reader opens
+            # them (a name from a glob or an id never starts with '.'),
+            # so only a symlink among them is looked at
+            hidden = e.name.startswith(".")
+            rel = at + e.name if name_ok(e.name) else show(at + e.name)
+            if not hidden and not name_ok(e.name):
+                raise bad(rel, f"name not allowed; allowed: {ALLOWED}")
             try:
                 if e.is_symlink():
                     try:
@@ -127,6 +129,8 @@ def tree(root: Path) -> Path:
                     if not to.is_relative_to(top):
                         raise bad(rel, "a symlink leading out of the set "
                                   f"(to {to})")
+                elif hidden:
+                    continue
                 elif e.is_dir(follow_symlinks=False):
                     todo.append((rel + "/", e.path))
                 elif not e.is_file(follow_symlinks=False):

@@ -277,6 +277,8 @@ CASES = [
     Case("symlink-dangling", ALL, "raw/",
          lambda s, o: link_out(s / "raw" / f"{POINT}.json",
                                o / "nothing.json")),
+    Case("hidden-symlink-out", ALL, ".x.json",
+         lambda s, o: (s / "raw" / ".x.json").symlink_to(o / "secret.json")),
     Case("fifo-in-set", ALL, "host/", fifo_in_set),
     Case("name-with-newline", ALL, "raw/", bad_name),
     # truncated JSON
