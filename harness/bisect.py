@@ -107,6 +107,11 @@ def test_commit(ctx: dict, out: Path, commit: str) -> tuple[int, str]:
 
 def step(out: Path, bare: Path) -> int:
     """One step of `git bisect run`: the commit bisect chose."""
+    # git bisect run exports the bare clone's GIT_DIR (and the like): every
+    # git command of the step would read that repository instead of the
+    # ones it names
+    for k in [k for k in os.environ if k.startswith("GIT_")]:
+        del os.environ[k]
     ctx = json.loads((out / "bisect.json").read_text())["context"]
     commit = subprocess.run(
         ["git", "-C", str(bare), "rev-parse", "BISECT_HEAD"],

@@ -3,8 +3,9 @@ linux-source-6.12 tarball (python3 -m harness.tests.gittree prints it):
 
     C1  the tarball with kernel-patches/series-6.12 applied (the tree
         carries the switch and the knobs itself: PATCHES=none)
-    C2  ovl: synthetic_open_cost defaults to 256 (every open of an overlay
-        file runs 256 more loop iterations: the regression)
+    C2  ovl: every open of an overlay file runs 256 more iterations of the
+        knob's loop (the regression; not the knob's default, which the
+        harness sets to 0 before every point)
     C3  a line in Documentation/ (changes no instruction of the kernel)
 
 Authors, dates and content are fixed, so the commit ids are the same on
@@ -25,8 +26,11 @@ from harness.paths import REPO, cache_dir
 
 TARBALL = Path("/usr/src/linux-source-6.12.tar.xz")
 SERIES = REPO / "kernel-patches" / "series-6.12"
-KNOB = "static unsigned int ovl_synthetic_open_param;"
-KNOB_256 = "static unsigned int ovl_synthetic_open_param = 256;"
+OPEN = "\tovl_synthetic_work(OVL_FS(inode->i_sb)->synthetic_open_cost);"
+OPEN_256 = ("\tovl_synthetic_work(OVL_FS(inode->i_sb)->synthetic_open_cost"
+            " + 256);")
+# in the tree's path: a new recipe is a new tree (and a new clone of it)
+RECIPE = "v2"
 DOC = "Documentation/filesystems/overlayfs.rst"
 ENV = {"GIT_AUTHOR_NAME": "mntbench", "GIT_AUTHOR_EMAIL": "mntbench@localhost",
        "GIT_COMMITTER_NAME": "mntbench",
@@ -51,7 +55,7 @@ def commits(tree: Path) -> list[str]:
 def make(tarball: Path = TARBALL) -> Path:
     """The tree (made if absent): its path."""
     sid = kbuild.source_identity(tarball)[:12]
-    tree = cache_dir() / "testtrees" / f"linux-6.12-{sid}"
+    tree = cache_dir() / "testtrees" / f"linux-6.12-{RECIPE}-{sid}"
     if (tree / ".git").is_dir():
         kcache.touch(tree)
         return tree
@@ -68,12 +72,12 @@ def make(tarball: Path = TARBALL) -> Path:
         _git(tmp, "add", "-f", "-A")
         _git(tmp, "commit", "-q", "-m",
              "C1 Linux 6.12 (Debian) with mntbench's series-6.12")
-        params = tmp / "fs" / "overlayfs" / "params.c"
-        text = params.read_text()
-        assert text.count(KNOB) == 1, "series-6.12 changed: no knob line"
-        params.write_text(text.replace(KNOB, KNOB_256))
+        fc = tmp / "fs" / "overlayfs" / "file.c"
+        text = fc.read_text()
+        assert text.count(OPEN) == 1, "series-6.12 changed: no knob call"
+        fc.write_text(text.replace(OPEN, OPEN_256))
         _git(tmp, "commit", "-q", "-a", "-m",
-             "C2 ovl: synthetic_open_cost defaults to 256 (a regression)")
+             "C2 ovl: 256 more loop iterations per open (a regression)")
         with open(tmp / DOC, "a") as f:
             f.write("\n.. mntbench test tree: a change of no code\n")
         _git(tmp, "commit", "-q", "-a", "-m", "C3 Documentation: a comment")

@@ -1,5 +1,5 @@
 """A developer's git tree at three commits (harness/tests/gittree.py: C1
-Debian's 6.12 with the series, C2 synthetic_open_cost defaulting to 256,
+Debian's 6.12 with the series, C2 256 more loop iterations per open,
 C3 a line of Documentation/): `make ab` between two commits and `make
 bisect` between C1 and C3, through ./mntbench, on real kernels built from
 a clone of the tree's own; the tree, its index and refs are left as they
@@ -58,7 +58,7 @@ class GitTree(unittest.TestCase):
     def ab(self, base: str, cand: str, name: str):
         return mntbench("ab", f"KSRC={self.tree}", f"BASE_REF={base}",
                         f"CAND_REF={cand}", "PATCHES=none",
-                        "AB_PROFILE=bisect", "ROUNDS=2", "SEED=1", "CPUS=2",
+                        "AB_PROFILE=bisect", "ROUNDS=3", "SEED=1", "CPUS=2",
                         f"OUT={self.tmp / name}")
 
     def test_a_bad_ref_is_bad_input(self):
