@@ -7,6 +7,7 @@ unwritable --out), one line on stderr.
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -38,12 +39,33 @@ def _check(args) -> None:
             "set (csv takes several: a row each)")
 
 
-def _write(path: Path, text: str) -> None:
+def write_all(files: list[tuple[Path, str]]) -> None:
+    """Write every (path, text) or none: all to temp files first, then
+    rename them all; on a failure (a full disk) the temp files and the
+    files already renamed are removed, and InputError names the file."""
+    tmps: list[Path] = []
+    done: list[Path] = []
+    path = files[0][0]
     try:
-        resultset.write_text(path, text)
-    except OSError as e:
-        raise errors.InputError(
-            f"--out {path}: cannot write: {e.strerror or e}") from e
+        for path, text in files:
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            tmps.append(tmp)
+            tmp.write_text(text)
+        for (path, _), tmp in zip(files, tmps):
+            os.replace(tmp, path)
+            done.append(path)
+    except BaseException as e:
+        for f in [*tmps, *done]:
+            try:
+                f.unlink(missing_ok=True)
+            except OSError:
+                pass
+        if isinstance(e, OSError):
+            names = ", ".join(str(p) for p, _ in files)
+            raise errors.InputError(
+                f"--out {path}: cannot write: {e.strerror or e}; none of "
+                f"{names} written") from e
+        raise
 
 
 def run(args) -> int:
@@ -65,10 +87,11 @@ def run(args) -> int:
     if args.out is None:
         sys.stdout.write(text)
         return 0
-    _write(args.out, text)
+    files = [(args.out, text)]
     if args.format == "csv":
-        _write(otava_csv.sidecar_path(args.out),
-               otava_csv.sidecar(sets, args.out.resolve()))
+        files.append((otava_csv.sidecar_path(args.out),
+                      otava_csv.sidecar(sets, args.out.resolve())))
+    write_all(files)
     return 0
 
 

@@ -5,19 +5,23 @@ Host only."""
 from __future__ import annotations
 
 import csv
+import errno
 import io
 import json
+import os
 import re
 import shutil
 import tempfile
 import unittest
 from datetime import datetime
 from pathlib import Path
+from unittest import mock
 
 import jsonschema
 
 from harness import metrics, resultset, stats
 from harness.export import cli, kcidb, otava_csv
+from harness.tests import tmpfs
 from harness.tests.test_history import (FLAT_METRIC, REFERENCE, STEP_METRIC,
                                         made_up_set, run_main)
 
@@ -327,6 +331,59 @@ class MadeUpSetsTest(unittest.TestCase):
         leftovers = [p for p in self.tmp.rglob("*") if re.search(
             r"\.tmp", p.name)]
         self.assertEqual(leftovers, [])
+
+
+class ExportDiskFullTest(unittest.TestCase):
+    """An export of several files (csv and its Otava config) on a disk
+    that fills up writes all of them or none (issue 29): a tmpfs of 16
+    KiB (4 pages) takes the csv of results/reference (3 pages) but not its
+    .otava.yaml (6 pages)."""
+
+    def export_into(self, out: Path) -> tuple[int, str]:
+        rc, _, err = run_main(cli.main, [REFERENCE, "--format", "csv",
+                                         "--out", out])
+        return rc, err
+
+    def left(self, d: Path) -> list[str]:
+        return sorted(p.name for p in d.iterdir())
+
+    @unittest.skipUnless(tmpfs.ROOT, tmpfs.NEEDS_ROOT)
+    def test_full_disk_writes_neither_file(self):
+        for size in ("16k", "4k"):     # the second file, then the first
+            with self.subTest(size=size):
+                mnt = tmpfs.mount(self, size)
+                rc, err = self.export_into(mnt / "x.csv")
+                self.assertEqual(rc, 2, err)
+                self.assertEqual(len(err.splitlines()), 1, err)
+                self.assertIn("No space left on device", err)
+                self.assertIn("none of", err)
+                self.assertEqual(self.left(mnt), [])
+
+    def test_failed_rename_removes_the_renamed(self):
+        """The second rename fails: the first file, renamed already, goes
+        too; a file of the same name from before stays as it was only
+        when it was not replaced."""
+        tmp = Path(tempfile.mkdtemp(prefix="mntbench-export-"))
+        self.addCleanup(shutil.rmtree, tmp, True)
+        (tmp / "x.otava.yaml").write_text("old\n")
+        real, calls = os.replace, []
+
+        def replace(a, b):
+            calls.append(b)
+            if len(calls) == 2:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), b)
+            real(a, b)
+        with mock.patch("harness.export.cli.os.replace", replace):
+            rc, err = self.export_into(tmp / "x.csv")
+        self.assertEqual(rc, 2, err)
+        self.assertEqual(self.left(tmp), ["x.otava.yaml"])
+        self.assertEqual((tmp / "x.otava.yaml").read_text(), "old\n")
+
+    def test_room_enough_writes_both(self):
+        tmp = Path(tempfile.mkdtemp(prefix="mntbench-export-"))
+        self.addCleanup(shutil.rmtree, tmp, True)
+        self.assertEqual(self.export_into(tmp / "x.csv"), (0, ""))
+        self.assertEqual(self.left(tmp), ["x.csv", "x.otava.yaml"])
 
 
 if __name__ == "__main__":
