@@ -41,7 +41,8 @@ COMMON = {
     INTERRUPTED: ("interrupted", ""),
 }
 
-INCOMPLETE_SET = "the set is incomplete (failed points)"
+INCOMPLETE_SET = ("the set is incomplete (failed points, or its disk filled "
+                  "up: one line says so; the finished points are kept)")
 INCONCLUSIVE = "inconclusive: some gated measure was not decided"
 CANNOT_TEST = ("cannot test: a kernel did not build or a set was not "
                "produced (git bisect run skips)")

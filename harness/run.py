@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import json
 import os
 import platform
@@ -28,8 +29,8 @@ import sys
 import time
 from pathlib import Path
 
-from harness import (collect, errors, kbuild, kinds, kparams, monitor, plan,
-                     point, report, resultset, vm)
+from harness import (collect, errors, exitstatus, kbuild, kinds, kparams,
+                     monitor, plan, point, report, resultset, vm)
 from harness.kinds.base import HOST
 from harness.paths import REPO
 from harness.point import Point
@@ -130,16 +131,48 @@ def finish(sdir: Path, interrupted: bool) -> int:
     manifest["modes_seen"] = collect.modes_seen(sdir)
     manifest["missing_points"] = len(missing)
     manifest["failed_points"] = failed
-    manifest["status"] = ("complete" if not missing and not interrupted
-                          else "incomplete")
+    status = "complete" if not missing and not interrupted else "incomplete"
+    # "complete" is the last write: a disk that fills up before it (the
+    # report, the plots) leaves an incomplete set that --resume finishes
+    manifest["status"] = "incomplete"
     resultset.write_json(sdir / "manifest.json", manifest)
-    report.write_all(resultset.load(sdir))
+    rs = resultset.load(sdir)
+    rs.manifest["status"] = manifest["status"] = status
+    report.write_all(rs)
+    if status == "complete":
+        resultset.write_json(sdir / "manifest.json", manifest)
     if missing:
         total = len(json.loads((sdir / "points.json").read_text()))
         print(f"run: set {manifest['status']}: {len(missing)} of {total}"
               f" points not done; continue with: make bench RESUME={sdir}",
               file=sys.stderr)
+        full = _full_disk(sdir, failed)
+        if full:
+            print(f"run: {full}: free some space before resuming",
+                  file=sys.stderr)
     return 0 if manifest["status"] == "complete" else 1
+
+
+def _full_disk(sdir: Path, failed: list[str]) -> str | None:
+    """Why the points failed, if it was the set's disk filling up (in
+    the guest: their failure notes say so, or there is next to no room
+    left): one line, or None."""
+    nospace = os.strerror(errno.ENOSPC)
+    said = [i for i in failed if nospace in _read(
+        sdir / "failed" / f"{i}.txt")]
+    st = os.statvfs(sdir)
+    free = st.f_bavail * st.f_frsize
+    if not said and free >= 1 << 20:
+        return None
+    return (f"disk full under set {sdir} ({free // 1024} KiB free; "
+            f"{len(said)} failure notes say {nospace!r})")
+
+
+def _read(f: Path) -> str:
+    try:
+        return f.read_text(errors="replace")
+    except OSError:
+        return ""
 
 
 def next_boot(sdir: Path) -> int:
@@ -475,9 +508,26 @@ def main(argv: list[str] | None = None) -> int:
         with contextlib.ExitStack() as hold:
             return _run(args, argv, hold)
     except OSError as e:
-        # the set's disk filled up or went away: one line, no traceback
+        # the set's disk went away: one line, no traceback
         print(f"mntbench-run: error: {e}", file=sys.stderr)
         return errors.InputError.exit_code
+
+
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+
+
+def disk_full(sdir: Path | None, e: OSError) -> int:
+    """A full disk under the set: one line, and the status of an
+    incomplete set (exitstatus.INCOMPLETE_SET). Every file is written then
+    renamed, so the finished points are whole and kept, and the manifest
+    (never "complete" before the report is written) still says
+    incomplete."""
+    where = f" writing {e.filename}" if e.filename else ""
+    print(f"mntbench-run: error: disk full{where}: {e.strerror or e}; set "
+          f"{sdir} is incomplete, its finished points are kept; free some "
+          f"space, then continue with: make bench RESUME={sdir}",
+          file=sys.stderr)
+    return exitstatus.FAILED
 
 
 def _run(args, argv: list[str], hold: contextlib.ExitStack) -> int:
@@ -502,6 +552,10 @@ def _run(args, argv: list[str], hold: contextlib.ExitStack) -> int:
                 return e.exit_code
             return errors.VMError.exit_code
         return e.exit_code
+    except OSError as e:
+        if sdir is None or e.errno not in DISK_FULL:
+            raise
+        return disk_full(sdir, e)
     except KeyboardInterrupt:
         print("mntbench-run: interrupted", file=sys.stderr)
         if sdir is not None and (sdir / "points.json").exists():

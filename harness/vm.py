@@ -376,6 +376,10 @@ def _write_control(ctl: Path, cmd: str, env: dict[str, str]) -> None:
     (ctl / "cwd").write_text(os.getcwd() + "\n")
     (ctl / "env").write_text("".join(
         f"export {k}={shlex.quote(v)}\n" for k, v in env.items()))
+    # room for the status, taken now: init.sh writes it over these bytes
+    # (no truncation), so a results disk that fills up during the boot
+    # still gets the command's status (_exit_status strips the padding)
+    (ctl / "rc.tmp").write_text(" " * 7 + "\n")
 
 
 def time_limit(cfg: VMConfig, accel_name: str) -> float:

@@ -205,7 +205,9 @@ class MakeInterface(Base):
                  ("gate", 125, "a set could not be produced"),
                  ("bench", 125, "the VM could not run, or stopped without "
                   "an exit status"),
-                 ("bench", 1, "the set is incomplete (failed points)"),
+                 ("bench", 1, "the set is incomplete (failed points, or "
+                  "its disk filled up: one line says so; the finished "
+                  "points are kept)"),
                  ("ab", 1, "regression"),
                  ("ab", 125, "cannot test: a kernel did not build or a set "
                   "was not produced (git bisect run skips)"),
