@@ -28,6 +28,7 @@ short has no tree-state, and is synced again in full.
 from __future__ import annotations
 
 import argparse
+import errno
 import fcntl
 import hashlib
 import json
@@ -78,8 +79,8 @@ LOG_TAIL = 10
 
 def _log_tail(log) -> str:
     """The last lines of a build log, indented under the error line."""
-    log.flush()
     try:
+        log.flush()
         lines = Path(log.name).read_text(errors="replace").splitlines()
     except OSError:
         return ""
@@ -349,9 +350,14 @@ def _compile(tree: Path, build: Path, log, rep: progress.Reporter,
     finally:
         seconds = rep.stop()
     if rc != 0:
+        tail = _log_tail(log)
+        if os.strerror(errno.ENOSPC) in tail or _no_room(build):
+            raise errors.BuildError(_cache_full(
+                f"the compile in {build} stopped", os.strerror(errno.ENOSPC),
+                f"; log {log.name}"))
         raise errors.BuildError(
             f"kernel compile failed (exit {rc}; log "
-            f"{log.name}), its last lines:{_log_tail(log)}")
+            f"{log.name}), its last lines:{tail}")
     rel = subprocess.run(make + ["-s", "kernelrelease"], capture_output=True,
                          text=True, check=True).stdout.strip()
     return rel, seconds
@@ -457,6 +463,21 @@ def _record(path: Path) -> dict:
             "sha256": _file_sha(path)}
 
 
+def _no_room(d: Path) -> bool:
+    try:
+        return os.statvfs(d).f_bavail == 0
+    except OSError:
+        return False
+
+
+def _cache_full(what: str, why: str, more: str = "") -> str:
+    """The one line of a build that the cache's full disk stopped: no
+    entry is published, and the next run builds."""
+    return (f"kernel cache full: {what}: {why}; nothing stored (free some "
+            f"space under {cache_dir()}, e.g. make clean-cache, and run "
+            f"again: it builds{more})")
+
+
 def _publish(build: Path, out: Path, info: dict) -> None:
     """Copy the artifacts with their sha256, then rename: a half-built
     kernel never shows."""
@@ -472,6 +493,9 @@ def _publish(build: Path, out: Path, info: dict) -> None:
         shutil.rmtree(out, ignore_errors=True)
         tmp.rename(out)
     except OSError as e:
+        if e.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise errors.BuildError(_cache_full(
+                f"cannot store the kernel in {out}", e.strerror)) from e
         raise errors.BuildError(f"cannot store the kernel in {out}: {e}") \
             from e
     finally:

@@ -20,6 +20,7 @@ from pathlib import Path
 from unittest import mock
 
 from harness import kbuild, kcache, progress
+from harness.tests import tmpfs
 
 FAKE = """\
 tinyconfig:
@@ -188,6 +189,78 @@ class KilledAndConcurrent(CheckedArtefacts):
         self.assertIn("is running; waiting for it", out2)
         self.assertNotIn("building in", out2)
         self.assertEqual(out1.splitlines()[-1], out2.splitlines()[-1])
+
+
+@unittest.skipUnless(tmpfs.ROOT, tmpfs.NEEDS_ROOT)
+class CacheDiskFull(CheckedArtefacts):
+    """The cache's disk fills up while a build compiles, or while it
+    publishes its kernel (issue 29): one line, exit 3, no entry (nor a
+    temp one) in the cache; with room again the next run builds. The
+    cache is a 1 MiB tmpfs; a ballast fills it when make starts bzImage,
+    or leaves the build what it needs less 10 pages (the publish takes
+    21: bzImage's 17 and 4 small files)."""
+
+    def tiny_cache(self) -> Path:
+        mnt = tmpfs.mount(self, "1m")
+        env = mock.patch.dict(os.environ, {"MNTBENCH_CACHE": str(mnt)})
+        env.start()
+        self.addCleanup(env.stop)
+        return mnt
+
+    def kbuild(self, **env) -> subprocess.Popen:
+        return subprocess.Popen(
+            ["/usr/bin/python3", "-m", "harness.kbuild", "--ksrc",
+             str(self.src), "--patches", "none", "--fragment",
+             str(self.fragment)], stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True,
+            env={**os.environ, **env,
+                 "PYTHONPATH": str(Path(__file__).resolve().parents[2])})
+
+    def one_line_nothing_stored(self, p: subprocess.Popen,
+                                mnt: Path) -> None:
+        _, err = p.communicate(timeout=120)
+        self.assertEqual(p.returncode, 3, err)
+        lines = err.splitlines()
+        self.assertEqual(len(lines), 1, err)
+        self.assertIn("kernel cache full", lines[0])
+        self.assertIn("No space left on device", lines[0])
+        self.assertIn("nothing stored", lines[0])
+        out = mnt / "kernel" / "out"
+        self.assertEqual(list(out.iterdir()) if out.exists() else [], [])
+
+    def test_full_while_compiling(self):
+        mnt = self.tiny_cache()
+        p = self.kbuild(FAKE_SLEEP="1", FAKE_MARK=str(self.tmp / "phase"))
+        while not (self.tmp / "phase.compiling").exists():
+            self.assertIsNone(p.poll(), "finished before compiling")
+            time.sleep(0.05)
+        ballast = mnt / "ballast"
+        tmpfs.fill(ballast)
+        self.one_line_nothing_stored(p, mnt)
+        ballast.unlink()
+        k, rep = self.build()
+        self.assertTrue(any("building in" in s for s in rep.said), rep.said)
+        self.assertIsNone(kbuild._damage(k.dir))
+
+    def test_full_while_publishing(self):
+        mnt = self.tiny_cache()
+        free0 = os.statvfs(mnt).f_bfree
+        k, _ = self.build()
+        need = free0 - os.statvfs(mnt).f_bfree
+        shutil.rmtree(mnt / "kernel")
+        self.assertEqual(os.statvfs(mnt).f_bfree, free0)
+        ballast = mnt / "ballast"
+        with open(ballast, "wb") as f:
+            f.write(b"\0" * (free0 - need + 10) * os.statvfs(mnt).f_bsize)
+
+        self.one_line_nothing_stored(self.kbuild(), mnt)
+        self.assertFalse(k.dir.exists())
+
+        ballast.unlink()
+        k2, rep = self.build()
+        self.assertTrue(any("building in" in s for s in rep.said), rep.said)
+        self.assertEqual(k2.dir, k.dir)
+        self.assertIsNone(kbuild._damage(k2.dir))
 
 
 class ContentSync(Tmp):
