@@ -9,6 +9,12 @@ from pathlib import Path
 
 
 def write_doc(path: Path, doc: dict) -> None:
+    """A failure (a full results disk) leaves neither the document nor
+    its temp file."""
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(doc, indent=2) + "\n")
-    tmp.rename(path)
+    try:
+        tmp.write_text(json.dumps(doc, indent=2) + "\n")
+        tmp.rename(path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
