@@ -9,10 +9,12 @@ mailed in): the checks every reader of a set makes, in this one place.
 - the tree: tree() refuses a symlink in a set that leads out of it (or
   loops), a FIFO, socket or device, and a name that is not NAME (names
   starting with '.' are a run's temp files and control directories:
-  no reader opens them).
+  no reader opens them, so they are neither held to NAME nor walked
+  into; a symlink among them is checked all the same).
 - JSON: loads()/read_json(): UTF-8, JSON as RFC 8259 has it (no NaN or
   Infinity), numbers in range (integers of at most 20 digits, finite
-  floats), nesting a parser survives.
+  floats), no lone surrogate (no output could print it), nesting a
+  parser survives.
 - shapes: shape() holds a document to a spec (types, keys, counts).
 - points: check_points() holds points.json to what point.Point reads.
 - interpreting: fields() turns what a malformed document makes the code
