@@ -522,12 +522,24 @@ def disk_full(sdir: Path | None, e: OSError) -> int:
     renamed, so the finished points are whole and kept, and the manifest
     (never "complete" before the report is written) still says
     incomplete."""
-    where = f" writing {e.filename}" if e.filename else ""
-    print(f"mntbench-run: error: disk full{where}: {e.strerror or e}; set "
-          f"{sdir} is incomplete, its finished points are kept; free some "
-          f"space, then continue with: make bench RESUME={sdir}",
-          file=sys.stderr)
+    where = f" (writing {e.filename})" if e.filename else ""
+    print(f"mntbench-run: error: disk full under set {sdir}{where}: "
+          f"{e.strerror or e}; the set is incomplete, its finished points "
+          f"are kept; free some space, then continue with: make bench "
+          f"RESUME={sdir}", file=sys.stderr)
     return exitstatus.FAILED
+
+
+def _finish_stopped(sdir: Path) -> int | None:
+    """finish() a run that stopped short; disk_full()'s status if the
+    disk is full, else None."""
+    try:
+        finish(sdir, interrupted=True)
+    except OSError as e:
+        if e.errno not in DISK_FULL:
+            raise
+        return disk_full(sdir, e)
+    return None
 
 
 def _run(args, argv: list[str], hold: contextlib.ExitStack) -> int:
@@ -547,7 +559,9 @@ def _run(args, argv: list[str], hold: contextlib.ExitStack) -> int:
     except errors.MntbenchError as e:
         print(f"mntbench-run: error: {e}", file=sys.stderr)
         if sdir is not None and (sdir / "points.json").exists():
-            finish(sdir, interrupted=True)
+            full = _finish_stopped(sdir)
+            if full is not None:
+                return full
             if isinstance(e, errors.InputError):
                 return e.exit_code
             return errors.VMError.exit_code
@@ -559,7 +573,9 @@ def _run(args, argv: list[str], hold: contextlib.ExitStack) -> int:
     except KeyboardInterrupt:
         print("mntbench-run: interrupted", file=sys.stderr)
         if sdir is not None and (sdir / "points.json").exists():
-            finish(sdir, interrupted=True)
+            full = _finish_stopped(sdir)
+            if full is not None:
+                return full
             print(f"run: kept the finished points in {sdir}; continue "
                   f"with: python3 -m harness.run --resume {sdir}",
                   file=sys.stderr)
