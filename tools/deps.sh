@@ -44,7 +44,12 @@ fi
 
 cache=${MNTBENCH_CACHE:-$HOME/.cache/mntbench}
 dest=$cache/checkpatch
-[ -f "$dest/scripts/checkpatch.pl" ] && exit 0
+# checked before every use: a damaged copy is said and extracted again
+if [ -f "$dest/SHA256SUMS" ]; then
+	(cd "$dest" && sha256sum --quiet --strict -c SHA256SUMS) \
+		>/dev/null 2>&1 && exit 0
+	echo "deps: $dest differs from its SHA256SUMS: extracting it again"
+fi
 src=/usr/src/linux-source-6.12.tar.xz
 echo "deps: extracting checkpatch.pl from $src into $dest"
 mkdir -p "$cache"
@@ -55,5 +60,7 @@ tar -xJf "$src" -C "$tmp" --strip-components=1 \
 	linux-source-6.12/scripts/checkpatch.pl \
 	linux-source-6.12/scripts/spelling.txt \
 	linux-source-6.12/scripts/const_structs.checkpatch
+(cd "$tmp" && sha256sum scripts/checkpatch.pl scripts/spelling.txt \
+	scripts/const_structs.checkpatch > SHA256SUMS)
 rm -rf "$dest"
 mv "$tmp" "$dest"
