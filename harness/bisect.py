@@ -149,7 +149,7 @@ def _bisect(ctx: dict, out: Path, good: str, bad: str) -> str | None:
         log = res.stdout
         resultset.write_text(out / "bisect.log", log)
         m = re.search(r"^([0-9a-f]{40}) is the first bad commit$", log, re.M)
-        if res.returncode not in (0,) and m is None:
+        if res.returncode != 0 and m is None:
             if "only 'skip'ped commits left" in log:
                 return None
             raise errors.VMError(f"git bisect run exited {res.returncode} "

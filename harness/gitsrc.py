@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -77,7 +78,7 @@ def checkout(repo: Path, commit: str) -> Iterator[Path]:
         clone = home / "clone"
         if not (clone / ".git").is_dir():
             tmp = home / "clone.tmp"
-            subprocess.run(["rm", "-rf", str(tmp)], check=False)
+            shutil.rmtree(tmp, ignore_errors=True)
             _check(subprocess.run(
                 ["git", "clone", "--quiet", "--shared", "--no-checkout",
                  str(repo.resolve()), str(tmp)],

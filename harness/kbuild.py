@@ -663,8 +663,6 @@ def ensure_kernel(ksrc: Path = DEFAULT_KSRC,
 
 def _ensure(ksrc: Path, patches: Path | None, fragment: Path,
             rep: progress.Reporter) -> Kernel:
-    if not ksrc.exists():
-        raise errors.InputError(f"KSRC={ksrc}: no such file or directory")
     if not fragment.is_file():
         raise errors.InputError(f"FRAGMENT={fragment}: no such file")
     src_id, series, ser, frag, key = kernel_key(ksrc, patches, fragment)
