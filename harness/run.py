@@ -535,6 +535,11 @@ def _finish_stopped(sdir: Path) -> int | None:
     disk is full, else None."""
     try:
         finish(sdir, interrupted=True)
+    except errors.MntbenchError as e:
+        # the first error is the one reported; this one only says the
+        # set's own files could not be summarised
+        print(f"mntbench-run: error: the stopped set was not finished: "
+              f"{e}", file=sys.stderr)
     except OSError as e:
         if e.errno not in DISK_FULL:
             raise

@@ -435,3 +435,25 @@ class Leftovers(Tmp):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ManifestSchemaNames(unittest.TestCase):
+    """The manifest's schema names what the harness writes: a clock the
+    runner records but the schema lacks refuses every set of that clock
+    (an icount set once failed its own finish this way)."""
+
+    def test_accel_enum_is_every_clock_and_host(self) -> None:
+        from harness import accel
+        from harness.kinds.base import HOST
+        schema = json.loads((REPO / "harness" / "schemas" /
+                             "manifest.schema.json").read_text())
+        self.assertEqual(sorted(schema["properties"]["accel"]["enum"]),
+                         sorted([*accel.ACCELS, HOST]))
+
+    def test_outcomes_are_the_errors_outcomes(self) -> None:
+        schema = json.loads((REPO / "harness" / "schemas" /
+                             "manifest.schema.json").read_text())
+        enum = (schema["properties"]["boot_ends"]["items"]["properties"]
+                ["outcome"]["enum"])
+        self.assertEqual(sorted(enum), sorted(
+            ["exited", errors.GuestTimeout.outcome, errors.VMError.outcome]))
