@@ -147,7 +147,7 @@ UNIT := harness.tests.test_plan harness.tests.test_stats \
 # README.md's and docs/'s commands: targets, variables, modules and paths
 # that exist (harness/tests/test_docs.py).
 UNIT += harness.tests.test_docs
-UNIT += harness.tests.test_kcache
+UNIT += harness.tests.test_kcache harness.tests.test_layout
 # Result sets as untrusted input: hostile copies of results/reference
 # through every reading command; hypothesis properties (issue 29).
 UNIT += harness.tests.test_hostile_sets harness.tests.test_properties

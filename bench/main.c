@@ -174,7 +174,7 @@ static bool no_overlay(const struct workload *wl)
 
 /*
  * --limits: what the options take and the exit statuses, as JSON, for
- * the harness to read rather than copy (harness/ovlbench.py)
+ * the harness to read rather than copy (harness/run/ovlbench.py)
  */
 static __noreturn void print_limits(void)
 {

@@ -6,7 +6,7 @@ docs/variables-and-exit-statuses.md holds it). In short: 2 bad input, 3
 build failed, 124 the guest did not finish within its time limit, 125
 the VM could not be run or died without an exit status (panic; git
 bisect run treats it as "skip"). A guest command's own status passes
-through only when the guest ran it to its end (harness/vm.py VMResult):
+through only when the guest ran it to its end (harness/kernel/vm.py VMResult):
 then 124 and 125 are the command's, and `outcome` tells a boot's three
 ends apart in messages and manifests.
 """

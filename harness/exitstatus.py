@@ -66,7 +66,7 @@ TARGETS = {
                    "them)"},
 }
 # The guest command's own status passes through, whatever it is, when
-# the guest ran it to its end (harness/vm.py VMResult)
+# the guest ran it to its end (harness/kernel/vm.py VMResult)
 PASS_THROUGH = {"vm": "the guest command's exit status"}
 SIGNAL = 128        # 128+N: killed by signal N
 

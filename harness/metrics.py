@@ -115,7 +115,7 @@ QUANTITIES = {q.name: q for q in (
              "throughput of mode B over mode A in alternating blocks of "
              "one run (geometric mean of the run's AB block ratios)",
              short="B/A ratio"),
-    # Measured under QEMU -icount (harness/accel.py): guest time is
+    # Measured under QEMU -icount (harness/kernel/accel.py): guest time is
     # instructions (1 ns each), shared round-robin by the busy vCPUs, so
     # these are path lengths (x busy vCPUs), including logical effects
     # (walk restarts, spinning) but not cache-coherence cost. Never
@@ -148,7 +148,7 @@ QUANTITIES = {q.name: q for q in (
     Quantity("victim_open_insn_ns_per_op", "insn/op", LOWER,
              "instructions per open-close of a victim (icount)",
              short="victim open insn/op"),
-    # The coherence model (harness/linemodel.py): exact, from every
+    # The coherence model (harness/run/linemodel.py): exact, from every
     # access under icount, the same on any host
     Quantity("fought_lines_per_op", "lines/op", LOWER,
              "cache lines an op fights over: touched by 2+ vCPUs, written "
@@ -189,7 +189,7 @@ def short(name: str) -> str:
 
 def point_part(metric: str, quantity: str) -> str | None:
     """What ran, of a metric name: every kind names a metric
-    <what ran>.<quantity> (harness/kinds/*.py, metric()); None for a
+    <what ran>.<quantity> (harness/run/kinds/*.py, metric()); None for a
     name that does not end in its quantity."""
     tail = "." + quantity
     if metric.endswith(tail) and len(metric) > len(tail):

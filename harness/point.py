@@ -9,24 +9,26 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
-from harness import setcheck
+from pathlib import Path
+
+from harness import errors, setcheck
 
 # Variants of the overhead kind's two halves
 PROBE_ON, PROBE_OFF = "probe-on", "probe-off"
 
-# The QEMU plugin a point's boot loads (harness/vm.py): the coherence
+# The QEMU plugin a point's boot loads (harness/kernel/vm.py): the coherence
 # model of coherence/, writing the window of each marked point
 COHERENCE = "coherence"
 
 # A point whose workload this kernel lacks (ovlbench's exit status "na":
-# harness/ovlbench.py) has the raw output {NA_KEY: reason}
+# harness/run/ovlbench.py) has the raw output {NA_KEY: reason}
 NA_KEY = "not_applicable"
 
 
 @dataclass(frozen=True)
 class Point:
     id: str                 # unique in a set; names its files
-    kind: str               # harness/kinds: which unit built it
+    kind: str               # harness/run/kinds: which unit built it
     workload: str           # ovlbench --workload (or the kind's own)
     mode: str               # overlay mode to set (harness/kparams.py)
     variant: str            # what its records compare: the mode, an A/A
@@ -39,7 +41,7 @@ class Point:
     mntlock_args: tuple[str, ...] = ()
     probe_comm: str = "ovlbench"    # the task name mntlock counts
     pair: tuple[str, str] | None = None  # paired kind: modes A and B
-    clock: str = ""         # accelerator it runs on (harness/accel.py)
+    clock: str = ""         # accelerator it runs on (harness/kernel/accel.py)
     boot_cpus: int = 0      # vCPUs of the boot that runs it
     plugin: str = ""        # a QEMU plugin its boot loads: COHERENCE
 
@@ -96,3 +98,15 @@ def dump(points: list[Point]) -> list[dict]:
     return [p.to_dict() for p in points]
 
 
+def of_set(root: Path, known=None) -> list[Point]:
+    """The points of a set's points.json, checked (check_points), each of
+    a kind in known (harness/run/kinds' KINDS) unless known is None (a
+    caller that keeps only its own kind's points)."""
+    where = str(Path(root, "points.json"))
+    out = load(setcheck.read_json(root, "points.json"), where)
+    for i, p in enumerate(out):
+        if known is not None and p.kind not in known:
+            raise errors.InputError(
+                f"{where}: point {i}: kind {p.kind!r}; allowed: "
+                f"{', '.join(known)}")
+    return out

@@ -341,20 +341,6 @@ def check_points(doc, where: str = "points.json") -> None:
             raise errors.InputError(f"{at}: no key variant (nor {need})")
 
 
-def points(root: Path) -> list:
-    """The points of a set's points.json, checked (check_points), with
-    known kinds."""
-    from harness import kinds, point
-    where = str(Path(root, "points.json"))
-    out = point.load(read_json(root, "points.json"), where)
-    for i, p in enumerate(out):
-        if p.kind not in kinds.KINDS:
-            raise errors.InputError(
-                f"{where}: point {i}: kind {p.kind!r}; allowed: "
-                f"{', '.join(kinds.KINDS)}")
-    return out
-
-
 @functools.lru_cache(maxsize=None)
 def _validator(schema: Path, required: bool):
     import jsonschema

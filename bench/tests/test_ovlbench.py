@@ -39,7 +39,7 @@ def list_workloads():
 
 def limits():
     """Its ranges and exit statuses, as the harness reads them
-    (harness/ovlbench.py); TestLimits checks them against what it does."""
+    (harness/run/ovlbench.py); TestLimits checks them against what it does."""
     res = subprocess.run([OVLBENCH, "--limits"], capture_output=True,
                          text=True, check=True)
     return json.loads(res.stdout)

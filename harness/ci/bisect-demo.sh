@@ -34,7 +34,7 @@ c4=$(git rev-parse HEAD)
 
 export MNTBENCH="$here" MNTBENCH_BISECT_SETS="$work/sets" PYTHONPATH="$here"
 git checkout -q "$c1"
-(cd "$here" && /usr/bin/python3 -m harness.run --ksrc "$linux" \
+(cd "$here" && /usr/bin/python3 -m harness.flows.bench --ksrc "$linux" \
 	--patches none --profile bisect-teardown --seed 1 --out "$work/base")
 export BASE="$work/base"
 git checkout -q "$c4"

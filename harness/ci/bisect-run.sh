@@ -24,10 +24,10 @@ out=$sets/$(git rev-parse --short HEAD)-$$
 mkdir -p "$sets"
 cd "$MNTBENCH" || exit 125
 export PYTHONPATH="$MNTBENCH"
-/usr/bin/python3 -m harness.run --ksrc "$tree" \
+/usr/bin/python3 -m harness.flows.bench --ksrc "$tree" \
 	--patches "${PATCHES:-none}" --profile "${PROFILE:-bisect-teardown}" \
 	--seed "${SEED:-1}" --out "$out" || exit 125
-/usr/bin/python3 -m harness.gate "$BASE" "$out" \
+/usr/bin/python3 -m harness.analysis.gate "$BASE" "$out" \
 	${METRICS:+--metrics "$METRICS"}
 rc=$?
 [ "$rc" -le 1 ] && exit "$rc"

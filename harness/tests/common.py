@@ -11,7 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from harness import kbuild, ksource, vm
+from harness.kernel import kbuild, ksource, vm
 from harness.paths import REPO
 
 
@@ -77,7 +77,7 @@ def kind_records(kind, p, doc: dict, icount: bool = False,
                  probe_doc: dict | None = None) -> list:
     """The records a kind's collect makes of one point's raw document
     (and its mntlock document, as probes/<id>.json)."""
-    from harness import collect
+    from harness.analysis import collect
     c = collect.Collector()
     with tempfile.TemporaryDirectory() as d:
         if probe_doc is not None:

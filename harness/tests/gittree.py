@@ -21,8 +21,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from harness import kbuild, kcache
-from harness.paths import REPO, cache_dir
+from harness.kernel import kbuild, kcache
+from harness.paths import cache_dir, REPO
 
 TARBALL = Path("/usr/src/linux-source-6.12.tar.xz")
 SERIES = REPO / "kernel-patches" / "series-6.12"

@@ -13,8 +13,11 @@ import unittest
 from pathlib import Path
 from unittest import mock
 
-from harness import ab, accel, errors, plan, point, vm
-from harness.kinds.base import HOST
+from harness import errors, point
+from harness.flows import ab
+from harness.kernel import accel, vm
+from harness.run import plan
+from harness.run.kinds.base import HOST
 
 
 class Boot:

@@ -16,7 +16,8 @@ import unittest
 from pathlib import Path
 from unittest import mock
 
-from harness import errors, kbuild, progress
+from harness import errors
+from harness.kernel import kbuild, progress
 
 OBJECT_LINES = [
     "  CC      fs/namespace.o",

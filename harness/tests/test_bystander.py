@@ -8,10 +8,13 @@ import tempfile
 import unittest
 from pathlib import Path
 
-from harness import metrics, plan, resultset, samples
-from harness.kinds import bystander
-from harness.tests import common
+from harness import metrics
+from harness.analysis import resultset, samples
+from harness.output.sections import bystander as bystander_out
 from harness.point import Point
+from harness.run import plan
+from harness.run.kinds import bystander
+from harness.tests import common
 
 PLAN = ('reps = 1\nwarmup = 0.1\nduration = 1.0\ninterval = 0.5\n'
         '[bystander]\nmodes = ["detached", "longterm-array"]\n'
@@ -136,12 +139,12 @@ class LossTest(unittest.TestCase):
         return resultset.ResultSet(Path(tempfile.gettempdir()), {}, recs)
 
     def test_loss_per_umount_and_per_grace_period(self):
-        x, = bystander.losses(self.make_set(umounts=500))
+        x, = bystander_out.losses(self.make_set(umounts=500))
         self.assertAlmostEqual(x.kept.ratio, 0.9)
         # 2 load tasks lose 10000 ops/s each at 500 umounts/s
         self.assertAlmostEqual(x.per_umount, 40.0)
         self.assertAlmostEqual(x.per_gp, 10.0)
-        text = "\n".join(bystander.report(self.make_set(umounts=500)))
+        text = "\n".join(bystander_out.report(self.make_set(umounts=500)))
         self.assertIn("detached l50 c3: loss 10.0%", text)
         self.assertIn("40.0 load ops lost per umount (500/s), 10.0 per "
                       "grace period", text)
@@ -155,14 +158,14 @@ class LossTest(unittest.TestCase):
                 if r.quantity == "load_ops_per_s_per_task" else r
                 for r in s.records]
         s = resultset.ResultSet(s.path, {}, recs)
-        text = "\n".join(bystander.report(s))
+        text = "\n".join(bystander_out.report(s))
         self.assertIn("no loss resolved", text)
         self.assertNotIn("lost per umount", text)
 
     def test_no_umount_in_the_window_is_said(self):
-        x, = bystander.losses(self.make_set(umounts=0))
+        x, = bystander_out.losses(self.make_set(umounts=0))
         self.assertIsNone(x.per_umount)
-        text = "\n".join(bystander.report(self.make_set(umounts=0)))
+        text = "\n".join(bystander_out.report(self.make_set(umounts=0)))
         self.assertIn("no umount ended in the window", text)
 
 

@@ -1,6 +1,6 @@
 """`make calibrate` in small, on the real kernel under icount: the knob's
 cost is measured, an A/A comparison passes (exit 0) and a large injected
-regression is called (exit 1), both through harness/ab.py's own process.
+regression is called (exit 1), both through harness/flows/ab.py's own process.
 The full table is `make calibrate` (README, Calibration)."""
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ class CalibrateSmokeTest(unittest.TestCase):
     def setUpClass(cls):
         out = common.results_dir("calibrate")
         res = subprocess.run(
-            ["/usr/bin/python3", "-m", "harness.calibrate", "--clocks",
+            ["/usr/bin/python3", "-m", "harness.flows.calibrate", "--clocks",
              "icount", "--paths", "open", "--sizes", "10", "--aa", "1",
              "--n", "1", "--seed", "7", "--out", str(out)],
             cwd=REPO, capture_output=True, text=True)

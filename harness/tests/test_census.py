@@ -1,4 +1,4 @@
-"""make census in the guest (harness.census: the census plan, one boot):
+"""make census in the guest (harness.flows.census: the census plan, one boot):
 exact slow mntputs per op by filesystem and mount state."""
 
 from __future__ import annotations
@@ -9,9 +9,10 @@ import os
 import unittest
 from collections import defaultdict
 
-from harness import census as command
-from harness import resultset
-from harness.kinds import census
+from harness.analysis import resultset
+from harness.flows import census as command
+from harness.output.sections import census as census_out
+from harness.run.kinds import census
 from harness.tests import common
 
 ABS = 0.001     # "the same per-op value in two runs"
@@ -45,7 +46,7 @@ class CensusTest(unittest.TestCase):
         self.assertEqual(self.rs.status, "complete")
 
     def test_a_row_per_workload_and_tasks(self):
-        rows = census.rows(self.rs)
+        rows = census_out.rows(self.rs)
         seen = {(r["workload"], r["tasks"]) for r in rows}
         tasks = {p.cpus for p in self.rs.points}
         for w in (*census.INTERNAL, census.REFERENCE):
@@ -81,7 +82,7 @@ class CensusTest(unittest.TestCase):
         # a namespace or MNT_NS_INTERNAL (kern_mount()'s longterm mounts)
         # (none per op: a run's own set-up and teardown put a few mounts
         # while they change namespace, per run)
-        for r in census.rows(self.rs):
+        for r in census_out.rows(self.rs):
             if "na" not in r and r["state"] in ("ns", "internal"):
                 self.assertLess(r["slow_per_op"], census.MIN_PER_OP, r)
 

@@ -13,8 +13,10 @@ import unittest
 
 import numpy as np
 
-from harness import accel, monitor, resultset, vm
+from harness.analysis import resultset
+from harness.kernel import accel, vm
 from harness.paths import REPO
+from harness.run import monitor
 from harness.tests import common
 
 FIXTURES = REPO / "harness" / "tests" / "fixtures"
@@ -24,7 +26,7 @@ GUEST = REPO / "harness" / "tests" / "guest"
 def start_run(sdir, plan: str, *extra: str) -> subprocess.Popen:
     env = dict(os.environ, PYTHONPATH=str(REPO))
     return subprocess.Popen(
-        ["/usr/bin/python3", "-m", "harness.run", "--profile",
+        ["/usr/bin/python3", "-m", "harness.flows.bench", "--profile",
          str(FIXTURES / plan), "--cpus", "2", "--seed", "1", "--out",
          str(sdir), *extra], cwd=REPO, env=env, stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

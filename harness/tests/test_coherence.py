@@ -1,7 +1,7 @@
-"""The coherence model in the guest: the plugin's counts on user-space
-controls whose footprint is known exactly, the markers found nowhere
-else, and the 6.12 kernel's detached and longterm-array modes at 1-8
-vCPUs through `make coherence`'s code (harness.run with a fixture plan).
+"""The coherence model in the guest: the plugin's counts on user-space controls
+whose footprint is known exactly, the markers found nowhere else, and the 6.12
+kernel's detached and longterm-array modes at 1-8 vCPUs through `make
+coherence`'s code (harness.flows.bench with a fixture plan).
 """
 
 from __future__ import annotations
@@ -16,9 +16,13 @@ from pathlib import Path
 
 import jsonschema
 
-from harness import accel, kparams, linemodel, point, resultset, vm
-from harness.kinds import coherence
+from harness import kparams, point
+from harness.analysis import resultset
+from harness.kernel import accel, vm
+from harness.output.sections import coherence as coherence_out
 from harness.paths import REPO
+from harness.run import linemodel
+from harness.run.kinds import coherence
 from harness.tests import common
 
 FIXTURES = REPO / "harness" / "tests" / "fixtures"
@@ -132,7 +136,7 @@ class Controls(unittest.TestCase):
 
 class Modes(unittest.TestCase):
     """detached and longterm-array at 1, 2, 4 and 8 vCPUs on the test
-    kernel, through harness.run (fixtures/coherence.toml)."""
+    kernel, through harness.flows.bench (fixtures/coherence.toml)."""
 
     @classmethod
     def setUpClass(cls):
@@ -141,7 +145,7 @@ class Modes(unittest.TestCase):
         env = dict(os.environ, PYTHONPATH=str(REPO))
         t0 = time.monotonic()
         p = subprocess.run(
-            ["/usr/bin/python3", "-m", "harness.run", "--profile",
+            ["/usr/bin/python3", "-m", "harness.flows.bench", "--profile",
              str(FIXTURES / "coherence.toml"), "--cpus", "2", "--seed", "1",
              "--ksrc", common.kernel().info["ksrc"], "--out", str(cls.sdir)],
             cwd=REPO, env=env, stdin=subprocess.DEVNULL,
@@ -162,7 +166,7 @@ class Modes(unittest.TestCase):
         return out
 
     def labels(self, w: linemodel.Window) -> list[str]:
-        return [coherence.line_label(ln, self.names) for ln in w.fought]
+        return [coherence_out.line_label(ln, self.names) for ln in w.fought]
 
     def setUp(self):
         if not self.switch:
@@ -205,7 +209,7 @@ class Modes(unittest.TestCase):
             percpu = {ln.percpu_of for ln in det[n].own} - {None}
             self.assertEqual(percpu, set(range(n)), n)
             self.assertIn("mount_lock+0x0", [
-                coherence.line_label(ln, self.names) for ln in det[n].own])
+                coherence_out.line_label(ln, self.names) for ln in det[n].own])
             self.assertEqual({ln.percpu_of for ln in lt[n].own} - {None},
                              set(), n)
         self.assertEqual(len({len(lt[n].own) for n in (2, 4, 8)}), 1)

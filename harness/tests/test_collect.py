@@ -8,8 +8,10 @@ import json
 import tempfile
 import unittest
 
-from harness import collect, kinds, plan, point, probes, samples
-from harness.kinds import collateral
+from harness import point
+from harness.analysis import collect, samples
+from harness.run import kinds, plan, probes
+from harness.run.kinds import collateral
 from harness.tests import common
 
 

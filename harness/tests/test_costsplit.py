@@ -6,7 +6,9 @@ import tempfile
 import unittest
 from pathlib import Path
 
-from harness import costsplit, metrics, resultset, samples
+from harness import metrics
+from harness.analysis import resultset, samples
+from harness.output import costsplit
 
 
 def record(kind: str, variant: str, quantity: str, value: float,

@@ -1,4 +1,4 @@
-"""Disk full under a running set (issue 29): `python3 -m harness.run`
+"""Disk full under a running set (issue 29): `python3 -m harness.flows.bench`
 whose set fills its disk mid-run exits 1 (an incomplete set,
 harness/exitstatus.py) with one line naming the full disk, keeps every
 point it finished, leaves no temp file or half a JSON document, and
@@ -20,7 +20,8 @@ import subprocess
 import time
 import unittest
 
-from harness import point, resultset
+from harness import point, setfiles
+from harness.analysis import resultset
 from harness.paths import REPO
 from harness.tests import common, tmpfs
 
@@ -30,7 +31,8 @@ TMPFS_SIZE = "16m"
 
 def run(*args: str) -> subprocess.Popen:
     env = dict(os.environ, PYTHONPATH=str(REPO))
-    return subprocess.Popen(["/usr/bin/python3", "-m", "harness.run", *args],
+    return subprocess.Popen(["/usr/bin/python3", "-m", "harness.flows.bench",
+                             *args],
                             env=env, stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, start_new_session=True)
@@ -91,10 +93,10 @@ class DiskFullTest(unittest.TestCase):
 
         # the finished points are kept; no temp file, no half a document
         points = point.load(json.loads((sdir / "points.json").read_text()))
-        done = [q for q in points if resultset.complete(sdir, q)]
+        done = [q for q in points if setfiles.complete(sdir, q)]
         self.assertGreaterEqual(len(done), after)
         kept = {f: f.stat().st_mtime_ns for q in done
-                for f in resultset.point_files(sdir, q)}
+                for f in setfiles.point_files(sdir, q)}
         self.assertEqual([f for f in sdir.rglob("*") if ".tmp" in f.name],
                          [])
         for f in sdir.rglob("*.json"):

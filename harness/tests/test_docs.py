@@ -611,7 +611,7 @@ class Checker:
 
 @functools.lru_cache(maxsize=None)
 def accels() -> set[str]:
-    from harness import accel
+    from harness.kernel import accel
     return set(accel.ACCELS)
 
 
@@ -751,8 +751,10 @@ class ExitStatusTest(unittest.TestCase):
                          "prints the table")
 
     def test_commands_exit_with_the_tables_statuses(self):
-        from harness import ab, bisect, errors, gate
-        from harness.export import cli as export_cli
+        from harness import errors
+        from harness.analysis import gate
+        from harness.flows import ab, bisect
+        from harness.output.export import cli as export_cli
         es = exitstatus
         cases = [
             ("gate", gate.PASS, "pass"),
@@ -801,9 +803,9 @@ make bench PROFILE=nosuchplan
 make kernel KSRC=5.10
 make kernel KSRC=5.10 PATCHES=none
 make gate BASE=results/nosuchset CAND=results/<set>
-make bench OUT=results/x && python3 -m harness.spread results/x
+make bench OUT=results/x && python3 -m harness.analysis.spread results/x
 python3 -m harness.nosuchmodule
-python3 -m harness.spread --nosuchoption results/reference
+python3 -m harness.analysis.spread --nosuchoption results/reference
 make vm CMD='sh bench/tools/nosuch.sh'
 make -C coherence coherence-controls
 cd ~/src/linux && make oldconfig && make -C ~/mntbench benhc
@@ -828,8 +830,9 @@ Run `make smoke KSRC=7.2` and `make nosuchtarget GOOD=x`.
             "path in the checkout: results/nosuchset",
             "python3 -m harness.nosuchmodule: python3 -m "
             "harness.nosuchmodule: no such module",
-            "python3 -m harness.spread --nosuchoption results/reference: "
-            "python3 -m harness.spread has no --nosuchoption",
+            "python3 -m harness.analysis.spread --nosuchoption "
+            "results/reference: python3 -m harness.analysis.spread has no "
+            "--nosuchoption",
             "make -C ~/mntbench benhc: make: no target 'benhc'",
             "make vm CMD='sh bench/tools/nosuch.sh': no such path in the "
             "checkout: bench/tools/nosuch.sh",

@@ -10,7 +10,7 @@ import subprocess
 import time
 import unittest
 
-from harness import resultset
+from harness.analysis import resultset
 from harness.paths import REPO
 from harness.tests import common
 from harness.tests.test_vm_runner import qemu_running_for
@@ -20,7 +20,8 @@ TINY = REPO / "harness" / "tests" / "fixtures" / "tiny.toml"
 
 def run(*args: str, **kw) -> subprocess.Popen:
     env = dict(os.environ, PYTHONPATH=str(REPO))
-    return subprocess.Popen(["/usr/bin/python3", "-m", "harness.run", *args],
+    return subprocess.Popen(["/usr/bin/python3", "-m", "harness.flows.bench",
+                             *args],
                             env=env, stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, **kw)

@@ -1,4 +1,4 @@
-"""harness.export on the reference set and on made-up sets: each format
+"""harness.output.export on the reference set and on made-up sets: each format
 parsed back, its required fields and the metrics' directions checked.
 Host only."""
 
@@ -19,11 +19,12 @@ from unittest import mock
 
 import jsonschema
 
-from harness import metrics, resultset, stats
-from harness.export import cli, kcidb, otava_csv
+from harness import metrics
+from harness.analysis import resultset, stats
+from harness.output.export import cli, kcidb, otava_csv
 from harness.tests import tmpfs
-from harness.tests.test_history import (FLAT_METRIC, REFERENCE, STEP_METRIC,
-                                        made_up_set, run_main)
+from harness.tests.test_history import (FLAT_METRIC, made_up_set, REFERENCE,
+                                        run_main, STEP_METRIC)
 
 # https://bencher.dev/docs/reference/bencher-metric-format/ (JSON Schema)
 BMF_SCHEMA = {
@@ -373,7 +374,7 @@ class ExportDiskFullTest(unittest.TestCase):
             if len(calls) == 2:
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), b)
             real(a, b)
-        with mock.patch("harness.export.cli.os.replace", replace):
+        with mock.patch("harness.output.export.cli.os.replace", replace):
             rc, err = self.export_into(tmp / "x.csv")
         self.assertEqual(rc, 2, err)
         self.assertEqual(self.left(tmp), ["x.otava.yaml"])

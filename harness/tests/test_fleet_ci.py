@@ -23,7 +23,7 @@ from harness.paths import REPO
 
 CI = REPO / "harness" / "ci"
 # Being added beside this work: `./mntbench history DIR=...` (the lead
-# adds the target, over harness/history.py); allowed here until then.
+# adds the target, over harness/output/history.py); allowed here until then.
 PENDING_TARGETS = {"history"}
 PENDING_VARS = {"DIR"}
 

@@ -18,8 +18,10 @@ from unittest import mock
 
 import numpy as np
 
-from harness import gate, metrics, plan, power, resultset, samples, sequential
+from harness import metrics
+from harness.analysis import gate, power, resultset, samples, sequential
 from harness.paths import REPO
+from harness.run import plan
 from harness.tests import common
 
 REFERENCE = common.REFERENCE
@@ -41,7 +43,8 @@ def run_gate(*args: str) -> subprocess.CompletedProcess:
 
 def run_gate_process(*args: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONPATH=str(REPO))
-    return subprocess.run(["/usr/bin/python3", "-m", "harness.gate", *args],
+    return subprocess.run(["/usr/bin/python3", "-m", "harness.analysis.gate",
+                           *args],
                           capture_output=True, text=True, env=env)
 
 
@@ -137,7 +140,7 @@ class BadInputTest(unittest.TestCase):
             "'records' is not a list")
         self.bad(self.f.raw("o", json.dumps(
             {"schema": "mntbench.samples/1", "metrics": {}})),
-            "mntbench.samples/1", "harness.collect")
+            "mntbench.samples/1", "harness.analysis.collect")
 
     def test_manifest_not_an_object(self):
         self.bad(self.f.make("c", manifest=lambda m: []),
@@ -441,9 +444,9 @@ class SimulationTest(unittest.TestCase):
 
 
 class SequentialSimulationTest(unittest.TestCase):
-    """harness/ab.py's sequential rule on seeded boots (harness/power.py):
-    2 gated throughput measures, boot sd 3.6%, looks from 3 to 10 boots
-    per kernel, threshold 1%."""
+    """harness/flows/ab.py's sequential rule on seeded boots
+    (harness/analysis/power.py): 2 gated throughput measures, boot sd 3.6%,
+    looks from 3 to 10 boots per kernel, threshold 1%."""
     RUNS = 300
     SIMS = [power.Sim(f"w{i}.l2.c1.ops_per_s_per_task", 0.036, True)
             for i in range(2)]

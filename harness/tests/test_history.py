@@ -1,6 +1,6 @@
-"""Change points (harness/changepoint.py) on seeded synthetic series, and
-harness.history end to end on made-up sets derived from the reference
-set. Host only."""
+"""Change points (harness/analysis/changepoint.py) on seeded synthetic series,
+and harness.output.history end to end on made-up sets derived from the
+reference set. Host only."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from harness import changepoint, history
+from harness.analysis import changepoint
+from harness.output import history
 from harness.paths import REPO
 
 REFERENCE = REPO / "results" / "reference"

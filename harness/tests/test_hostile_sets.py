@@ -39,8 +39,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from harness import collect, gate, history, report, resultset
-from harness.export import cli as export_cli
+from harness.analysis import collect, gate, resultset
+from harness.output import history, report
+from harness.output.export import cli as export_cli
 from harness.paths import REPO
 from harness.tests.common import REFERENCE
 
@@ -49,9 +50,10 @@ ALL = COMMANDS
 LOADERS = ("report", "gate", "export", "history")    # resultset.load
 MAIN = {"collect": collect.main, "report": report.main, "gate": gate.main,
         "export": export_cli.main, "history": history.main}
-MODULE = {"collect": "harness.collect", "report": "harness.report",
-          "gate": "harness.gate", "export": "harness.export",
-          "history": "harness.history"}
+MODULE = {"collect": "harness.analysis.collect",
+          "report": "harness.output.report",
+          "gate": "harness.analysis.gate", "export": "harness.output.export",
+          "history": "harness.output.history"}
 WORKERS = max(2, min(4, os.cpu_count() or 1))
 TIMEOUT = 300.0     # a run that outlives it hangs (a FIFO read, a loop)
 
@@ -449,7 +451,7 @@ class HostileSets(unittest.TestCase):
         # warm what the children inherit: samples.json parsed, the
         # manifest schema compiled, plotting imported
         resultset.load(cls.clean)
-        importlib.import_module("harness.plots")
+        importlib.import_module("harness.output.plots")
         # out of the collector's reach: a child's collections would
         # otherwise touch, and so copy, every page of this heap
         gc.freeze()

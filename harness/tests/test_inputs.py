@@ -16,9 +16,11 @@ import unittest
 from pathlib import Path
 from unittest import mock
 
-from harness import accel, errors, kinds, plan, vm
-from harness.kinds import base
+from harness import errors
+from harness.kernel import accel, vm
 from harness.paths import REPO
+from harness.run import kinds, plan
+from harness.run.kinds import base
 
 OVLBENCH = REPO / "bench" / "ovlbench"
 # ovlbench's statuses for a bad value (usage, layers, CPU, time, workload)
@@ -54,7 +56,7 @@ class Temp(unittest.TestCase):
 
 @unittest.skipUnless(OVLBENCH.is_file(), "bench/ovlbench not built")
 class OvlbenchLimitsTest(unittest.TestCase):
-    """The limits in harness/kinds/base.py are ovlbench's: a value at the
+    """The limits in harness/run/kinds/base.py are ovlbench's: a value at the
     boundary passes ovlbench's checks, one past it is refused; the
     combinations plan.check_args refuses are the ones ovlbench does."""
 
@@ -206,8 +208,8 @@ class PlanTest(Temp):
                 path = self.write_plan(
                     text, HEAD.replace("reps = 1\n", "")
                     if text.startswith("reps") else HEAD)
-                self.one_line_2(python_m("harness.ab", "--profile", path),
-                                named)
+                self.one_line_2(
+                    python_m("harness.flows.ab", "--profile", path), named)
 
 
 class VMArgsTest(Temp):
@@ -227,21 +229,21 @@ class VMArgsTest(Temp):
                 (("--cpus", "0"), "--cpus=0"),
                 (("--mem", huge), f"--mem={huge}")):
             with self.subTest(argv=argv):
-                self.one_line_2(python_m("harness.vm", *argv, "true"),
+                self.one_line_2(python_m("harness.kernel.vm", *argv, "true"),
                                 named)
 
     def test_cpus_bound_is_qemus(self):
         top = vm.max_cpus()
         if top is None:
             self.skipTest("no qemu-system-x86_64 to ask")
-        self.one_line_2(python_m("harness.vm", "--cpus", str(top + 1),
+        self.one_line_2(python_m("harness.kernel.vm", "--cpus", str(top + 1),
                                  "true"), f"1..{top}")
-        self.assertEqual(python_m("harness.vm", "--cpus", str(top),
+        self.assertEqual(python_m("harness.kernel.vm", "--cpus", str(top),
                                   "--timeout", "nan", "true").stderr.count(
                                       "--cpus"), 0)
 
     def test_ab_cpus(self):
-        p = python_m("harness.ab", "--cpus", "0")
+        p = python_m("harness.flows.ab", "--cpus", "0")
         self.one_line_2(p, "--cpus=0")
         self.assertNotIn("1..0", p.stderr)
 
@@ -267,7 +269,7 @@ class PathsTest(Temp):
         word = next(w for w in words if w.startswith("mntbench.res="))
         self.assertNotIn(" ", word)
         self.assertNotIn(",", word)
-        # decoded as guest/init.sh does
+        # decoded as harness/kernel/init.sh does
         back = subprocess.run(["/bin/sh", "-c", 'printf "%b" "$1"', "-",
                                word.split("=", 1)[1]], capture_output=True,
                               text=True).stdout

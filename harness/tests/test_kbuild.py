@@ -8,7 +8,8 @@ import tempfile
 import unittest
 from pathlib import Path
 
-from harness import errors, kbuild
+from harness import errors
+from harness.kernel import kbuild
 from harness.paths import REPO
 from harness.tests import common
 
@@ -33,7 +34,8 @@ diff --git a/fs/overlayfs/super.c b/fs/overlayfs/super.c
 
 def cli(*args: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONPATH=str(REPO))
-    return subprocess.run(["/usr/bin/python3", "-m", "harness.kbuild", *args],
+    return subprocess.run(["/usr/bin/python3", "-m", "harness.kernel.kbuild",
+                           *args],
                           capture_output=True, text=True, env=env)
 
 

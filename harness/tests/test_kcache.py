@@ -19,7 +19,7 @@ import unittest
 from pathlib import Path
 from unittest import mock
 
-from harness import kbuild, kcache, progress
+from harness.kernel import kbuild, kcache, progress
 from harness.tests import tmpfs
 
 FAKE = """\
@@ -152,7 +152,7 @@ class KilledAndConcurrent(CheckedArtefacts):
                "FAKE_MARK": str(self.tmp / "phase"),
                "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
         return subprocess.Popen(
-            ["/usr/bin/python3", "-m", "harness.kbuild", "--ksrc",
+            ["/usr/bin/python3", "-m", "harness.kernel.kbuild", "--ksrc",
              str(self.src), "--patches", "none", "--fragment",
              str(self.fragment)], env=env, text=True,
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -209,7 +209,7 @@ class CacheDiskFull(CheckedArtefacts):
 
     def kbuild(self, **env) -> subprocess.Popen:
         return subprocess.Popen(
-            ["/usr/bin/python3", "-m", "harness.kbuild", "--ksrc",
+            ["/usr/bin/python3", "-m", "harness.kernel.kbuild", "--ksrc",
              str(self.src), "--patches", "none", "--fragment",
              str(self.fragment)], stdout=subprocess.PIPE,
             stderr=subprocess.PIPE, text=True,
@@ -339,7 +339,7 @@ class Bound(Tmp):
         self.entry("kernel/out/k", 1, 10)
         self.entry("kernel/work/linux-6.12", 1, 10)
         r = subprocess.run(
-            ["/usr/bin/python3", "-m", "harness.kcache", "--clean"],
+            ["/usr/bin/python3", "-m", "harness.kernel.kcache", "--clean"],
             capture_output=True, text=True,
             env={**os.environ, "PYTHONPATH": str(
                 Path(__file__).resolve().parents[2])})

@@ -9,7 +9,8 @@ import tempfile
 import unittest
 from pathlib import Path
 
-from harness import accel, kbuild, kparams, vm
+from harness import kparams
+from harness.kernel import accel, kbuild, vm
 from harness.paths import REPO
 from harness.tests import common
 

@@ -1,5 +1,5 @@
-"""KSRC=X.Y (harness/ksource.py): which versions it takes, where it looks,
-and the private sources list it would fetch through; host only, no
+"""KSRC=X.Y (harness/kernel/ksource.py): which versions it takes, where it
+looks, and the private sources list it would fetch through; host only, no
 network (the fetch itself: README, "For a kernel developer")."""
 
 from __future__ import annotations
@@ -8,7 +8,8 @@ import tempfile
 import unittest
 from pathlib import Path
 
-from harness import errors, ksource
+from harness import errors
+from harness.kernel import ksource
 
 
 class Versions(unittest.TestCase):

@@ -1,4 +1,4 @@
-"""The coherence model's rule and metrics (harness/linemodel.py) on
+"""The coherence model's rule and metrics (harness/run/linemodel.py) on
 window documents made here, and its refusal of damaged ones. Host only:
 the plugin's real windows are test_coherence's."""
 
@@ -12,9 +12,11 @@ from pathlib import Path
 
 import jsonschema
 
-from harness import errors, linemodel
-from harness.kinds import coherence
+from harness import errors
+from harness.output.sections import coherence as coherence_out
 from harness.paths import REPO
+from harness.run import linemodel
+from harness.run.kinds import coherence
 
 SCHEMA = json.loads((REPO / "harness" / "schemas" /
                      "coherence.schema.json").read_text())
@@ -152,13 +154,13 @@ class Refused(unittest.TestCase):
         """A set's names.json: absent is no names; damaged is refused."""
         with tempfile.TemporaryDirectory() as d:
             sdir = Path(d)
-            self.assertEqual(coherence._names(sdir), {})
+            self.assertEqual(coherence_out._names(sdir), {})
             f = coherence.names_file(sdir)
             f.parent.mkdir()
             for bad in ('{"0x1": ', '{"0x1": 3}', '[]'):
                 f.write_text(bad)
                 with self.assertRaises(errors.InputError) as cm:
-                    coherence._names(sdir)
+                    coherence_out._names(sdir)
                 self.assertNotIn("\n", str(cm.exception))
 
     def test_not_an_object(self):

@@ -228,7 +228,7 @@ class MakeInterface(Base):
         p = self.make("-n", "bench", f"OUT={self.tmp / 'set'}",
                       f"CMD=touch {self.mark}")
         self.assertEqual(p.returncode, 0, p.stderr)
-        self.assertIn("-m harness.run", p.stdout)
+        self.assertIn("-m harness.flows.bench", p.stdout)
         self.assertFalse((self.tmp / "set").exists())
 
     def test_ci_files_use_the_status_preserving_entry(self):

@@ -11,8 +11,9 @@ from __future__ import annotations
 import subprocess
 import unittest
 
-from harness import kparams, probes
+from harness import kparams
 from harness.paths import REPO
+from harness.run import probes
 from harness.tests import common
 
 # open()+close() per ovlbench task (--ops)

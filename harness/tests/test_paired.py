@@ -8,7 +8,7 @@ import unittest
 
 import jsonschema
 
-from harness import vm
+from harness.kernel import vm
 from harness.paths import REPO
 from harness.tests import common
 

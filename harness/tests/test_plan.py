@@ -14,10 +14,11 @@ from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from unittest import mock
 
-from harness import errors, plan, point
-from harness.point import Point
-from harness.kinds import bystander, census, collateral, teardown
+from harness import errors, point
 from harness.paths import REPO
+from harness.point import Point
+from harness.run import plan
+from harness.run.kinds import bystander, census, collateral, teardown
 
 PROBES = '[probes]\nmodes = ["detached", "longterm-array"]\n' \
          'workloads = ["open-close"]\ncpus = "powers"\noverhead_reps = 3\n'
@@ -342,7 +343,7 @@ class LimitsTest(unittest.TestCase):
         self.assertGreater(plan.time_limit(full), 3600 * 10)
 
     def test_mem_for(self):
-        from harness import vm
+        from harness.kernel import vm
         self.assertEqual(vm.mem_for(2, 2, 500), vm.DEFAULT_MEM_MB)
         self.assertEqual(vm.mem_for(64, 64, 500), 2048)
         # 2 x (128 + 4 x 255 + 0.25 x 255 + 0.05 x 500) = 2473.5 MiB
@@ -352,7 +353,7 @@ class LimitsTest(unittest.TestCase):
         self.assertEqual(vm.mem_for(1), 2048)
 
     def test_set_mem_explicit_or_derived(self):
-        from harness import run
+        from harness.flows import bench as run
         p = plan.load("full")
         with tempfile.TemporaryDirectory(prefix="mntbench-lim-") as td:
             for vcpus, mem, want in ((255, None, 2560), (255, 3000, 3000),
@@ -366,7 +367,8 @@ class LimitsTest(unittest.TestCase):
                 self.assertIn(f", {want} MiB guest;", out.getvalue())
 
     def test_plan_bigger_than_host_refused_before_build(self):
-        from harness import kbuild, run, vm
+        from harness.flows import bench as run
+        from harness.kernel import kbuild, vm
         with tempfile.TemporaryDirectory(prefix="mntbench-lim-") as td, \
                 mock.patch.object(vm, "host_mem_mb", return_value=1500), \
                 mock.patch.object(kbuild, "ensure_kernel") as build, \
@@ -383,7 +385,7 @@ class LimitsTest(unittest.TestCase):
                          " to try with less\n")
 
     def test_vm_default_mem_bigger_than_host_refused(self):
-        from harness import kbuild, vm
+        from harness.kernel import kbuild, vm
         with mock.patch.object(vm, "host_mem_mb", return_value=2000), \
                 mock.patch.object(kbuild, "ensure_kernel") as build, \
                 redirect_stderr(io.StringIO()) as err:
@@ -398,7 +400,8 @@ class LimitsTest(unittest.TestCase):
     def test_run_vm_limits_per_boot(self):
         """Without --timeout each boot gets the limit of the points it
         runs (of its A/B part only); --timeout sets every boot's."""
-        from harness import run, vm
+        from harness.flows import bench as run
+        from harness.kernel import vm
         text = ('name = "t"\nreps = 4\nwarmup = 0\nduration = 500\n'
                 'interval = 250\nclock = "icount"\n'
                 '[load]\nmodes = ["detached"]\nworkloads = ["stat"]\n'
@@ -442,11 +445,11 @@ class LimitsTest(unittest.TestCase):
 
 
 class PlanShowTest(unittest.TestCase):
-    """python3 -m harness.planshow: the plan, its boots, time and memory,
+    """python3 -m harness.run.planshow: the plan, its boots, time and memory,
     without a build or a boot."""
 
     def show(self, *argv: str) -> tuple[int, str, str]:
-        from harness import planshow
+        from harness.run import planshow
         with redirect_stdout(io.StringIO()) as out, \
                 redirect_stderr(io.StringIO()) as err:
             rc = planshow.main(list(argv))
@@ -509,7 +512,7 @@ class PlanShowTest(unittest.TestCase):
 
 
 def planshow_duration(s: float) -> str:
-    from harness import planshow
+    from harness.run import planshow
     return planshow.duration(s)
 
 

@@ -41,9 +41,11 @@ from hypothesis import HealthCheck, settings, strategies as st
 from hypothesis import given
 from hypothesis.configuration import set_hypothesis_home_dir
 
-from harness import errors, gate, plan, probes, samples
-from harness.kinds import bystander
+from harness import errors
+from harness.analysis import gate, samples
 from harness.paths import cache_dir
+from harness.run import plan, probes
+from harness.run.kinds import bystander
 from harness.tests.common import REFERENCE
 
 # hypothesis keeps a cache of Unicode tables (for st.text) in its home

@@ -19,15 +19,16 @@ import subprocess
 import time
 import unittest
 
-from harness import resultset
-from harness.kinds import overhead
+from harness.analysis import resultset
+from harness.output.sections import overhead as overhead_out
 from harness.paths import REPO
 from harness.tests import common
 
 
 def gate(*args: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONPATH=str(REPO))
-    return subprocess.run(["/usr/bin/python3", "-m", "harness.gate", *args],
+    return subprocess.run(["/usr/bin/python3", "-m", "harness.analysis.gate",
+                           *args],
                           capture_output=True, text=True, env=env)
 
 
@@ -68,7 +69,7 @@ class QuickControlsTest(unittest.TestCase):
         # every probed mode has its with/without pairs, and the report
         # prints a ratio for each (the figure itself is not asserted)
         rs = resultset.load(self.sdir)
-        comps = overhead.comparisons(rs)
+        comps = overhead_out.comparisons(rs)
         # every probed mode at every CPU count of the probe pass
         cpus = sorted({c for _, c in comps})
         self.assertEqual(cpus[0], 1)

@@ -7,8 +7,10 @@ import unittest
 
 import numpy as np
 
-from harness import gate, metrics, report, resultset, stats
-from harness.accel import ICOUNT
+from harness import metrics
+from harness.analysis import gate, resultset, stats
+from harness.kernel.accel import ICOUNT
+from harness.output import report
 from harness.tests import common
 
 

@@ -19,10 +19,13 @@ import unittest
 from pathlib import Path
 from unittest import mock
 
-from harness import (errors, kbuild, kparams, plots, point, report,
-                     resultset, run)
-from harness.guest import run_points
+from harness import errors, kparams, point, setfiles
+from harness.analysis import resultset
+from harness.flows import bench as run
+from harness.kernel import kbuild
+from harness.output import plots, report
 from harness.paths import REPO
+from harness.run.guest import run_points
 from harness.tests.common import reference_copy
 
 # the fake kernel tree's tinyconfig fails after this many log lines
@@ -55,7 +58,7 @@ def harness_run(*args: str, cache: Path) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items()
            if k not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS")}
     env.update(PYTHONPATH=str(REPO), MNTBENCH_CACHE=str(cache))
-    return subprocess.run([sys.executable, "-m", "harness.run", *args],
+    return subprocess.run([sys.executable, "-m", "harness.flows.bench", *args],
                           cwd=REPO, env=env, capture_output=True, text=True,
                           timeout=300)
 
@@ -85,13 +88,13 @@ class Completeness(Tmp):
 
     def test_reference_is_complete(self) -> None:
         self.assertEqual([p.id for p in self.points
-                          if not resultset.complete(self.ref, p)], [])
+                          if not setfiles.complete(self.ref, p)], [])
 
     def test_probe_point_without_probe_file_is_incomplete(self) -> None:
         sdir = self.set_copy()
         p = self.probe_point()
         (sdir / "probes" / f"{p.id}.json").unlink()
-        self.assertFalse(resultset.complete(sdir, p))
+        self.assertFalse(setfiles.complete(sdir, p))
         self.assertEqual(run.settle(sdir), [p.id])
         # its half (ovlbench's output) goes: --resume runs it again
         self.assertFalse((sdir / "raw" / f"{p.id}.json").exists())
@@ -104,7 +107,7 @@ class Completeness(Tmp):
         p = next(p for p in self.points if not p.probe)
         raw = sdir / "raw" / f"{p.id}.json"
         raw.write_text(raw.read_text()[:100])
-        self.assertFalse(resultset.complete(sdir, p))
+        self.assertFalse(setfiles.complete(sdir, p))
         q = self.probe_point()
         (sdir / "probes" / f"{q.id}.json").write_text("")
         self.assertEqual(sorted(run.settle(sdir)), sorted([p.id, q.id]))
@@ -119,7 +122,7 @@ class Completeness(Tmp):
         (sdir / "failed" / f"{p.id}.txt").write_text("mntlock killed\n")
         # a note from an earlier attempt of a point that has since run
         (sdir / "failed" / f"{done.id}.txt").write_text("exit 1\n")
-        with quiet(), mock.patch("harness.plots.make_all",
+        with quiet(), mock.patch("harness.output.plots.make_all",
                                  return_value=[]):
             self.assertEqual(run.finish(sdir, interrupted=False), 1)
         m = json.loads((sdir / "manifest.json").read_text())
@@ -143,9 +146,9 @@ class GuestRunner(Tmp):
             id="probed-r0", kind="probe", workload="stat", mode="default",
             variant="default", layers=2, cpus=1, rep=0, args=("--x",),
             probe=True)
-        resultset.write_json(self.sdir / "points.json",
+        setfiles.write_json(self.sdir / "points.json",
                              point.dump([self.plain, self.probed]))
-        resultset.write_json(self.sdir / "manifest.json", {"knobs": {}})
+        setfiles.write_json(self.sdir / "manifest.json", {"knobs": {}})
         # writes its --output FILE (ovlbench) and runs what follows '--'
         # (mntlock); MNTLOCK_FAIL makes mntlock exit 1 after ovlbench
         tool = self.tmp / "tool"
@@ -184,8 +187,8 @@ class GuestRunner(Tmp):
         note.write_text("ovlbench exit 1: earlier attempt\n")
         self.assertEqual(self.guest(), 0)
         self.assertFalse(note.exists())
-        self.assertTrue(resultset.complete(self.sdir, self.plain))
-        self.assertTrue(resultset.complete(self.sdir, self.probed))
+        self.assertTrue(setfiles.complete(self.sdir, self.plain))
+        self.assertTrue(setfiles.complete(self.sdir, self.probed))
 
     def test_half_probe_point_is_rerun(self) -> None:
         (self.sdir / "raw").mkdir()
@@ -231,9 +234,9 @@ class Resume(Tmp):
         p = point.Point(id="a-r0", kind="load", workload="stat",
                         mode="default", variant="default", layers=2,
                         cpus=1, rep=0, args=())
-        resultset.write_json(self.sdir / "points.json", point.dump([p]))
-        resultset.write_json(self.sdir / "manifest.json", {
-            "schema": resultset.MANIFEST_SCHEMA, "status": "incomplete",
+        setfiles.write_json(self.sdir / "points.json", point.dump([p]))
+        setfiles.write_json(self.sdir / "manifest.json", {
+            "schema": setfiles.MANIFEST_SCHEMA, "status": "incomplete",
             "accel": "tcg", "vcpus": 1,
             "kernel": {"release": "6.12.0", "ksrc": str(self.ksrc),
                        "patches": None, "source_id": src_id, "series": [],
@@ -262,7 +265,7 @@ class Resume(Tmp):
         self.assert_refused(res, "source", str(self.ksrc), str(other))
 
     def test_set_in_use_refused(self) -> None:
-        with resultset.lock(self.sdir):
+        with setfiles.lock(self.sdir):
             res = harness_run("--resume", str(self.sdir), cache=self.cache)
         self.assert_refused(res, "another run")
 
@@ -313,12 +316,12 @@ class Writable(Tmp):
             self.assertFalse((cache / "kernel").exists())
 
     def test_check_leaves_nothing(self) -> None:
-        resultset.check_writable(self.tmp / "a" / "b", "--out")
-        resultset.check_writable(self.tmp, "--out")
+        setfiles.check_writable(self.tmp / "a" / "b", "--out")
+        setfiles.check_writable(self.tmp, "--out")
         self.assertEqual(os.listdir(self.tmp), [])
         (self.tmp / "f").write_text("")
         with self.assertRaises(errors.InputError):
-            resultset.check_writable(self.tmp / "f" / "set", "--out")
+            setfiles.check_writable(self.tmp / "f" / "set", "--out")
         self.assertEqual(os.listdir(self.tmp), ["f"])
 
     def test_out_not_empty_refused_before_build(self) -> None:
@@ -338,7 +341,7 @@ class Leftovers(Tmp):
 
     def test_failed_write_leaves_no_temp(self) -> None:
         with self.full_disk(), self.assertRaises(OSError):
-            resultset.write_text(self.tmp / "report.txt", "x" * 100)
+            setfiles.write_text(self.tmp / "report.txt", "x" * 100)
         self.assertEqual(os.listdir(self.tmp), [])
 
     def full_disk(self):
@@ -443,8 +446,8 @@ class ManifestSchemaNames(unittest.TestCase):
     (an icount set once failed its own finish this way)."""
 
     def test_accel_enum_is_every_clock_and_host(self) -> None:
-        from harness import accel
-        from harness.kinds.base import HOST
+        from harness.kernel import accel
+        from harness.run.kinds.base import HOST
         schema = json.loads((REPO / "harness" / "schemas" /
                              "manifest.schema.json").read_text())
         self.assertEqual(sorted(schema["properties"]["accel"]["enum"]),

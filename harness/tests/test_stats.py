@@ -1,4 +1,4 @@
-"""Statistics helpers (harness/stats.py): host only, seeded."""
+"""Statistics helpers (harness/analysis/stats.py): host only, seeded."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import unittest
 
 import numpy as np
 
-from harness import stats
+from harness.analysis import stats
 
 
 class StatsTest(unittest.TestCase):

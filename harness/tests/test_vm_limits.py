@@ -13,14 +13,15 @@ import shutil
 import subprocess
 import unittest
 
-from harness import errors, vm
+from harness import errors
+from harness.kernel import vm
 from harness.paths import REPO
 from harness.tests import common
 
 
 def python_vm(res, *argv: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        ["/usr/bin/python3", "-m", "harness.vm", "--cpus", "1", "--mem",
+        ["/usr/bin/python3", "-m", "harness.kernel.vm", "--cpus", "1", "--mem",
          "1024", "--results", str(res), *argv], capture_output=True,
         text=True, stdin=subprocess.DEVNULL,
         env=dict(os.environ, PYTHONPATH=str(REPO)))
@@ -72,7 +73,7 @@ class VMEndsTest(unittest.TestCase):
         64 MiB here)."""
         res = self.results("mem")
         p = subprocess.run(
-            ["/usr/bin/python3", "-m", "harness.vm", "--cpus", "1",
+            ["/usr/bin/python3", "-m", "harness.kernel.vm", "--cpus", "1",
              "--timeout", "120", "--results", str(res), "--",
              "awk '/^MemTotal:/ {print $2}' /proc/meminfo"],
             capture_output=True, text=True, stdin=subprocess.DEVNULL,

@@ -9,7 +9,8 @@ import tempfile
 import unittest
 from pathlib import Path
 
-from harness import errors, vm
+from harness import errors
+from harness.kernel import vm
 from harness.paths import REPO
 from harness.tests import common
 
@@ -31,7 +32,8 @@ class RunnerTest(unittest.TestCase):
         res = common.results_dir("cli")
         env = dict(os.environ, PYTHONPATH=str(REPO))
         p = subprocess.run(
-            ["/usr/bin/python3", "-m", "harness.vm", "--results", str(res),
+            ["/usr/bin/python3", "-m", "harness.kernel.vm",
+             "--results", str(res),
              "--", "echo to-out; echo to-err >&2; uname -r; exit 3"],
             capture_output=True, text=True, env=env,
             stdin=subprocess.DEVNULL)
@@ -80,7 +82,8 @@ class RunnerTest(unittest.TestCase):
         res = common.results_dir("cli-timeout")
         env = dict(os.environ, PYTHONPATH=str(REPO))
         p = subprocess.run(
-            ["/usr/bin/python3", "-m", "harness.vm", "--results", str(res),
+            ["/usr/bin/python3", "-m", "harness.kernel.vm",
+             "--results", str(res),
              "--timeout", "30", "--", "sleep 100000"],
             capture_output=True, text=True, env=env,
             stdin=subprocess.DEVNULL)
@@ -112,7 +115,8 @@ class RunnerTest(unittest.TestCase):
     def test_bad_input(self):
         env = dict(os.environ, PYTHONPATH=str(REPO))
         p = subprocess.run(
-            ["/usr/bin/python3", "-m", "harness.vm", "--cpus", "0", "true"],
+            ["/usr/bin/python3", "-m", "harness.kernel.vm", "--cpus", "0",
+             "true"],
             capture_output=True, text=True, env=env)
         self.assertEqual(p.returncode, 2)
         self.assertIn("--cpus=0", p.stderr)

@@ -3,7 +3,7 @@
 a fixed overlay file before and after many dentries are added elsewhere,
 and after they are gone. A path walk scans its dentry's hash chain past
 every dentry added to that bucket after it; the guest's enlarged hash
-table (harness/vm.py HASH_ENTRIES) keeps that from showing. Then the
+table (harness/kernel/vm.py HASH_ENTRIES) keeps that from showing. Then the
 mount-hash chains the walk scans (bench/tools/hashchains.bt): init.sh
 mounts /tmp last so that nothing sits ahead of it.
 
@@ -25,7 +25,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(REPO))
-from harness.guest.jsonout import write_doc  # noqa: E402
+from harness.run.guest.jsonout import write_doc  # noqa: E402
 
 OVLBENCH = REPO / "bench" / "ovlbench"
 HASHCHAINS = REPO / "bench" / "tools" / "hashchains.bt"

@@ -18,7 +18,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(REPO))
 from harness import kparams  # noqa: E402
-from harness.guest.jsonout import write_doc  # noqa: E402
+from harness.run.guest.jsonout import write_doc  # noqa: E402
 from bpf.tests.layers import make_layers  # noqa: E402
 
 OVLBENCH = REPO / "bench" / "ovlbench"

@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 from bpf.btf import member_offset  # noqa: E402
 from bpf.tests.layers import make_layers  # noqa: E402
 from harness import kparams  # noqa: E402
-from harness.guest.jsonout import write_doc  # noqa: E402
+from harness.run.guest.jsonout import write_doc  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[3]
 SWITCH, MODES = kparams.SWITCH, kparams.MODES

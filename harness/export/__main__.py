@@ -1,5 +1,0 @@
-import sys
-
-from harness.export import cli
-
-sys.exit(cli.main())

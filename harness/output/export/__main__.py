@@ -1,0 +1,5 @@
+import sys
+
+from harness.output.export import cli
+
+sys.exit(cli.main())
