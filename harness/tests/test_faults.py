@@ -1,0 +1,183 @@
+"""Faults a fleet will meet, host only and fast: a hostile gate pattern in
+a set's plan, a hostile failure note under `make ab`, a plot that fails
+under `make report`, a damaged checkpatch copy (tools/deps.sh) and a
+damaged vmlinux.h (bpf/Makefile)."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import random
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+import unittest
+from pathlib import Path
+from unittest import mock
+
+from harness import errors, exitstatus
+from harness.analysis import gate, resultset
+from harness.paths import REPO
+from harness.run import plan
+
+REFERENCE = REPO / "results" / "reference"
+
+
+def _call(main, argv: list[str]) -> tuple[int, str, str]:
+    """main(argv) in this process: (status, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            rc = main(argv)
+        except SystemExit as e:
+            rc = e.code if isinstance(e.code, int) else 2
+    return rc, out.getvalue(), err.getvalue()
+
+
+def _plan_patterns() -> list[str]:
+    out = []
+    for f in sorted((REPO / "harness" / "plans").glob("*.toml")):
+        out += plan.load(f.stem).doc.get("gate", {}).get("metrics", [])
+    return out
+
+
+class GatePatternTest(unittest.TestCase):
+    """A plan's [gate] metrics come from the set's manifest: a pattern
+    that is not a regular expression, or one outside the gate's subset,
+    is refused in one line (exit 2); one that would backtrack for hours
+    under re is matched in linear time."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = Path(tempfile.mkdtemp(prefix="mntbench-faults-gate-"))
+        cls.addClassCleanup(shutil.rmtree, cls.tmp, True)
+        cls.names = sorted({str(m) for m, _ in
+                            resultset.load(REFERENCE).series})
+
+    def make(self, name: str, metrics) -> Path:
+        """A copy of the reference's manifest and samples whose plan's
+        [gate] metrics are metrics."""
+        d = self.tmp / name
+        d.mkdir()
+        man = json.loads((REFERENCE / "manifest.json").read_text())
+        man["plan"]["gate"]["metrics"] = metrics
+        (d / "manifest.json").write_text(json.dumps(man))
+        shutil.copyfile(REFERENCE / "samples.json", d / "samples.json")
+        return d
+
+    def gate(self, name: str, metrics) -> tuple[int, str, str, float]:
+        d = self.make(name, metrics)
+        t0 = time.monotonic()
+        rc, out, err = _call(gate.main, [str(d), str(d)])
+        return rc, out, err, time.monotonic() - t0
+
+    def test_plans_match_as_re_does(self):
+        # every plan's patterns, on every measure of the reference and
+        # on near misses: the answers re.search gives
+        pats = _plan_patterns()
+        self.assertGreater(len(pats), 10)
+        names = self.names + [n + "\n" for n in self.names] + \
+            [n[:-2] for n in self.names] + ["x" + n for n in self.names]
+        hits = 0
+        for p in pats:
+            m = gate._regex(p, "plan")
+            for n in names:
+                want = re.search(p, n) is not None
+                self.assertEqual(m.search(n), want, (p, n))
+                hits += want
+        self.assertGreater(hits, 20)
+
+    def test_subset_matches_as_re_does(self):
+        # random patterns of the subset on random names
+        rng = random.Random(7)
+        atoms = ["a", "b", ".", r"\d", "[ab]", "[^a]", r"\.", "-", "^",
+                 "$", r"\w", r"\Z", r"\A", r"\s"]
+        quants = ["*", "+", "?", "{2}", "{1,3}", "{,2}", "{2,}", "*?",
+                  "+?"]
+
+        def pattern(depth: int = 0) -> str:
+            out = ""
+            for _ in range(rng.randint(0, 4)):
+                if rng.random() < 0.2 and depth < 3:
+                    alts = [pattern(depth + 1)
+                            for _ in range(rng.randint(1, 3))]
+                    a = rng.choice(["(", "(?:"]) + "|".join(alts) + ")"
+                else:
+                    a = rng.choice(atoms)
+                if rng.random() < 0.4 and a not in ("^", "$", r"\A",
+                                                     r"\Z"):
+                    a += rng.choice(quants)
+                out += a
+            return out
+        tried = 0
+        while tried < 400:
+            p = pattern()
+            try:
+                re.compile(p)
+            except re.error:
+                continue
+            tried += 1
+            m = gate._regex(p, "plan")
+            for _ in range(10):
+                s = "".join(rng.choice("ab1.- \n") for _ in
+                            range(rng.randint(0, 8)))
+                self.assertEqual(m.search(s), re.search(p, s) is not None,
+                                 (p, s))
+
+    def test_backtracking_pattern_is_linear(self):
+        # under re, each of these takes 2**len(name) steps on a measure
+        # name of the set (some 40 characters): hours
+        for i, p in enumerate(["^([a-z0-9_.:-]+)+!$", "(a+)+$",
+                               "^(.*)*(.*)*(.*)*!$"]):
+            rc, out, err, took = self.gate(f"slow{i}", [p])
+            self.assertEqual(rc, 2, out + err)
+            self.assertIn("no gated measure in common", err)
+            self.assertEqual(len(err.strip().splitlines()), 1, err)
+            self.assertLess(took, 10)
+        m = gate._regex("(a+)+$", "plan")
+        t0 = time.monotonic()
+        self.assertFalse(m.search("a" * 20000 + "!"))
+        self.assertTrue(m.search("b" + "a" * 20000))
+        self.assertLess(time.monotonic() - t0, 5)
+
+    def test_hostile_patterns_refused(self):
+        cases = [
+            ("(a", "not a regular expression"),
+            ("[[a]", "not a regular expression"),
+            (r"(a)\1", "the escape \\1"),
+            ("(?=open)", "an extension (?...)"),
+            ("(?i)open", "an extension (?...)"),
+            ("a*+", "a possessive repetition"),
+            ("a{5000}", "a repetition beyond"),
+            ("((a{100}){100}){100}", "too large"),
+            ("(" * 400 + ")" * 400, ""),
+            ("x" * 5000, "allowed: at most"),
+            (7, "string"),     # the manifest schema says so first
+        ]
+        for i, (p, why) in enumerate(cases):
+            with self.subTest(pattern=str(p)[:20]):
+                rc, out, err, took = self.gate(f"bad{i}", [p])
+                self.assertEqual(rc, 2, out + err)
+                self.assertEqual(len(err.strip().splitlines()), 1, err)
+                self.assertIn("plan.gate.metrics", err)
+                self.assertIn(why, err)
+                self.assertNotIn("internal", err)
+                self.assertLess(took, 10)
+        for i, metrics in enumerate([{"a": 1}, "^open", ["x"] * 1000]):
+            rc, out, err, _ = self.gate(f"notlist{i}", metrics)
+            self.assertEqual(rc, 2, out + err)
+            self.assertIn("plan.gate.metrics", err)
+            self.assertNotIn("internal", err)
+
+    def test_valid_plan_still_gates(self):
+        # the reference against itself: its plan's patterns gate it
+        rc, out, err = _call(gate.main, [str(REFERENCE), str(REFERENCE)])
+        self.assertIn(rc, (gate.PASS, gate.INCONCLUSIVE), out + err)
+        self.assertRegex(out, r"gate: \d+ gated")
+
+
+if __name__ == "__main__":
+    unittest.main()
