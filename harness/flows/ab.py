@@ -31,6 +31,9 @@ measure), the guest seconds used and why the run stopped. Exit status:
 the gate's at the last look (0 pass, 1 regression, 2 bad input, 3
 inconclusive), or 125 when a kernel could not be built or a set not
 produced, so that `git bisect run` skips that commit; 130 interrupted.
+A failed point's note is read only once its set passed setcheck.tree,
+through setcheck.member: a note leading out of the set, huge or not
+text is bad input (2), as is an internal error (never 1).
 """
 
 from __future__ import annotations
@@ -45,7 +48,7 @@ import sys
 import time
 from pathlib import Path
 
-from harness import errors, kparams, point, setfiles
+from harness import errors, kparams, point, setcheck, setfiles
 from harness.analysis import collect, gate, resultset, sequential
 from harness.flows import bench as run
 from harness.kernel import gitsrc, kbuild, vm
@@ -54,6 +57,8 @@ from harness.run import plan
 
 CANNOT_TEST = 125
 MAX_ROUNDS = 40         # points are laid out for this many boots at most
+MAX_NOTE = 64 * 1024    # bytes of a failure note: a tool's stderr
+NOTE_SHOWN = 500        # characters of it an error line quotes
 SIDES = ("base", "cand")
 
 
@@ -80,16 +85,54 @@ def _knobs(text: str, opt: str, kernel: kbuild.Kernel) -> dict[str, int]:
     return knobs
 
 
+def failure_note(sdir: Path) -> tuple[str, str] | None:
+    """(point id, its failure note as one line) of the first failed
+    point of a set, or None. The set's files are checked first
+    (setcheck.tree: no symlink out of it, no FIFO or device) and the note
+    is read through setcheck.member; a note that is a directory, larger
+    than MAX_NOTE or not text is refused (InputError, exit 2)."""
+    setcheck.tree(sdir)
+    fdir = sdir / "failed"
+    if not fdir.is_dir():
+        return None
+    notes = sorted(f.name for f in fdir.iterdir()
+                   if f.name.endswith(".txt") and setcheck.name_ok(f.name))
+    if not notes:
+        return None
+    where = fdir / notes[0]
+    try:
+        f = setcheck.member(sdir, "failed", notes[0])
+        with open(f, "rb") as fh:
+            data = fh.read(MAX_NOTE + 1)
+    except OSError as e:
+        raise errors.InputError(f"{where}: {e.strerror or e}") from None
+    if len(data) > MAX_NOTE:
+        raise errors.InputError(f"{where}: larger than {MAX_NOTE} bytes; "
+                                "allowed: a failure note (a few lines)")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise errors.InputError(f"{where}: not UTF-8 (byte {e.start})") \
+            from None
+    if any((c < " " and c not in "\n\t\r") or c == "\x7f" for c in text):
+        raise errors.InputError(f"{where}: control characters; allowed: "
+                                "a failure note (text)")
+    # one line: a tool's stderr may hold several
+    line = " / ".join(ln.strip() for ln in text.splitlines() if ln.strip())
+    if len(line) > NOTE_SHOWN:
+        line = line[:NOTE_SHOWN - 4] + " ..."
+    return notes[0][:-len(".txt")], line
+
+
 def _look(sets: dict, confidence: float,
           opts: gate.Options) -> list[gate.Verdict]:
     """The gate on what both sets hold so far."""
     loaded = {}
     for side, (sdir, _k) in sets.items():
-        failed = sorted((sdir / "failed").glob("*.txt"))
+        failed = failure_note(sdir)
         if failed:
             raise errors.VMError(
-                f"{side}: point {failed[0].stem} failed: "
-                f"{failed[0].read_text().strip()}")
+                f"{side}: point {failed[0]} failed: {failed[1]}")
         collect.write(sdir)
         loaded[side] = resultset.load(sdir)
     gate.check_comparable(loaded["base"], loaded["cand"], False)
@@ -320,6 +363,11 @@ def main(argv: list[str] | None = None) -> int:
         print("mntbench-ab: interrupted; the finished boots are kept",
               file=sys.stderr)
         return 130
+    except Exception as e:  # never 1 ("regression") on a crash
+        why = (str(e).splitlines() or [""])[0][:200]
+        print(f"mntbench-ab: error: internal: {type(e).__name__}: {why}",
+              file=sys.stderr)
+        return errors.InputError.exit_code
     print(f"ab: base {sets['base'][0]}\nab: cand {sets['cand'][0]}\n"
           f"ab: {rounds} boots per kernel, {seq.doc['guest_s'] / 60:.1f} "
           f"guest minutes, stopped: {seq.doc['stopped']}", flush=True)
