@@ -62,6 +62,8 @@ TARGETS = {
                VM_FAILURE: "GOOD's set could not be produced"},
     "calibrate": {VM_FAILURE: CANNOT_TEST},
     "export": {FAILED: "a set is incomplete or failed (nothing written)"},
+    "report": {FAILED: "plots failed (one line says why; report.txt, "
+               "report.md and summary.json are written)"},
     "checkpatch": {FAILED: "style errors or warnings (checkpatch lists "
                    "them)"},
 }

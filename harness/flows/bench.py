@@ -141,7 +141,12 @@ def finish(sdir: Path, interrupted: bool) -> int:
     setfiles.write_json(sdir / "manifest.json", manifest)
     rs = resultset.load(sdir)
     rs.manifest["status"] = manifest["status"] = status
-    report.write_all(rs)
+    if report.write_all(rs):
+        # the set's numbers are whole: its status stands (the plots are a
+        # view of them, which make report draws again)
+        print(f"run: warning: the plots of {sdir} failed; the numbers are "
+              f"written; draw them again with: make report SET={sdir}",
+              file=sys.stderr)
     if status == "complete":
         setfiles.write_json(sdir / "manifest.json", manifest)
     if missing:

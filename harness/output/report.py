@@ -7,7 +7,11 @@ Both reports open with a summary of at most SUMMARY_LINES lines that a
 reviewer can paste whole: per mode, the exact facts against
 longterm-array (slow mntputs, grace periods, path length, fought-over
 lines: medians of runs), then the wall-clock changes the gate decided
-with their CIs, and a count of those it left undecided, and why."""
+with their CIs, and a count of those it left undecided, and why.
+
+Exit status: 0; 1 when a plot failed (one line says why; report.txt,
+report.md and summary.json are written all the same: the plots are a
+view of them); 2 bad input, or a report that cannot be written."""
 
 from __future__ import annotations
 
@@ -18,13 +22,15 @@ from pathlib import Path
 
 import numpy as np
 
-from harness import cli, errors, kparams, metrics, setfiles
+from harness import cli, errors, exitstatus, kparams, metrics, setfiles
 from harness.analysis import gate, resultset, stats
 from harness.kernel.accel import ICOUNT
 from harness.output import sections
 from harness.run import kinds, monitor
 
 BASE_MODE = kparams.UPSTREAM
+# The numbers are written but a plot failed (harness/exitstatus.py)
+PLOTS_FAILED = exitstatus.FAILED
 WIDTH = 72
 POWER_CHANGE = 0.02     # the change the power line is computed for
 # Marks of the LKP table: the gate's verdict on a gated measure
@@ -560,25 +566,37 @@ def md_report(rs: resultset.ResultSet, summ: dict) -> str:
     return "\n".join(out)
 
 
-def write_all(rs: resultset.ResultSet) -> None:
+def write_all(rs: resultset.ResultSet) -> str | None:
+    """summary.json, plots/, report.txt and report.md; None, or why the
+    plots failed (said in one line on stderr): the numbers are written
+    all the same."""
     summ = summary(rs)
     setfiles.write_json(rs.path / "summary.json", summ)
+    failed = None
     try:
         sections.make_plots(rs)
     except Exception as e:  # a plot must not lose the run's numbers
-        print(f"report: plots failed: {e}", file=sys.stderr)
+        why = (str(e).splitlines() or [""])[0][:200]
+        failed = f"{type(e).__name__}: {why}"
+        print(f"report: plots failed: {failed}", file=sys.stderr)
     setfiles.write_text(rs.path / "report.txt", text_report(rs, summ))
     setfiles.write_text(rs.path / "report.md", md_report(rs, summ))
+    return failed
 
 
 def _rewrite(sdir: Path) -> int:
     rs = resultset.load(sdir)
     try:
-        write_all(rs)
+        failed = write_all(rs)
     except OSError as e:  # a full or read-only disk: one line
         raise errors.InputError(f"{sdir}: cannot write the report: {e}") \
             from e
     print((rs.path / "report.txt").read_text(), end="")
+    if failed:
+        # not 0: a script must not take the plots for drawn
+        print(f"mntbench-report: {sdir}: plots failed; report.txt, "
+              "report.md and summary.json are written", file=sys.stderr)
+        return PLOTS_FAILED
     return 0
 
 

@@ -257,5 +257,63 @@ class AbFailureNoteTest(unittest.TestCase):
         self.assertIn("internal: UnicodeDecodeError", err)
 
 
+class PlotFailureTest(unittest.TestCase):
+    """A plot that fails keeps the numbers (report.txt, report.md,
+    summary.json) but is not success: `report SET` exits 1 (its own
+    meaning in harness/exitstatus.py); `make bench` finishes the set
+    with a warning line and its normal status."""
+
+    def setUp(self):
+        tmp = Path(tempfile.mkdtemp(prefix="mntbench-faults-plots-"))
+        self.addCleanup(shutil.rmtree, tmp, True)
+        self.set = tmp / "set"
+        shutil.copytree(REFERENCE, self.set, ignore=shutil.ignore_patterns(
+            "plots", "report*", "summary.json"))
+        # statsmodels' multipletests runs gc.collect() on every call (the
+        # gate's Holm step): most of a report's seconds, none of its sense
+        collect = mock.patch("gc.collect", return_value=0)
+        collect.start()
+        self.addCleanup(collect.stop)
+
+    def broken(self):
+        from harness.output import sections
+        return mock.patch.object(sections, "make_plots",
+                                 side_effect=RuntimeError("no display\nx"))
+
+    def written(self) -> None:
+        for name in ("report.txt", "report.md", "summary.json"):
+            self.assertGreater((self.set / name).stat().st_size, 100, name)
+
+    def test_report_exits_plots_failed(self):
+        from harness.output import report
+        with self.broken():
+            rc, out, err = _call(report.main, [str(self.set)])
+        self.assertEqual(rc, report.PLOTS_FAILED, err)
+        self.assertNotIn(rc, (0, exitstatus.BAD_INPUT))
+        self.assertIn("plots failed", exitstatus.meaning("report", rc))
+        self.assertIn("report: plots failed: RuntimeError: no display",
+                      err)
+        self.assertNotIn("Traceback", err)
+        self.assertIn("mntbench report", out)
+        self.written()
+        from harness.output import sections
+        with mock.patch.object(sections, "make_plots", return_value=[]):
+            rc, out, err = _call(report.main, [str(self.set)])
+        self.assertEqual(rc, 0, err)
+
+    def test_bench_finish_warns_and_completes(self):
+        from harness.flows import bench
+        err = io.StringIO()
+        with self.broken(), contextlib.redirect_stderr(err), \
+                contextlib.redirect_stdout(io.StringIO()):
+            rc = bench.finish(self.set, interrupted=False)
+        self.assertEqual(rc, 0, err.getvalue())
+        self.assertIn("run: warning: the plots of", err.getvalue())
+        self.assertIn(f"make report SET={self.set}", err.getvalue())
+        man = json.loads((self.set / "manifest.json").read_text())
+        self.assertEqual(man["status"], "complete")
+        self.written()
+
+
 if __name__ == "__main__":
     unittest.main()
