@@ -50,7 +50,9 @@ if [ -f "$dest/SHA256SUMS" ]; then
 		>/dev/null 2>&1 && exit 0
 	echo "deps: $dest differs from its SHA256SUMS: extracting it again"
 fi
-src=/usr/src/linux-source-6.12.tar.xz
+# MNTBENCH_CHECKPATCH_TAR: only for harness/tests/test_faults.py, which
+# points it at a small tarball with the same member paths
+src=${MNTBENCH_CHECKPATCH_TAR:-/usr/src/linux-source-6.12.tar.xz}
 echo "deps: extracting checkpatch.pl from $src into $dest"
 mkdir -p "$cache"
 tmp=$(mktemp -d "$cache/checkpatch.XXXXXX")

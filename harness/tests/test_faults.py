@@ -315,5 +315,87 @@ class PlotFailureTest(unittest.TestCase):
         self.written()
 
 
+class CheckpatchCacheTest(unittest.TestCase):
+    """tools/deps.sh checks its cached checkpatch copy against the copy's
+    SHA256SUMS before every use: a damaged copy is said in one line and
+    extracted again. Run against a temporary cache, a small tarball with
+    the kernel's member paths (MNTBENCH_CHECKPATCH_TAR) and a dpkg-query
+    that finds every package installed (nothing is installed)."""
+
+    PREFIX = "linux-source-6.12/scripts/"
+    FILES = {"checkpatch.pl": b"#!/usr/bin/perl\nprint 1;\n",
+             "spelling.txt": b"abandonned||abandoned\n" * 50,
+             "const_structs.checkpatch": b"file_operations\n"}
+
+    def setUp(self):
+        self.tmp = Path(tempfile.mkdtemp(prefix="mntbench-faults-deps-"))
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+        self.tar = self.tmp / "linux-source-6.12.tar.xz"
+        import tarfile
+        with tarfile.open(self.tar, "w:xz") as tf:
+            for name, data in {**self.FILES, "other.c": b"x"}.items():
+                info = tarfile.TarInfo(self.PREFIX + name)
+                info.size = len(data)
+                tf.addfile(info, io.BytesIO(data))
+        bin_ = self.tmp / "bin"
+        bin_.mkdir()
+        fake = bin_ / "dpkg-query"
+        fake.write_text("#!/bin/sh\nfor a; do case $a in -*) ;; "
+                        "*) echo \"install ok installed $a\" ;; esac; done\n")
+        fake.chmod(0o755)
+        self.env = {"PATH": f"{bin_}:/usr/bin:/bin", "HOME": str(self.tmp),
+                    "MNTBENCH_CACHE": str(self.tmp / "cache"),
+                    "MNTBENCH_CHECKPATCH_TAR": str(self.tar)}
+        self.dest = self.tmp / "cache" / "checkpatch"
+
+    def deps(self, tar: Path | None = None) -> list[str]:
+        env = dict(self.env)
+        if tar is not None:
+            env["MNTBENCH_CHECKPATCH_TAR"] = str(tar)
+        p = subprocess.run(["sh", str(REPO / "tools" / "deps.sh")],
+                           env=env, capture_output=True, text=True,
+                           timeout=60)
+        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertEqual(p.stderr, "")
+        return p.stdout.splitlines()
+
+    def assert_copy_whole(self) -> None:
+        for name, data in self.FILES.items():
+            self.assertEqual((self.dest / "scripts" / name).read_bytes(),
+                             data, name)
+        self.assertFalse((self.dest / "scripts" / "other.c").exists())
+        self.assertEqual(sorted(p.name for p in self.tmp.glob(
+            "cache/checkpatch.*")), [], "a temp copy left behind")
+
+    def test_damaged_copy_is_extracted_again(self):
+        out = self.deps()
+        self.assertEqual(out, [f"deps: extracting checkpatch.pl from "
+                               f"{self.tar} into {self.dest}"])
+        self.assert_copy_whole()
+        sums = (self.dest / "SHA256SUMS").read_text()
+        self.assertEqual(len(sums.splitlines()), 3, sums)
+        # a whole copy is used as is: the tarball is not even read
+        self.assertEqual(self.deps(self.tmp / "no-such.tar.xz"), [])
+        for damage in ("byte", "gone"):
+            with self.subTest(damage):
+                f = self.dest / "scripts" / "spelling.txt"
+                if damage == "byte":
+                    data = bytearray(f.read_bytes())
+                    data[17] ^= 0x20
+                    f.write_bytes(bytes(data))
+                else:
+                    f.unlink()
+                out = self.deps()
+                said = [ln for ln in out if "SHA256SUMS" in ln]
+                self.assertEqual(said, [f"deps: {self.dest} differs from "
+                                        "its SHA256SUMS: extracting it "
+                                        "again"], out)
+                self.assertEqual(len(out), 2, out)
+                self.assert_copy_whole()
+                self.assertEqual((self.dest / "SHA256SUMS").read_text(),
+                                 sums)
+                self.assertEqual(self.deps(self.tmp / "none.tar.xz"), [])
+
+
 if __name__ == "__main__":
     unittest.main()
