@@ -397,5 +397,92 @@ class CheckpatchCacheTest(unittest.TestCase):
                 self.assertEqual(self.deps(self.tmp / "none.tar.xz"), [])
 
 
+@unittest.skipUnless(shutil.which("clang") and shutil.which("bpftool"),
+                     "needs clang and bpftool")
+class VmlinuxHeaderTest(unittest.TestCase):
+    """bpf/Makefile dumps vmlinux.h from VMLINUX's BTF and records its
+    sha256 beside it; a copy that differs (or has no sum) is said in one
+    line and dumped again, a dump that stops short is refused. VMLINUX
+    here is a BPF object of two structs (clang -g: BTF, no kernel), and
+    OUTPUT a temporary directory: bpf/.output is not touched."""
+
+    def setUp(self):
+        self.tmp = Path(tempfile.mkdtemp(prefix="mntbench-faults-bpf-"))
+        self.addCleanup(shutil.rmtree, self.tmp, True)
+        src = self.tmp / "types.c"
+        src.write_text("struct mount { int mnt_id; long mnt_count; };\n"
+                       "struct mount m;\n")
+        (self.tmp / "k").mkdir()
+        # named vmlinux, in a directory of its own: no implicit rule of
+        # make's (%.o: %.c) would make it again
+        self.vmlinux = self.tmp / "k" / "vmlinux"
+        subprocess.run(["clang", "-g", "-O2", "-target", "bpf", "-c",
+                        str(src), "-o", str(self.vmlinux)], check=True)
+        self.out = self.tmp / "out"
+        self.h = self.out / "vmlinux.h"
+        self.sum = self.out / "vmlinux.h.sha256"
+
+    def make(self, *extra: str, ok: bool = True) -> list[str]:
+        p = subprocess.run(
+            ["make", "-s", "-C", str(REPO / "bpf"), f"OUTPUT={self.out}",
+             f"VMLINUX={self.vmlinux}", *extra, str(self.h)],
+            capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode == 0, ok, p.stdout + p.stderr)
+        return (p.stdout + p.stderr).splitlines()
+
+    def sum_ok(self) -> bool:
+        return subprocess.run(["sha256sum", "--quiet", "--strict", "-c",
+                               self.sum.name], cwd=self.out,
+                              capture_output=True).returncode == 0
+
+    def test_damaged_header_is_dumped_again(self):
+        self.assertEqual(self.make(), [])
+        good = self.h.read_bytes()
+        self.assertIn(b"struct mount {", good)
+        self.assertTrue(self.sum_ok())
+        self.assertEqual(self.make(), [])           # used as is
+        damages = {
+            "byte": lambda: self.h.write_bytes(
+                good[:40] + bytes([good[40] ^ 1]) + good[41:]),
+            "truncated": lambda: self.h.write_bytes(good[:len(good) // 2]),
+        }
+        for name, damage in damages.items():
+            with self.subTest(name):
+                damage()
+                self.assertEqual(self.make(), [
+                    f"bpf: {self.h} differs from its vmlinux.h.sha256: "
+                    "dumping it again"])
+                self.assertEqual(self.h.read_bytes(), good)
+                self.assertTrue(self.sum_ok())
+        # a copy from before the sums: dumped again; the same types keep
+        # the copy's time (mntlock is not built again for nothing)
+        self.sum.unlink()
+        old = self.h.stat().st_mtime_ns
+        self.assertEqual(self.make(), [
+            f"bpf: {self.h} has no vmlinux.h.sha256: dumping it again"])
+        self.assertEqual(self.h.stat().st_mtime_ns, old)
+        self.assertTrue(self.sum_ok())
+        self.assertEqual(sorted(p.name for p in self.out.iterdir()),
+                         ["vmlinux.from", "vmlinux.h", "vmlinux.h.sha256"])
+
+    def test_short_dump_is_refused(self):
+        # bpftool exits 0 when its output cannot be written (a full
+        # disk): a dump cut short must not become vmlinux.h
+        fake = self.tmp / "bpftool"
+        fake.write_text(f"#!/bin/sh\n{shutil.which('bpftool')} \"$@\" | "
+                        "head -c 200\n")
+        fake.chmod(0o755)
+        out = self.make(f"BPFTOOL={fake}", ok=False)
+        self.assertIn(f"bpf: {fake} btf dump file {self.vmlinux} stopped "
+                      f"short (no closing #endif): {self.h} not made", out)
+        self.assertFalse(self.h.exists())
+        self.assertFalse(self.sum.exists())
+        # a VMLINUX without BTF: bpftool's own error, nothing left
+        self.vmlinux.write_bytes(b"\x7fELF")
+        self.make(ok=False)
+        self.assertEqual(sorted(p.name for p in self.out.iterdir()),
+                         ["vmlinux.from"])
+
+
 if __name__ == "__main__":
     unittest.main()
