@@ -33,6 +33,7 @@ endef
 
 .PHONY: all deps kernel vm bench gate ab calibrate report checkpatch \
 	plan export history census coherence test unit smoke clean bisect \
+	test-flows \
 	clean-cache
 
 # How make is called changes nothing (harness/tests/test_make_modes.py):
@@ -147,7 +148,8 @@ UNIT := harness.tests.test_plan harness.tests.test_stats \
 # README.md's and docs/'s commands: targets, variables, modules and paths
 # that exist (harness/tests/test_docs.py).
 UNIT += harness.tests.test_docs
-UNIT += harness.tests.test_kcache harness.tests.test_layout
+UNIT += harness.tests.test_kcache harness.tests.test_layout \
+	harness.tests.test_faults
 # Result sets as untrusted input: hostile copies of results/reference
 # through every reading command; hypothesis properties (issue 29).
 UNIT += harness.tests.test_hostile_sets harness.tests.test_properties
@@ -155,10 +157,26 @@ UNIT += harness.tests.test_hostile_sets harness.tests.test_properties
 UNIT += harness.tests.test_make_interface.MakeInterface
 # make -s, -j2 and -k run what plain make does (unit, test, smoke).
 UNIT += harness.tests.test_make_modes
-# Every other test module boots the kernel in QEMU.
-GUEST := $(filter-out $(UNIT) harness.tests.test_make_interface,$(subst \
-	/,.,$(basename $(wildcard harness/tests/test_*.py)))) \
+# The end-to-end flows: each runs a whole pipeline (bench sets of a
+# plan, ab rounds, calibration, a git tree's ab and bisect, interrupt
+# and resume, a full disk) on the cached kernel: make test-flows.
+FLOWS := harness.tests.test_calibrate harness.tests.test_quick_controls \
+	harness.tests.test_gittree harness.tests.test_e2e_run \
+	harness.tests.test_disk_full
+# Every other test module boots the kernel in QEMU to check it: the
+# switch, the probes, the census, the coherence model, the clocks, the
+# runner (make test).
+GUEST := $(filter-out $(UNIT) $(FLOWS) harness.tests.test_make_interface, \
+	$(subst /,.,$(basename $(wildcard harness/tests/test_*.py)))) \
 	harness.tests.test_make_interface.GuestMakeInterface
+# Two lanes side by side (harness/tests/lanes.py), balanced by their
+# times; a new module goes to the second lane.
+LANE1 := harness.tests.test_mntlock harness.tests.test_coherence \
+	harness.tests.test_kbuild harness.tests.test_vm_limits \
+	harness.tests.test_paired \
+	harness.tests.test_make_interface.GuestMakeInterface
+LANES = $(TESTENV) $(PY) -m harness.tests.lanes \
+	--lane "$(filter $(1),$(2))" --lane "$(filter-out $(1),$(2))"
 # The tests run as from a shell: how make was called (MAKEFLAGS: -n, -s,
 # -j, -k) does not reach the makes they run. UNIT_BENCH=all builds
 # bench/ without its tests (test_make_modes).
@@ -168,11 +186,19 @@ unit: deps
 	$(MAKE) -C bench $(UNIT_BENCH)
 	$(TESTENV) $(PY) -m unittest -v $(UNIT)
 
-# unit first, then the guest tests (kernel, runner, probes, harness end
-# to end with the gate's controls), on KSRC's kernel when given.
+# unit first, then the guest tests (kernel, runner, probes, census,
+# coherence, clocks) in two lanes, on KSRC's kernel when given.
 test: unit all
-	MNTBENCH_TEST_KSRC="$${MNTBENCH_VAR_KSRC-}" $(TESTENV) \
-		$(PY) -m unittest -v $(GUEST)
+	MNTBENCH_TEST_KSRC="$${MNTBENCH_VAR_KSRC-}" \
+		$(call LANES,$(LANE1),$(GUEST))
+
+# The end-to-end flows (FLOWS), in two lanes; .ci/run runs them after
+# make test.
+FLOWS1 := harness.tests.test_quick_controls harness.tests.test_e2e_run \
+	harness.tests.test_disk_full
+test-flows: all
+	MNTBENCH_TEST_KSRC="$${MNTBENCH_VAR_KSRC-}" \
+		$(call LANES,$(FLOWS1),$(FLOWS))
 
 # The guest tests an older kernel must pass too (.ci/run: Debian's 6.1):
 # the switch's exact grace periods and slow mntputs per mode, mntlock,
@@ -180,8 +206,8 @@ test: unit all
 SMOKE := harness.tests.test_kernel_modes harness.tests.test_mntlock \
 	harness.tests.test_coherence.Mttcg
 smoke: all
-	MNTBENCH_TEST_KSRC="$${MNTBENCH_VAR_KSRC-}" $(TESTENV) \
-		$(PY) -m unittest -v $(SMOKE)
+	MNTBENCH_TEST_KSRC="$${MNTBENCH_VAR_KSRC-}" \
+		$(call LANES,harness.tests.test_mntlock,$(SMOKE))
 
 clean:
 	$(MAKE) -C bench clean
