@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
+import io
 import json
 import os
 import shutil
+import signal
+import subprocess
 import sys
 import tempfile
 import time
+import unittest
 from pathlib import Path
 
 from harness.kernel import kbuild, ksource, vm
@@ -86,3 +92,54 @@ def kind_records(kind, p, doc: dict, icount: bool = False,
                 json.dumps(probe_doc))
         kind.collect(c, p, 0, doc, icount, Path(d))
     return c.records
+
+
+def freeze_heap(cls) -> None:
+    """For a test class's set-up: what exists now (the modules, a loaded
+    set) out of the cyclic collector's reach until the class is done.
+    statsmodels' Holm (stats.holm, in every gate evaluation and so in
+    every report) calls gc.collect(), which otherwise walks the whole
+    heap of the test process each time: seconds per test."""
+    gc.collect()
+    gc.freeze()
+    cls.addClassCleanup(gc.unfreeze)
+
+
+def leave_out(suite: unittest.TestSuite, *classes: type
+              ) -> unittest.TestSuite:
+    """A module's tests (as unittest loads a module: make unit) without
+    those of these classes: the slow host tier's, which make test runs
+    by name after make unit (Makefile: HOST_SLOW). For a module's
+    load_tests()."""
+    out = unittest.TestSuite()
+    for t in suite:
+        if isinstance(t, unittest.TestSuite):
+            out.addTest(leave_out(t, *classes))
+        elif type(t) not in classes:
+            out.addTest(t)
+    return out
+
+
+def run_main(main, *argv: str) -> subprocess.CompletedProcess:
+    """A command's main(argv) in this process, as python3 -m runs it
+    (sys.exit(main())), without the second or two a fresh interpreter
+    spends on imports: its status, stdout and stderr. The SIGTERM
+    handler a command sets is put back. Keep one case of a command as a
+    process (exit status and one line, end to end)."""
+    out, err = io.StringIO(), io.StringIO()
+    handler = signal.getsignal(signal.SIGTERM)
+    try:
+        with contextlib.redirect_stdout(out), \
+                contextlib.redirect_stderr(err):
+            try:
+                rc = main(list(argv))
+            except SystemExit as e:     # argparse's errors
+                if e.code is None or isinstance(e.code, int):
+                    rc = e.code or 0
+                else:
+                    print(e.code, file=sys.stderr)
+                    rc = 1
+    finally:
+        signal.signal(signal.SIGTERM, handler)
+    return subprocess.CompletedProcess(list(argv), rc, out.getvalue(),
+                                       err.getvalue())

@@ -8,6 +8,7 @@ vCPUs, and a dead runner's control directory is swept."""
 from __future__ import annotations
 
 import errno
+import importlib
 import os
 import shutil
 import subprocess
@@ -21,6 +22,7 @@ from harness.kernel import accel, vm
 from harness.paths import REPO
 from harness.run import kinds, plan
 from harness.run.kinds import base
+from harness.tests import common
 
 OVLBENCH = REPO / "bench" / "ovlbench"
 # ovlbench's statuses for a bad value (usage, layers, CPU, time, workload)
@@ -33,6 +35,13 @@ def python_m(module: str, *argv: str) -> subprocess.CompletedProcess:
         ["/usr/bin/python3", "-m", module, *argv], capture_output=True,
         text=True, stdin=subprocess.DEVNULL, timeout=120,
         env=dict(os.environ, PYTHONPATH=str(REPO)))
+
+
+def in_process(module: str, *argv: str) -> subprocess.CompletedProcess:
+    """What python_m gives, from the module's main(argv) in this process
+    (a fresh interpreter would cost a second of imports a call); each
+    command keeps a case through python_m, end to end."""
+    return common.run_main(importlib.import_module(module).main, *argv)
 
 
 class Temp(unittest.TestCase):
@@ -209,7 +218,7 @@ class PlanTest(Temp):
                     text, HEAD.replace("reps = 1\n", "")
                     if text.startswith("reps") else HEAD)
                 self.one_line_2(
-                    python_m("harness.flows.ab", "--profile", path), named)
+                    in_process("harness.flows.ab", "--profile", path), named)
 
 
 class VMArgsTest(Temp):
@@ -229,8 +238,8 @@ class VMArgsTest(Temp):
                 (("--cpus", "0"), "--cpus=0"),
                 (("--mem", huge), f"--mem={huge}")):
             with self.subTest(argv=argv):
-                self.one_line_2(python_m("harness.kernel.vm", *argv, "true"),
-                                named)
+                self.one_line_2(in_process("harness.kernel.vm", *argv,
+                                           "true"), named)
 
     def test_cpus_bound_is_qemus(self):
         top = vm.max_cpus()

@@ -286,6 +286,15 @@ class BigPlanTest(unittest.TestCase):
 class LimitsTest(unittest.TestCase):
     """Guest memory and time limits derived from the plan."""
 
+    def setUp(self):
+        # the manifests of create_set: each asks four tools their version
+        # (qemu, bpftrace, bpftool, clang), a second and a half of
+        # processes in all, for strings these tests do not read
+        p = mock.patch("harness.flows.bench._version",
+                       return_value="test")
+        p.start()
+        self.addCleanup(p.stop)
+
     def point(self, **kw) -> Point:
         d = dict(id="x", kind="teardown", workload="teardown",
                  mode="detached", variant="detached", layers=500, cpus=1,

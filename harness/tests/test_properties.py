@@ -46,6 +46,7 @@ from harness.analysis import gate, samples
 from harness.paths import cache_dir
 from harness.run import plan, probes
 from harness.run.kinds import bystander
+from harness.tests import common
 from harness.tests.common import REFERENCE
 
 # hypothesis keeps a cache of Unicode tables (for st.text) in its home
@@ -227,6 +228,7 @@ class GateProperties(unittest.TestCase):
     def setUpClass(cls) -> None:
         cls.sets = Sets()
         cls.addClassCleanup(cls.sets.cleanup)
+        common.freeze_heap(cls)
 
     @classmethod
     def tearDownClass(cls) -> None:

@@ -1,7 +1,13 @@
 """A set says what is done, --resume continues the same kernel's set, the
 output is tried before the run, and nothing is left behind (host only: no
 QEMU; the one kernel build started is a fake tree's, which fails at
-tinyconfig in a private cache)."""
+tinyconfig in a private cache).
+
+The run command (harness.flows.bench) runs in this process (its main(),
+as python3 -m runs it: a fresh interpreter costs a second or two of
+imports), but for one case of a set in use, which runs it as a process
+for its status and one line end to end.
+"""
 
 from __future__ import annotations
 
@@ -26,7 +32,8 @@ from harness.kernel import kbuild
 from harness.output import plots, report
 from harness.paths import REPO
 from harness.run.guest import run_points
-from harness.tests.common import reference_copy
+from harness.tests import common
+from harness.tests.common import freeze_heap, reference_copy
 
 # the fake kernel tree's tinyconfig fails after this many log lines
 FAKE_LOG_LINES = 15
@@ -53,14 +60,31 @@ def quiet():
     return contextlib.redirect_stderr(io.StringIO())
 
 
-def harness_run(*args: str, cache: Path) -> subprocess.CompletedProcess:
+def run_env(cache: Path) -> dict[str, str]:
     # not a sub-make of `make unit`: its make prints "make:", not "make[1]:"
     env = {k: v for k, v in os.environ.items()
            if k not in ("MAKELEVEL", "MAKEFLAGS", "MFLAGS")}
     env.update(PYTHONPATH=str(REPO), MNTBENCH_CACHE=str(cache))
+    return env
+
+
+def harness_run(*args: str, cache: Path) -> subprocess.CompletedProcess:
+    """python3 -m harness.flows.bench ARGS, a process of its own."""
     return subprocess.run([sys.executable, "-m", "harness.flows.bench", *args],
-                          cwd=REPO, env=env, capture_output=True, text=True,
-                          timeout=300)
+                          cwd=REPO, env=run_env(cache), capture_output=True,
+                          text=True, timeout=300)
+
+
+def harness_main(*args: str, cache: Path) -> subprocess.CompletedProcess:
+    """What harness_run gives, from run.main(ARGS) in this process (the
+    environment and the working directory are put back after)."""
+    cwd = os.getcwd()
+    try:
+        os.chdir(REPO)
+        with mock.patch.dict(os.environ, run_env(cache), clear=True):
+            return common.run_main(run.main, *args)
+    finally:
+        os.chdir(cwd)
 
 
 class Tmp(unittest.TestCase):
@@ -77,6 +101,7 @@ class Completeness(Tmp):
         cls.ref = reference_copy(cls)
         cls.points = point.load(json.loads(
             (cls.ref / "points.json").read_text()))
+        freeze_heap(cls)
 
     def set_copy(self) -> Path:
         sdir = self.tmp / "set"
@@ -122,7 +147,8 @@ class Completeness(Tmp):
         (sdir / "failed" / f"{p.id}.txt").write_text("mntlock killed\n")
         # a note from an earlier attempt of a point that has since run
         (sdir / "failed" / f"{done.id}.txt").write_text("exit 1\n")
-        with quiet(), mock.patch("harness.output.plots.make_all",
+        # no plots: what finish records does not depend on them
+        with quiet(), mock.patch("harness.output.sections.make_plots",
                                  return_value=[]):
             self.assertEqual(run.finish(sdir, interrupted=False), 1)
         m = json.loads((sdir / "manifest.json").read_text())
@@ -253,18 +279,19 @@ class Resume(Tmp):
 
     def test_other_patches_refused(self) -> None:
         series = kbuild.PATCHES_DIR / "series-6.12"
-        res = harness_run("--resume", str(self.sdir), "--patches",
+        res = harness_main("--resume", str(self.sdir), "--patches",
                           str(series), "--ksrc", str(self.ksrc),
                           cache=self.cache)
         self.assert_refused(res, "series no series in the set", str(series))
 
     def test_other_source_refused(self) -> None:
         other = fake_tree(self.tmp / "other")
-        res = harness_run("--resume", str(self.sdir), "--ksrc", str(other),
+        res = harness_main("--resume", str(self.sdir), "--ksrc", str(other),
                           "--patches", "none", cache=self.cache)
         self.assert_refused(res, "source", str(self.ksrc), str(other))
 
     def test_set_in_use_refused(self) -> None:
+        # a process of its own: the command end to end
         with setfiles.lock(self.sdir):
             res = harness_run("--resume", str(self.sdir), cache=self.cache)
         self.assert_refused(res, "another run")
@@ -273,14 +300,16 @@ class Resume(Tmp):
         """Without --ksrc/--patches the set's kernel is built (the fake
         tree's tinyconfig fails: exit 3, its log's last lines shown), and
         the temp files of the killed run are gone first."""
-        live = f".summary.json.{os.getpid()}.tmp"
+        # another live process's (the run is this one: the one that
+        # started the tests)
+        live = f".summary.json.{os.getppid()}.tmp"
         stale = [f".report.txt.{dead_pid()}.tmp", "raw/a-r0.json.tmp",
                  f"plots/.x.{dead_pid()}.tmp.png", "failed/a-r0.txt",
                  "boots/.a-r0.json.tmp"]
         for rel in (*stale, live, ".vm-abcd/ctl.tmp"):
             (self.sdir / rel).parent.mkdir(exist_ok=True)
             (self.sdir / rel).write_text("" if "failed" in rel else "x")
-        res = harness_run("--resume", str(self.sdir), cache=self.cache)
+        res = harness_main("--resume", str(self.sdir), cache=self.cache)
         self.assertEqual(res.returncode, 3, res.stderr)
         for rel in stale:
             self.assertFalse((self.sdir / rel).exists(), rel)
@@ -307,7 +336,7 @@ class Writable(Tmp):
         ksrc = fake_tree(self.tmp / "linux")
         for args in (["--host"], ["--ksrc", str(ksrc), "--patches",
                                   "none"]):
-            res = harness_run(*args, "--out", "/dev/null/set",
+            res = harness_main(*args, "--out", "/dev/null/set",
                               cache=cache)
             self.assertEqual(res.returncode, 2, res.stderr)
             self.assertEqual(res.stderr.splitlines(), [
@@ -328,7 +357,7 @@ class Writable(Tmp):
         (self.tmp / "out").mkdir()
         (self.tmp / "out" / "x").write_text("")
         ksrc = fake_tree(self.tmp / "linux")
-        res = harness_run("--ksrc", str(ksrc), "--patches", "none",
+        res = harness_main("--ksrc", str(ksrc), "--patches", "none",
                           "--out", str(self.tmp / "out"),
                           cache=self.tmp / "cache")
         self.assertEqual(res.returncode, 2, res.stderr)
