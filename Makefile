@@ -134,9 +134,11 @@ history:
 	$(MNTBENCH_RUN)
 
 # The fast loop: host-only tests (no kernel build, no QEMU), under a
-# minute: the generator on real overlays, plans, statistics, the gate on
-# altered copies of results/reference, collect and probes on its raw
-# outputs, report and plots, the accelerator choice, the A/B arguments.
+# minute on 2 quiet cores: the generator on real overlays (bench/'s quick
+# tier), plans, statistics, the gate on altered copies of
+# results/reference, collect and probes on its raw outputs, report and
+# plots, the accelerator choice, the A/B arguments. What takes longer is
+# HOST_SLOW's, below.
 UNIT := harness.tests.test_plan harness.tests.test_stats \
 	harness.tests.test_gate harness.tests.test_report_plots \
 	harness.tests.test_collect harness.tests.test_accel_ab \
@@ -151,12 +153,39 @@ UNIT += harness.tests.test_docs
 UNIT += harness.tests.test_kcache harness.tests.test_layout \
 	harness.tests.test_faults
 # Result sets as untrusted input: hostile copies of results/reference
-# through every reading command; hypothesis properties (issue 29).
+# through every reading command (each case once here, every command in
+# HOST_SLOW); hypothesis properties, seeded, all their examples (issue
+# 29).
 UNIT += harness.tests.test_hostile_sets harness.tests.test_properties
-# test_make_interface holds both kinds: a host-only class and a guest one.
-UNIT += harness.tests.test_make_interface.MakeInterface
 # make -s, -j2 and -k run what plain make does (unit, test, smoke).
 UNIT += harness.tests.test_make_modes
+# unit runs two unittest processes side by side, one a core: the modules
+# of UNIT_LANE2 that UNIT names (in UNIT_LANE2's order), and the others.
+# The second's output is held in a file and shown whole after the
+# first's, so that each reads as a plain unittest run; unit fails if
+# either fails. The lanes hold about the same CPU time; no test depends
+# on its lane or the other's. bench/'s tests run before, alone: they
+# count ops in short intervals.
+UNIT_LANE2 := harness.tests.test_hostile_sets harness.tests.test_properties \
+	harness.tests.test_history harness.tests.test_layout \
+	harness.tests.test_docs harness.tests.test_collect
+UNIT1 = $(filter-out $(UNIT_LANE2),$(UNIT))
+UNIT2 = $(filter $(UNIT),$(UNIT_LANE2))
+# Host-only tests too slow for the fast loop (minutes of CPU or of
+# waiting; about 4 min on 2 cores): make test runs them after unit,
+# before the guest tests, and CI (.ci/run) with it. bench/'s slow tier
+# (every workload in both modes, a stopped task's deadline), every
+# hostile set through every reading command as a process on the whole
+# reference (HostileSets), ./mntbench and make end to end
+# (MakeInterface), kcache's killed and racing fake builds, the
+# simulations of the gate's error rates. Named by class: loading their
+# modules, as unit does, leaves them out (each module's load_tests), and
+# GUEST leaves the modules out through UNIT.
+HOST_SLOW := harness.tests.test_hostile_sets.HostileSets \
+	harness.tests.test_make_interface.MakeInterface \
+	harness.tests.test_kcache.KilledAndConcurrent \
+	harness.tests.test_gate.SimulationTest \
+	harness.tests.test_gate.SequentialSimulationTest
 # The end-to-end flows: each runs a whole pipeline (bench sets of a
 # plan, ab rounds, calibration, a git tree's ab and bisect, interrupt
 # and resume, a full disk) on the cached kernel: make test-flows.
@@ -181,14 +210,30 @@ LANES = $(TESTENV) $(PY) -m harness.tests.lanes \
 # -j, -k) does not reach the makes they run. UNIT_BENCH=all builds
 # bench/ without its tests (test_make_modes).
 TESTENV := env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES
-UNIT_BENCH := test
+UNIT_BENCH := test-quick
 unit: deps
 	$(MAKE) -C bench $(UNIT_BENCH)
-	$(TESTENV) $(PY) -m unittest -v $(UNIT)
+	held=$$(mktemp); lane2=; trap 'exit 130' INT TERM; trap 'rm -f \
+		"$$held"; [ -z "$$lane2" ] || kill $$lane2 2>/dev/null' EXIT; \
+	$(if $(UNIT2),$(TESTENV) $(PY) -m unittest -v $(UNIT2) \
+		>"$$held" 2>&1 & lane2=$$!;) \
+	rc1=0; rc2=0; \
+	$(if $(UNIT1),$(TESTENV) $(PY) -m unittest -v $(UNIT1) || rc1=$$?;) \
+	$(if $(UNIT2),wait $$lane2 || rc2=$$?; lane2=; \
+		echo "unit: the second process: $(UNIT2)" >&2; cat "$$held" >&2; \
+		echo "unit: exit $$rc1 (first process) and $$rc2 (second)" >&2;) \
+	[ $$rc1 = 0 ] && [ $$rc2 = 0 ]
 
-# unit first, then the guest tests (kernel, runner, probes, census,
-# coherence, clocks) in two lanes, on KSRC's kernel when given.
-test: unit all
+# The slow host-only tier (HOST_SLOW): make test runs it after unit.
+.PHONY: host-slow
+host-slow: deps
+	$(MAKE) -C bench test-slow
+	$(TESTENV) $(PY) -m unittest -v $(HOST_SLOW)
+
+# unit first, then the slow host-only tier, then the guest tests
+# (kernel, runner, probes, census, coherence, clocks) in two lanes, on
+# KSRC's kernel when given.
+test: unit host-slow all
 	MNTBENCH_TEST_KSRC="$${MNTBENCH_VAR_KSRC-}" \
 		$(call LANES,$(LANE1),$(GUEST))
 

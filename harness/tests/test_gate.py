@@ -1,9 +1,20 @@
 """The regression gate on altered copies of results/reference and on
-simulated families (host only: no kernel, no QEMU)."""
+simulated families (host only: no kernel, no QEMU).
+
+The copies keep each run's first THIN iterations of a per-iteration
+metric (teardown's and bystander's): 2k records, not 32k, so that an
+altered copy is written and read in a tenth of a second, not two; every
+measure, variant, boot and run is there. The simulations of the gate's
+error rates (SimulationTest, SequentialSimulationTest: hundreds of
+seeded families, seconds to a minute of statistics) are the slow host
+tier's (Makefile: HOST_SLOW); loading the module, as make unit does,
+leaves them out.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import gc
 import json
@@ -48,8 +59,22 @@ def run_gate_process(*args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, env=env)
 
 
+THIN = 20
+
+
+@functools.cache
+def samples_text() -> str:
+    """The reference's samples.json with iterations THIN and later of
+    each run left out (the module's docstring says why)."""
+    doc = json.loads((REFERENCE / "samples.json").read_text())
+    doc["records"] = [r for r in doc["records"]
+                      if r.get("iteration") is None or r["iteration"] < THIN]
+    return json.dumps(doc)
+
+
 class SetFactory:
-    """Copies of the reference set's manifest and samples, altered."""
+    """Copies of the reference set's manifest and (thinned) samples,
+    altered."""
 
     def __init__(self) -> None:
         self.tmp = Path(tempfile.mkdtemp(prefix="mntbench-gate-"))
@@ -61,11 +86,11 @@ class SetFactory:
         d.mkdir()
         man = json.loads((REFERENCE / "manifest.json").read_text())
         if records:
-            doc = json.loads((REFERENCE / "samples.json").read_text())
+            doc = json.loads(samples_text())
             doc["records"] = records(doc["records"])
             (d / "samples.json").write_text(json.dumps(doc))
         else:
-            shutil.copyfile(REFERENCE / "samples.json", d / "samples.json")
+            (d / "samples.json").write_text(samples_text())
         if manifest:
             man = manifest(man)
         (d / "manifest.json").write_text(json.dumps(man))
@@ -102,6 +127,10 @@ def first(pred, change):
 
 class BadInputTest(unittest.TestCase):
     """Each bad input: exit 2 and one line naming what is wrong."""
+
+    @classmethod
+    def setUpClass(cls):
+        common.freeze_heap(cls)
 
     def setUp(self):
         self.f = SetFactory()
@@ -215,6 +244,10 @@ class BadInputTest(unittest.TestCase):
 
 
 class VerdictTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        common.freeze_heap(cls)
+
     def setUp(self):
         self.f = SetFactory()
         self.addCleanup(self.f.cleanup)
@@ -407,18 +440,19 @@ class SimulationTest(unittest.TestCase):
     def tearDownClass(cls):
         gc.unfreeze()
 
-    def family(self, rng, shift: float) -> list[gate.Verdict]:
+    @classmethod
+    def family(cls, rng, shift: float) -> list[gate.Verdict]:
         def side(mult):
-            be = {n: rng.normal(0, 0.02, 4) for n in self.NAMES}
+            be = {n: rng.normal(0, 0.02, 4) for n in cls.NAMES}
             return _records(
                 "m", lambda n, b, r: 1e5 * mult(n) * math.exp(
-                    be[n][b] + rng.normal(0, 0.04)), 4, 3, self.NAMES)
+                    be[n][b] + rng.normal(0, 0.04)), 4, 3, cls.NAMES)
         manifest = {"plan": {"gate": {"metrics": ["."]}}}
         base = resultset.ResultSet(Path("/sim/base"), manifest,
                                    side(lambda n: 1.0))
         cand = resultset.ResultSet(
             Path("/sim/cand"), manifest,
-            side(lambda n: 1 + shift if n == self.NAMES[0] else 1.0))
+            side(lambda n: 1 + shift if n == cls.NAMES[0] else 1.0))
         return gate.evaluate(base, cand, None, None, gate.Options())
 
     def test_false_alarm_rate_and_power(self):
@@ -437,8 +471,12 @@ class SimulationTest(unittest.TestCase):
         self.assertLessEqual(fa, 0.08)
         self.assertGreaterEqual(pw, 0.80)
 
+
+class BootUnitsTest(unittest.TestCase):
+    """One of SimulationTest's families: the gate's unit is the boot."""
+
     def test_units_are_boot_means(self):
-        v = self.family(np.random.default_rng(1), 0.0)[0]
+        v = SimulationTest.family(np.random.default_rng(1), 0.0)[0]
         self.assertEqual(v.test.unit, "boot")
         self.assertEqual((v.test.n_base, v.test.n_cand), (4, 4))
 
@@ -483,14 +521,25 @@ class SequentialSimulationTest(unittest.TestCase):
         self.assertGreaterEqual(pw, 0.80)
         self.assertLess(boots, self.DESIGN.most)
 
+
+class SpendingTest(unittest.TestCase):
+    """The sequential rule's alpha spending (SequentialSimulationTest's
+    design)."""
+
     def test_spending_adds_up_to_alpha(self):
-        d = self.DESIGN
+        d = SequentialSimulationTest.DESIGN
         total = sum(d.alpha_at(n) for n in range(d.first, d.most + 1))
         self.assertAlmostEqual(total, sequential.ALPHA, places=12)
         self.assertAlmostEqual(sequential.Design(4, 4).alpha_at(4),
                                sequential.ALPHA, places=12)
         with self.assertRaises(ValueError):
             d.alpha_at(2)
+
+
+def load_tests(loader, tests, pattern):
+    """The module without the slow tier's classes, which make test runs
+    by name."""
+    return common.leave_out(tests, SimulationTest, SequentialSimulationTest)
 
 
 if __name__ == "__main__":

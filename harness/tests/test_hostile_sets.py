@@ -16,6 +16,15 @@ imports), running the command's main(argv) as `python3 -m harness.CMD`
 does (sys.exit(main())), a few at a time. ProcessEntry runs the issue's
 reproducer through `python3 -m` itself for each command. The count of
 hostile sets and runs is printed.
+
+Two sweeps of the same cases. HostileSets: every case on every command
+that reads what it breaks (268 runs), on results/reference as it is:
+the slow host tier's (Makefile: HOST_SLOW; loading the module, as make
+unit does, leaves it out). ThinHostileSets, make unit's: every case
+once, on one of its readers in turn (the case's index picks it, so that
+each command gets its share), on a copy whose samples.json keeps each
+run's first THIN iterations of a per-iteration metric (2k records, not
+32k: a run parses it in a few milliseconds, not half a second).
 """
 
 from __future__ import annotations
@@ -39,10 +48,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from harness.analysis import collect, gate, resultset
+from harness.analysis import collect, gate, resultset, samples
 from harness.output import history, report
 from harness.output.export import cli as export_cli
 from harness.paths import REPO
+from harness.tests import common
 from harness.tests.common import REFERENCE
 
 COMMANDS = ("collect", "report", "gate", "export", "history")
@@ -59,6 +69,7 @@ TIMEOUT = 300.0     # a run that outlives it hangs (a FIFO read, a loop)
 
 POINT = "load-stat-l2-c1-detached-r0"       # first in points.json
 PROBE = "probe-open-close-l2-c1-detached-r0"
+THIN = 20       # iterations of a run that ThinHostileSets' copy keeps
 
 
 @dataclass
@@ -387,6 +398,13 @@ CASES = [
 ]
 
 
+def thin_samples(f: Path) -> None:
+    """f (a set's samples.json) without the iterations THIN and later of
+    each run, written as collect writes it (a record a line)."""
+    put(f, samples.dumps([r for r in samples.load(f)
+                          if r.iteration is None or r.iteration < THIN]))
+
+
 def snapshot(d: Path) -> dict:
     """Every entry under d: type, size, mtime, inode and a hash of a
     file under a megabyte."""
@@ -435,7 +453,11 @@ def child(unit: Unit, argv: list[str]) -> None:
 
 
 class HostileSets(unittest.TestCase):
-    """Every case on every command that reads what it breaks."""
+    """Every case on every command that reads what it breaks, on a copy
+    of results/reference as it is (the slow host tier's: 268 runs, a
+    few minutes on 2 cores)."""
+    THIN = False
+    WORKERS = WORKERS
 
     @classmethod
     def setUpClass(cls) -> None:
@@ -445,6 +467,8 @@ class HostileSets(unittest.TestCase):
         shutil.copytree(REFERENCE, cls.pristine,
                         ignore=shutil.ignore_patterns("plots", "report*",
                                                       "summary.json"))
+        if cls.THIN:
+            thin_samples(cls.pristine / "samples.json")
         cls.clean = cls.tmp / "clean"      # the gate's base
         link_copy(cls.pristine, cls.clean)
         cls.pristine_files = snapshot(cls.pristine)
@@ -481,15 +505,18 @@ class HostileSets(unittest.TestCase):
                 "history": [str(u.set.parent), "--out",
                             str(u.dir / "hist")]}[u.cmd]
 
+    def runs(self) -> list[tuple[Case, str]]:
+        return [(c, cmd) for c in CASES for cmd in c.readers]
+
     def test_every_case_refused(self) -> None:
-        todo = [(c, cmd) for c in CASES for cmd in c.readers]
+        todo = self.runs()
         running: dict[int, tuple[Unit, float]] = {}
         done: list[tuple[Unit, int, bool]] = []
         opened: set[Path] = set()
         n = 0
         t0 = time.monotonic()
         while todo or running:
-            while todo and len(running) < WORKERS:
+            while todo and len(running) < self.WORKERS:
                 case, cmd = todo.pop(0)
                 u = self.prepare(case, cmd, n)
                 n += 1
@@ -512,7 +539,8 @@ class HostileSets(unittest.TestCase):
                     running.pop(pid)
                     done.append((u, -1, True))
             time.sleep(0.01)
-        print(f"\nhostile sets: {len(CASES)} sets, {len(done)} runs of "
+        print(f"\nhostile sets{' (thin)' if self.THIN else ''}: "
+              f"{len(CASES)} sets, {len(done)} runs of "
               f"{', '.join(COMMANDS)} ({time.monotonic() - t0:.0f} s)",
               file=sys.stderr)
         for u, rc, hung in done:
@@ -533,6 +561,21 @@ class HostileSets(unittest.TestCase):
         self.assertEqual(snapshot(self.pristine), self.pristine_files)
 
 
+class ThinHostileSets(HostileSets):
+    """Every case once, on one of its readers in turn, on a copy whose
+    samples.json is thinned (THIN iterations a run): make unit's."""
+    THIN = True
+    # one run at a time: make unit keeps both cores busy with its two
+    # lanes, and a child alone costs the least CPU (the parent does not
+    # copy its pages on write while it prepares the next run): 10 s of
+    # CPU, not 13
+    WORKERS = 1
+
+    def runs(self) -> list[tuple[Case, str]]:
+        return [(c, c.readers[i % len(c.readers)])
+                for i, c in enumerate(CASES)]
+
+
 def poll_fifo(f: Path) -> bool:
     """Whether a process has f open for reading: a writer's non-blocking
     open succeeds only then (and closing it gives the reader EOF)."""
@@ -549,7 +592,7 @@ def poll_fifo(f: Path) -> bool:
 class ProcessEntry(unittest.TestCase):
     """The issue's reproducer through `python3 -m harness.CMD` itself:
     a point id of ../../../../tmp/pwned style, with the file it names
-    there: one line, exit 2, for every command."""
+    there: one line, exit 2, for every command (on thinned copies)."""
 
     def test_reproducer_via_python_m(self) -> None:
         tmp = Path(tempfile.mkdtemp(prefix="mntbench-hostile-m-"))
@@ -560,6 +603,7 @@ class ProcessEntry(unittest.TestCase):
             s = d / "sets" / "set"
             shutil.copytree(REFERENCE, s, ignore=shutil.ignore_patterns(
                 "plots", "report*"))
+            thin_samples(s / "samples.json")
             (d / "outside").mkdir()
             reproducer(s, d / "outside")
             argv = {"gate": [str(s), str(s)],
@@ -580,6 +624,12 @@ class ProcessEntry(unittest.TestCase):
                 self.assertIn("points.json", err)
                 self.assertEqual((d / "outside" / "pwned.json").read_text(),
                                  "{}")
+
+
+def load_tests(loader, tests, pattern):
+    """The module without the slow tier's full sweep, which make test
+    runs by name."""
+    return common.leave_out(tests, HostileSets)
 
 
 if __name__ == "__main__":

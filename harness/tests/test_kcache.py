@@ -3,7 +3,11 @@ it checks what it hands out (a truncated or altered artefact is said in
 one line and rebuilt, never returned), a line's tree is synced by
 content (unchanged files keep their mtime, so make rebuilds only what
 changed), its size bound evicts the least recently used entries but not
-busy ones, and clean-cache says what it freed."""
+busy ones, and clean-cache says what it freed.
+
+KilledAndConcurrent (fake builds that sleep, killed and raced as
+processes: 10 s and more) is the slow host tier's (Makefile: HOST_SLOW);
+loading the module, as make unit does, leaves it out."""
 
 from __future__ import annotations
 
@@ -20,7 +24,7 @@ from pathlib import Path
 from unittest import mock
 
 from harness.kernel import kbuild, kcache, progress
-from harness.tests import tmpfs
+from harness.tests import common, tmpfs
 
 FAKE = """\
 tinyconfig:
@@ -348,6 +352,12 @@ class Bound(Tmp):
         self.assertRegex(last, r"^clean-cache: freed \d+\.\d GiB "
                          r"\(1 kernel, 1 work tree\) in ")
         self.assertEqual(kcache.entries(self.cache), [])
+
+
+def load_tests(loader, tests, pattern):
+    """The module without the slow tier's class, which make test runs
+    by name."""
+    return common.leave_out(tests, KilledAndConcurrent)
 
 
 if __name__ == "__main__":
