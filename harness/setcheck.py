@@ -242,6 +242,11 @@ COUNT, INT, NUM, STR, BOOL, ANY = (
     "true or false", "anything")
 
 
+# The tools count in 64 bits; a bigger integer (JSON has no bound, and
+# 10**400 overflows float division and math.isfinite) is not a count.
+MAX_INT = 2 ** 64
+
+
 def _scalar_ok(v, spec: str) -> bool:
     if spec == ANY:
         return True
@@ -250,9 +255,11 @@ def _scalar_ok(v, spec: str) -> bool:
     if spec == STR:
         return type(v) is str
     if spec in (INT, COUNT):
-        return type(v) is int and (spec == INT or v >= 0)
+        return type(v) is int and abs(v) <= MAX_INT and \
+            (spec == INT or v >= 0)
     if spec == NUM:
-        return type(v) in (int, float) and math.isfinite(v)
+        return (type(v) is int and abs(v) <= MAX_INT) or \
+            (type(v) is float and math.isfinite(v))
     raise AssertionError(spec)
 
 

@@ -13,8 +13,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 from harness import kparams  # noqa: E402
-from harness.analysis import resultset, stats  # noqa: E402
-from harness.run import kinds  # noqa: E402
+from harness.analysis import stats  # noqa: E402
 
 plt.rcParams["svg.fonttype"] = "none"   # titles stay text in the SVG
 DETACHED = kparams.DETACHED
@@ -213,13 +212,3 @@ def lines_vs_vcpus(rs, out: Path, kind: str, quantity: str,
                   f"{workload}: cache lines fought over per op",
                   "vCPUs (one task each)",
                   "fought-over lines per op (coherence model)")
-
-
-def make_all(rs: resultset.ResultSet) -> list[str]:
-    """Every kind's graphs into SET/plots; the names made."""
-    out = rs.path / "plots"
-    made: list[str] = []
-    for k in kinds.KINDS.values():
-        if k.plots:
-            made += [n for n in k.plots(rs, out) if n not in made]
-    return made
