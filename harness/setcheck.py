@@ -218,15 +218,21 @@ def loads(data: bytes | str, where: str, nonfinite: bool = False):
     return doc
 
 
-def read_bytes(root: Path, *parts: str) -> bytes:
+def read_bytes(root: Path, *parts: str, most: int | None = None) -> bytes:
+    """The bytes of root/parts (member()); with most, refused beyond
+    that many (a note, not a document, is read so)."""
     f = member(root, *parts)
+    where = Path(root, *parts)
     try:
-        return f.read_bytes()
+        with open(f, "rb") as fh:
+            data = fh.read(-1 if most is None else most + 1)
     except FileNotFoundError:
-        raise errors.InputError(f"{Path(root, *parts)}: missing") from None
+        raise errors.InputError(f"{where}: missing") from None
     except OSError as e:
-        raise errors.InputError(f"{Path(root, *parts)}: "
-                                f"{e.strerror or e}") from None
+        raise errors.InputError(f"{where}: {e.strerror or e}") from None
+    if most is not None and len(data) > most:
+        raise errors.InputError(f"{where}: larger than {most} bytes")
+    return data
 
 
 def read_json(root: Path, *parts: str):

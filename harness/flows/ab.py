@@ -100,15 +100,7 @@ def failure_note(sdir: Path) -> tuple[str, str] | None:
     if not notes:
         return None
     where = fdir / notes[0]
-    try:
-        f = setcheck.member(sdir, "failed", notes[0])
-        with open(f, "rb") as fh:
-            data = fh.read(MAX_NOTE + 1)
-    except OSError as e:
-        raise errors.InputError(f"{where}: {e.strerror or e}") from None
-    if len(data) > MAX_NOTE:
-        raise errors.InputError(f"{where}: larger than {MAX_NOTE} bytes; "
-                                "allowed: a failure note (a few lines)")
+    data = setcheck.read_bytes(sdir, "failed", notes[0], most=MAX_NOTE)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:
