@@ -22,6 +22,9 @@ from pathlib import Path
 from harness import errors, point, setcheck
 
 MANIFEST_SCHEMA = "mntbench.manifest/1"
+# The most a reader takes of a failure note (failed/<id>.txt: a tool's
+# stderr, a line or a few); a larger one is refused, not read whole
+MAX_NOTE = 64 * 1024
 
 
 def write_json(path: Path, doc) -> None:

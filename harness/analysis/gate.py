@@ -10,11 +10,10 @@ the boot mean instead (runs of one boot are not independent replicates).
 The family is the plan's [gate] metrics (regexes; --metrics overrides).
 The patterns (these, --metrics, --allow-missing) are regular expressions
 in re's syntax, matched as re.search would, but never by re: a plan comes
-from the set's manifest, which may be hostile, and a pattern such as
-"(a+)+$" would backtrack for hours. They are held to a subset (literals,
-., [classes], \\d \\w \\s, groups, |, ? * + {n,m}, ^ $) and matched by an
-automaton in time linear in the name (Matcher); anything else is refused
-in one line (exit 2).
+from the set's manifest, which may be hostile. They are held to a subset
+(literals, ., [classes], \\d \\w \\s, groups, |, ? * + {n,m}, ^ $) and
+matched in time linear in the name (harness/pattern.py); anything else is
+refused in one line (exit 2).
 Per measure in it, with threshold T (plan [gate] threshold, default 2%):
   regression    worse than no change, one-sided Welch t-test,
                 Holm-adjusted over the family, p < 1 - confidence, and
@@ -41,14 +40,12 @@ from __future__ import annotations
 
 import argparse
 import math
-import re
 import sys
 import traceback
-import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
-from harness import errors, kparams, metrics, setcheck
+from harness import errors, kparams, metrics, pattern, setcheck
 from harness.analysis import resultset, samples, stats
 from harness.run import plan
 
@@ -92,297 +89,6 @@ def _split(arg: str) -> tuple[Path, str | None]:
     return Path(arg), None
 
 
-# Bounds of a pattern: a plan's metrics are some 100 characters each
-MAX_PATTERN = 1000      # characters
-MAX_PATTERNS = 200      # in a plan's [gate] metrics
-MAX_REPEAT = 100        # n and m of {n,m}
-MAX_STATES = 5000       # instructions of its automaton, {n,m} expanded
-# The automaton's instructions: (CHAR, predicate, next), (SPLIT, a, b),
-# (JMP, to), (ASSERT, predicate of (name, position), next), (MATCH,)
-CHAR, SPLIT, JMP, ASSERT, MATCH = range(5)
-SUBSET = (r"literals, ., [classes], \d \D \w \W \s \S, (groups), (?:...), "
-          r"|, ? * + {n,m} (lazy too), ^ $ \A \Z")
-_REPEAT = re.compile(r"\{(\d*)(?:(,)(\d*))?\}")
-
-
-def _bol(s: str, i: int) -> bool:
-    return i == 0
-
-
-def _eol(s: str, i: int) -> bool:
-    # re's $ without MULTILINE: the end, or before a newline ending it
-    return i == len(s) or (i == len(s) - 1 and s[i] == "\n")
-
-
-def _end(s: str, i: int) -> bool:
-    return i == len(s)
-
-
-def _dot(c: str) -> bool:
-    return c != "\n"
-
-
-class _Parser:
-    """A pattern re has compiled, parsed within SUBSET: a tree of
-    ('char', predicate), ('assert', predicate), ('seq', [..]),
-    ('alt', [..]), ('rep', node, lo, hi or None)."""
-
-    def __init__(self, pattern: str, what: str):
-        self.p, self.i, self.what = pattern, 0, what
-
-    def refuse(self, why: str):
-        raise errors.InputError(
-            f"{self.what} {setcheck.show(self.p)}: {why} at position "
-            f"{self.i}; allowed: a regular expression of {SUBSET}")
-
-    def peek(self) -> str:
-        return self.p[self.i] if self.i < len(self.p) else ""
-
-    def parse(self):
-        node = self.alt()
-        if self.i != len(self.p):
-            self.refuse(f"unexpected {self.peek()!r}")
-        return node
-
-    def alt(self):
-        items = [self.seq()]
-        while self.peek() == "|":
-            self.i += 1
-            items.append(self.seq())
-        return items[0] if len(items) == 1 else ("alt", items)
-
-    def seq(self):
-        items = []
-        while self.peek() not in ("", "|", ")"):
-            items.append(self.repeat())
-        return ("seq", items)
-
-    def repeat(self):
-        node = self.atom()
-        while True:
-            c = self.peek()
-            if c in ("*", "+", "?"):
-                lo, hi = {"*": (0, None), "+": (1, None), "?": (0, 1)}[c]
-                self.i += 1
-            elif c == "{":
-                m = _REPEAT.match(self.p, self.i)
-                if not m or not (m[1] or m[2]):     # re: x{} is literal
-                    self.refuse("a '{' that is not {n,m} (write \\{)")
-                lo = int(m[1] or 0)
-                hi = None if m[2] and not m[3] else int(m[3] or m[1] or 0)
-                if max(lo, hi or 0) > MAX_REPEAT:
-                    self.refuse(f"a repetition beyond {MAX_REPEAT}")
-                self.i = m.end()
-            else:
-                return node
-            if self.peek() == "?":
-                self.i += 1         # lazy: matches what greedy does
-            elif self.peek() == "+":
-                self.refuse("a possessive repetition")
-            node = ("rep", node, lo, hi)
-
-    def atom(self):
-        c = self.peek()
-        if c == "(":
-            self.i += 1
-            if self.p.startswith("?:", self.i):
-                self.i += 2
-            elif self.peek() == "?":
-                self.refuse("an extension (?...)")
-            node = self.alt()
-            if self.peek() != ")":
-                self.refuse("an unclosed group")
-            self.i += 1
-            return node
-        if c == "[":
-            return ("char", self.klass())
-        if c == "\\":
-            e = self.p[self.i + 1:self.i + 2]
-            self.i += 2
-            if e in ("A", "Z"):
-                return ("assert", _bol if e == "A" else _end)
-            if e in "dDwWsS" and e:
-                return ("char", re.compile("\\" + e).fullmatch)
-            if e.isalnum() or not e:
-                self.i -= 2
-                self.refuse(f"the escape \\{e}")
-            return ("char", e.__eq__)
-        self.i += 1
-        if c == ".":
-            return ("char", _dot)
-        if c == "^":
-            return ("assert", _bol)
-        if c == "$":
-            return ("assert", _eol)
-        if c in ("{", "}", "*", "+", "?", ")"):
-            self.i -= 1
-            self.refuse(f"a bare {c!r} (write \\{c})")
-        return ("char", c.__eq__)
-
-    def klass(self):
-        """[...]: one character, which re itself tests (a class cannot
-        backtrack); a '[' inside one is refused (re's future set
-        operations)."""
-        j = self.i + 1
-        if self.p[j:j + 1] == "^":
-            j += 1
-        if self.p[j:j + 1] == "]":
-            j += 1
-        while j < len(self.p) and self.p[j] != "]":
-            if self.p[j] == "[":
-                self.i = j
-                self.refuse("a '[' inside a class (write \\[)")
-            j += 2 if self.p[j] == "\\" else 1
-        if j >= len(self.p):
-            self.refuse("an unclosed class")
-        src, self.i = self.p[self.i:j + 1], j + 1
-        return re.compile(src).fullmatch
-
-
-def _emit(node, prog: list, what: str, pattern: str) -> None:
-    """Append node's instructions (Thompson's construction)."""
-    def check():
-        if len(prog) > MAX_STATES:
-            raise errors.InputError(
-                f"{what} {setcheck.show(pattern)}: too large (more than "
-                f"{MAX_STATES} states, its repetitions expanded)")
-    kind = node[0]
-    if kind == "char":
-        prog.append([CHAR, node[1], len(prog) + 1])
-    elif kind == "assert":
-        prog.append([ASSERT, node[1], len(prog) + 1])
-    elif kind == "seq":
-        for n in node[1]:
-            _emit(n, prog, what, pattern)
-    elif kind == "alt":
-        jumps = []
-        for n in node[1][:-1]:
-            split = len(prog)
-            prog.append([SPLIT, split + 1, None])
-            _emit(n, prog, what, pattern)
-            jumps.append(len(prog))
-            prog.append([JMP, None])
-            prog[split][2] = len(prog)
-        _emit(node[1][-1], prog, what, pattern)
-        for j in jumps:
-            prog[j][1] = len(prog)
-    else:
-        _, sub, lo, hi = node
-        for _ in range(lo):
-            _emit(sub, prog, what, pattern)
-            check()
-        if hi is None:              # L: split body, out; body; jmp L
-            loop = len(prog)
-            prog.append([SPLIT, loop + 1, None])
-            _emit(sub, prog, what, pattern)
-            prog.append([JMP, loop])
-            prog[loop][2] = len(prog)
-        else:                       # optional copies, nested
-            splits = []
-            for _ in range(hi - lo):
-                splits.append(len(prog))
-                prog.append([SPLIT, len(prog) + 1, None])
-                _emit(sub, prog, what, pattern)
-                check()
-            for sp in splits:
-                prog[sp][2] = len(prog)
-    check()
-
-
-@dataclass(eq=False)
-class Matcher:
-    """A gate pattern: search() answers as re.search(pattern, name)
-    would, by running the pattern's automaton over the name once (all
-    threads in step: no backtracking)."""
-    pattern: str
-    prog: list
-    anchored: bool              # starts with ^: no later start
-    _seen: dict = field(default_factory=dict, repr=False)
-
-    def search(self, name: str) -> bool:
-        hit = self._seen.get(name)
-        if hit is None:
-            if len(self._seen) > 100_000:
-                self._seen.clear()
-            hit = self._seen[name] = self._run(name)
-        return hit
-
-    def _add(self, out: list, seen: set, pc: int, s: str, i: int) -> bool:
-        """Follow pc's empty moves at position i into out (CHAR
-        instructions); True if they reach MATCH."""
-        prog, todo = self.prog, [pc]
-        while todo:
-            pc = todo.pop()
-            if pc in seen:
-                continue
-            seen.add(pc)
-            op = prog[pc]
-            if op[0] == CHAR:
-                out.append(pc)
-            elif op[0] == SPLIT:
-                todo += (op[2], op[1])
-            elif op[0] == JMP:
-                todo.append(op[1])
-            elif op[0] == ASSERT:
-                if op[1](s, i):
-                    todo.append(op[2])
-            else:
-                return True
-        return False
-
-    def _run(self, s: str) -> bool:
-        now: list[int] = []
-        if self._add(now, set(), 0, s, 0):
-            return True
-        for i, c in enumerate(s):
-            if not now and self.anchored:
-                return False
-            nxt: list[int] = []
-            seen: set[int] = set()
-            for pc in now:
-                op = self.prog[pc]
-                if op[1](c) and self._add(nxt, seen, op[2], s, i + 1):
-                    return True
-            if not self.anchored and self._add(nxt, seen, 0, s, i + 1):
-                return True
-            now = nxt
-        return False
-
-
-def _regex(pattern, what: str) -> Matcher:
-    """pattern as a Matcher; InputError (one line) if it is not a
-    string, not a regular expression, or outside SUBSET."""
-    if not isinstance(pattern, str):
-        raise errors.InputError(
-            f"{what} {setcheck.show(pattern)}: allowed: a string")
-    if len(pattern) > MAX_PATTERN:
-        raise errors.InputError(
-            f"{what} {setcheck.show(pattern)}: {len(pattern)} characters; "
-            f"allowed: at most {MAX_PATTERN}")
-    try:
-        # only to check the syntax: re compiles without matching, and
-        # its warnings (a possible nested set) refuse it too
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")
-            re.compile(pattern)
-    except (re.error, Warning, RecursionError, OverflowError) as e:
-        raise errors.InputError(
-            f"{what} {setcheck.show(pattern)}: not a regular expression "
-            f"({str(e).splitlines()[0] if str(e) else type(e).__name__})"
-        ) from None
-    prog: list = []
-    try:
-        tree = _Parser(pattern, what).parse()
-        _emit(tree, prog, what, pattern)
-    except RecursionError:
-        raise errors.InputError(
-            f"{what} {setcheck.show(pattern)}: nested too deeply") \
-            from None
-    prog.append([MATCH])
-    first = tree[1][0] if tree[0] == "seq" and tree[1] else None
-    return Matcher(pattern, prog, first == ("assert", _bol))
-
-
 def check_comparable(base: resultset.ResultSet, cand: resultset.ResultSet,
                      force: bool) -> None:
     if base.path.resolve() == cand.path.resolve():
@@ -418,29 +124,42 @@ def _check_meta(base: resultset.ResultSet,
                 f"exact {b[2]}; candidate has {c[0]!r}, {c[1]}, {c[2]}")
 
 
-def family(base: resultset.ResultSet, opts: Options) -> list[Matcher]:
+def _declared(rs: resultset.ResultSet):
+    """The plan's [gate] metrics as the set's manifest has them
+    (untrusted: any value), or None."""
+    sec = rs.manifest.get("plan")
+    sec = sec.get("gate") if isinstance(sec, dict) else None
+    return sec.get("metrics") if isinstance(sec, dict) else None
+
+
+def declares(rs: resultset.ResultSet) -> bool:
+    """Whether the set's plan names gated measures at all."""
+    return bool(_declared(rs))
+
+
+def family(base: resultset.ResultSet,
+           opts: Options) -> list[pattern.Matcher]:
     """The gated measures: --metrics, else the plan's [gate] metrics
     (the set's manifest: untrusted)."""
     if opts.select is not None:
-        return [_regex(opts.select, "--metrics")]
+        return [pattern.compile(opts.select, "--metrics")]
     where = f"{base.path}: manifest.json: plan.gate.metrics"
-    sec = base.manifest.get("plan")
-    sec = sec.get("gate") if isinstance(sec, dict) else None
-    declared = sec.get("metrics") if isinstance(sec, dict) else None
+    declared = _declared(base)
     if not declared:
         raise errors.InputError(
             f"{base.path}: the plan declares no [gate] metrics; name the "
             "measures to gate with --metrics REGEX")
-    if not isinstance(declared, list) or len(declared) > MAX_PATTERNS:
+    if not isinstance(declared, list) or \
+            len(declared) > pattern.MAX_PATTERNS:
         raise errors.InputError(
             f"{where}={setcheck.show(declared)}; allowed: a list of at "
-            f"most {MAX_PATTERNS} regular expressions")
-    return [_regex(p, f"{where}: pattern") for p in declared]
+            f"most {pattern.MAX_PATTERNS} regular expressions")
+    return [pattern.compile(p, f"{where}: pattern") for p in declared]
 
 
 def _pairs(base: resultset.ResultSet, cand: resultset.ResultSet,
-           bv: str | None, cv: str | None, fam: list[Matcher],
-           allow: list[Matcher]) -> list[tuple]:
+           bv: str | None, cv: str | None, fam: list[pattern.Matcher],
+           allow: list[pattern.Matcher]) -> list[tuple]:
     """(measure, base variant, cand variant) of every gated comparison."""
     same = base.path.resolve() == cand.path.resolve()
     for rs, v, side in ((base, bv, "base"), (cand, cv, "candidate")):
@@ -496,7 +215,8 @@ def evaluate(base: resultset.ResultSet, cand: resultset.ResultSet,
     """Every gated measure's verdict, Holm-adjusted over the family."""
     _check_meta(base, cand)
     fam = family(base, opts)
-    allow = [_regex(p, "--allow-missing") for p in opts.allow_missing or []]
+    allow = [pattern.compile(p, "--allow-missing")
+             for p in opts.allow_missing or []]
     pairs = _pairs(base, cand, bv, cv if cv is not None else bv, fam, allow)
     if not pairs:
         raise errors.InputError(

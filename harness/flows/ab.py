@@ -57,7 +57,6 @@ from harness.run import plan
 
 CANNOT_TEST = 125
 MAX_ROUNDS = 40         # points are laid out for this many boots at most
-MAX_NOTE = 64 * 1024    # bytes of a failure note: a tool's stderr
 NOTE_SHOWN = 500        # characters of it an error line quotes
 SIDES = ("base", "cand")
 
@@ -90,7 +89,7 @@ def failure_note(sdir: Path) -> tuple[str, str] | None:
     point of a set, or None. The set's files are checked first
     (setcheck.tree: no symlink out of it, no FIFO or device) and the note
     is read through setcheck.member; a note that is a directory, larger
-    than MAX_NOTE or not text is refused (InputError, exit 2)."""
+    than setfiles.MAX_NOTE or not text is refused (InputError, exit 2)."""
     setcheck.tree(sdir)
     fdir = sdir / "failed"
     if not fdir.is_dir():
@@ -100,7 +99,8 @@ def failure_note(sdir: Path) -> tuple[str, str] | None:
     if not notes:
         return None
     where = fdir / notes[0]
-    data = setcheck.read_bytes(sdir, "failed", notes[0], most=MAX_NOTE)
+    data = setcheck.read_bytes(sdir, "failed", notes[0],
+                               most=setfiles.MAX_NOTE)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as e:

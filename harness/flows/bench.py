@@ -29,7 +29,7 @@ import sys
 import time
 from pathlib import Path
 
-from harness import errors, exitstatus, kparams, point, setfiles
+from harness import errors, exitstatus, kparams, point, setcheck, setfiles
 from harness.analysis import collect, resultset
 from harness.kernel import kbuild, vm
 from harness.output import report
@@ -166,8 +166,7 @@ def _full_disk(sdir: Path, failed: list[str]) -> str | None:
     the guest: their failure notes say so, or there is next to no room
     left): one line, or None."""
     nospace = os.strerror(errno.ENOSPC)
-    said = [i for i in failed if nospace in _read(
-        sdir / "failed" / f"{i}.txt")]
+    said = [i for i in failed if nospace in _read(sdir, i)]
     st = os.statvfs(sdir)
     free = st.f_bavail * st.f_frsize
     if not said and free >= 1 << 20:
@@ -176,10 +175,14 @@ def _full_disk(sdir: Path, failed: list[str]) -> str | None:
             f"{len(said)} failure notes say {nospace!r})")
 
 
-def _read(f: Path) -> str:
+def _read(sdir: Path, point_id: str) -> str:
+    """A failure note's text as far as it can be read (through setcheck:
+    inside the set, at most setfiles.MAX_NOTE bytes), else ""."""
     try:
-        return f.read_text(errors="replace")
-    except OSError:
+        return setcheck.read_bytes(sdir, "failed", f"{point_id}.txt",
+                                   most=setfiles.MAX_NOTE).decode(
+                                       errors="replace")
+    except errors.InputError:
         return ""
 
 
@@ -480,7 +483,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="quick, default, full, or a plan file")
     ap.add_argument("--cpus", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--seed", type=int)
-    ap.add_argument("--out", help="set directory (default results/<ts>-<host>)")
+    ap.add_argument("--out",
+                    help="set directory (default results/<ts>-<host>)")
     ap.add_argument("--resume", metavar="SET")
     ap.add_argument("--host", action="store_true",
                     help="run on the running kernel, without a VM")

@@ -35,7 +35,7 @@ import sys
 import time
 from pathlib import Path
 
-from harness import errors, setfiles
+from harness import errors, pattern, setfiles
 from harness.analysis import gate, resultset
 from harness.flows import bench as run
 from harness.kernel import gitsrc, kbuild, vm
@@ -209,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
             raise errors.InputError(
                 f"GOOD={args.good}: not an ancestor of BAD={args.bad}")
         if args.metrics:
-            gate._regex(args.metrics, "MEASURE")
+            pattern.compile(args.metrics, "MEASURE")
         vm.check_cpus(args.cpus)
         if args.check:
             return 0

@@ -114,7 +114,11 @@ def _pairs(rs: resultset.ResultSet) -> list[tuple[str, str]]:
 def verdicts(rs: resultset.ResultSet, base: str,
              cand: str) -> dict[metrics.Measure, gate.Verdict]:
     """The gate's verdicts on the plan's gated measures for this pair;
-    empty when the plan declares none."""
+    empty when the plan declares none or the pair has none of them. A
+    pattern the gate refuses is the set's fault: InputError (exit 2)."""
+    if not gate.declares(rs):
+        return {}
+    gate.family(rs, gate.Options())
     try:
         vs = gate.evaluate(rs, rs, base, cand, gate.Options())
     except errors.InputError:

@@ -19,7 +19,7 @@ import unittest
 from pathlib import Path
 from unittest import mock
 
-from harness import errors, exitstatus
+from harness import errors, exitstatus, pattern
 from harness.analysis import gate, resultset
 from harness.paths import REPO
 from harness.run import plan
@@ -84,7 +84,7 @@ class GatePatternTest(unittest.TestCase):
             [n[:-2] for n in self.names] + ["x" + n for n in self.names]
         hits = 0
         for p in pats:
-            m = gate._regex(p, "plan")
+            m = pattern.compile(p, "plan")
             for n in names:
                 want = re.search(p, n) is not None
                 self.assertEqual(m.search(n), want, (p, n))
@@ -99,11 +99,11 @@ class GatePatternTest(unittest.TestCase):
         quants = ["*", "+", "?", "{2}", "{1,3}", "{,2}", "{2,}", "*?",
                   "+?"]
 
-        def pattern(depth: int = 0) -> str:
+        def make(depth: int = 0) -> str:
             out = ""
             for _ in range(rng.randint(0, 4)):
                 if rng.random() < 0.2 and depth < 3:
-                    alts = [pattern(depth + 1)
+                    alts = [make(depth + 1)
                             for _ in range(rng.randint(1, 3))]
                     a = rng.choice(["(", "(?:"]) + "|".join(alts) + ")"
                 else:
@@ -115,13 +115,13 @@ class GatePatternTest(unittest.TestCase):
             return out
         tried = 0
         while tried < 400:
-            p = pattern()
+            p = make()
             try:
                 re.compile(p)
             except re.error:
                 continue
             tried += 1
-            m = gate._regex(p, "plan")
+            m = pattern.compile(p, "plan")
             for _ in range(10):
                 s = "".join(rng.choice("ab1.- \n") for _ in
                             range(rng.randint(0, 8)))
@@ -138,7 +138,7 @@ class GatePatternTest(unittest.TestCase):
             self.assertIn("no gated measure in common", err)
             self.assertEqual(len(err.strip().splitlines()), 1, err)
             self.assertLess(took, 10)
-        m = gate._regex("(a+)+$", "plan")
+        m = pattern.compile("(a+)+$", "plan")
         t0 = time.monotonic()
         self.assertFalse(m.search("a" * 20000 + "!"))
         self.assertTrue(m.search("b" + "a" * 20000))
@@ -172,6 +172,17 @@ class GatePatternTest(unittest.TestCase):
             self.assertEqual(rc, 2, out + err)
             self.assertIn("plan.gate.metrics", err)
             self.assertNotIn("internal", err)
+
+    def test_report_refuses_what_the_gate_refuses(self):
+        # the report's marks are the gate's verdicts: a pattern the gate
+        # refuses is refused there too, not dropped with its marks
+        from harness.output import report
+        d = self.make("report-bad", [r"(a)\1"])
+        rc, out, err = _call(report.main, [str(d)])
+        self.assertEqual(rc, 2, out + err)
+        self.assertEqual(len(err.strip().splitlines()), 1, err)
+        self.assertIn("plan.gate.metrics", err)
+        self.assertFalse((d / "report.txt").exists())
 
     def test_valid_plan_still_gates(self):
         # the reference against itself: its plan's patterns gate it

@@ -25,7 +25,7 @@ HARNESS = REPO / "harness"
 # earliest first; "" is harness/ itself: what every stage shares
 STAGES = ("", "kernel", "run", "analysis", "output", "flows")
 BASE = {"cli", "errors", "exitstatus", "kparams", "metrics", "paths",
-        "point", "setcheck", "setfiles"}
+        "pattern", "point", "setcheck", "setfiles"}
 DIGESTS = HARNESS / "tests" / "fixtures" / "expanded-plans.json"
 SEED = 20261204
 
