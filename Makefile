@@ -194,7 +194,7 @@ FLOWS := harness.tests.test_calibrate harness.tests.test_quick_controls \
 	harness.tests.test_disk_full
 # The clocks' tests measure icount path lengths and host disturbance:
 # icount repeats to the instruction only on a quiet host (beside another
-# guest its counts moved 1-6%), so they run alone, after the lanes.
+# guest its counts moved 1-6%), so they run alone, in test-flows.
 SOLO := harness.tests.test_clocks
 # Every other test module boots the kernel in QEMU to check it: the
 # switch, the probes, the census, the coherence model, the runner; exact
@@ -236,20 +236,19 @@ host-slow: deps
 	$(TESTENV) $(PY) -m unittest -v $(HOST_SLOW)
 
 # unit first, then the slow host-only tier, then the guest tests
-# (kernel, runner, probes, census, coherence) in two lanes, then the
-# clocks' alone (SOLO), on KSRC's kernel when given.
+# (kernel, runner, probes, census, coherence) in two lanes, on KSRC's
+# kernel when given.
 test: unit host-slow all
 	MNTBENCH_TEST_KSRC="$${MNTBENCH_VAR_KSRC-}" \
 		$(call LANES,$(LANE1),$(GUEST))
-	MNTBENCH_TEST_KSRC="$${MNTBENCH_VAR_KSRC-}" $(TESTENV) \
-		$(PY) -m unittest -v $(SOLO)
 
-# The end-to-end flows (FLOWS), one after another: the calibration and
-# the quick plan's controls decide on icount sets, which need a quiet
-# host; .ci/run runs them after make test.
+# What needs a quiet host or a whole pipeline, one after another: the
+# clocks' tests (SOLO: icount path lengths, disturbance), then the
+# end-to-end flows (FLOWS; the calibration and the quick plan's controls
+# decide on icount sets). .ci/run runs them after make test.
 test-flows: all
 	MNTBENCH_TEST_KSRC="$${MNTBENCH_VAR_KSRC-}" $(TESTENV) \
-		$(PY) -m unittest -v $(FLOWS)
+		$(PY) -m unittest -v $(SOLO) $(FLOWS)
 
 # The guest tests an older kernel must pass too (.ci/run: Debian's 6.1):
 # the switch's exact grace periods and slow mntputs per mode, mntlock,

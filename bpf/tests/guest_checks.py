@@ -26,6 +26,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -68,10 +69,17 @@ def sh(argv: list[str]) -> str:
     return " ".join(argv)
 
 
+# Seconds each mntlock or bpftrace run took, by its output's name: where
+# the guest's time goes (the document's "seconds")
+SECONDS: dict[str, float] = {}
+
+
 def mntlock(args: list[str], out: Path) -> dict:
     """Run mntlock with -o out; its JSON, plus rc and stderr."""
+    t0 = time.monotonic()
     res = subprocess.run([str(MNTLOCK), "-o", str(out), *args],
                          capture_output=True, text=True)
+    SECONDS[out.stem] = round(time.monotonic() - t0, 1)
     doc = json.loads(out.read_text()) if out.exists() else {}
     doc["_rc"] = res.returncode
     doc["_stderr"] = res.stderr
@@ -167,10 +175,16 @@ SLOWPATH_FUNC = "mntput_no_expire_slowpath"
 BACKING = True
 
 
-def one_mode(mode: str, layers: int, ops: int, res: Path) -> dict:
+def one_mode(mode: str, layers: int, ops: int, res: Path,
+             workloads: bool = True) -> dict:
+    """A mode's runs: the workloads under mntlock (when workloads), then
+    the overlay's teardown."""
     SWITCH.write_text(mode)
     lower = make_layers(ROOT, layers)
     out: dict = {}
+    if not workloads:
+        subprocess.run(mount_cmd(lower), shell=True, check=True)
+        return teardown(mode, lower, res, out)
     # The overlay is mounted under mntlock: its layer clones are tracked.
     # --latency: every mntput() classified and timed, and the slow-path
     # probe beside it, counting the same events.
@@ -213,7 +227,12 @@ def one_mode(mode: str, layers: int, ops: int, res: Path) -> dict:
         out["bt_slowpath"] = bt_slowpath(ops, res)
         out["bt_lockwait"] = bt_lockwait(tasks, ops, res)
         out["misc"] = interval_and_filters(ops, res)
-    # Teardown: count the umount task only.
+    return teardown(mode, lower, res, out)
+
+
+def teardown(mode: str, lower: str, res: Path, out: dict) -> dict:
+    """The mounted overlay's umount under mntlock (the umount task only),
+    and in longterm-serial under umount-latency.bt; out, with it."""
     doc = mntlock(["--comm", "umount", "--", "/bin/umount", str(MNT)],
                   res / f"mntlock-{mode}-umount.json")
     out["umount"] = summary(doc)
@@ -272,8 +291,10 @@ def bpftrace(args: list[str], wrapper: str, res: Path) -> tuple[int, str]:
     """bpftrace -c splits its command on blanks: run a wrapper script."""
     script = res / "bt-wrapper.sh"
     script.write_text(f"#!/bin/sh\n{wrapper}\n")
+    t0 = time.monotonic()
     r = subprocess.run(["bpftrace", "-c", f"/bin/sh {script}", *args],
                        capture_output=True, text=True)
+    SECONDS[Path(args[0]).stem] = round(time.monotonic() - t0, 1)
     if r.returncode:
         log(f"bpftrace {args}: rc={r.returncode} {r.stderr.strip()}")
     return r.returncode, r.stdout + r.stderr
@@ -416,11 +437,16 @@ def main() -> int:
     ap.add_argument("--switch", type=Path, required=True,
                     help="the overlay's mode parameter")
     ap.add_argument("--modes", required=True, help="its modes, a,b,...")
+    ap.add_argument("--workload-modes",
+                    help="the modes whose workloads run (default: all); "
+                    "the others' overlays are only torn down")
     args = ap.parse_args()
     global SWITCH, BACKING
     SWITCH = args.switch
     BACKING = backing_files()
     modes = args.modes.split(",")
+    worked = args.workload_modes.split(",") if args.workload_modes \
+        else modes
     res = args.output.parent / "guest"
     res.mkdir(parents=True, exist_ok=True)
     doc: dict = {"release": os.uname().release, "ops": args.ops,
@@ -433,8 +459,12 @@ def main() -> int:
     doc["pipes"] = pipes(res)
     for mode in modes:
         log(f"mode {mode}")
-        doc["modes"][mode] = one_mode(mode, args.layers, args.ops, res)
+        t0 = time.monotonic()
+        doc["modes"][mode] = one_mode(mode, args.layers, args.ops, res,
+                                      mode in worked)
+        SECONDS[f"mode {mode}"] = round(time.monotonic() - t0, 1)
     SWITCH.write_text(modes[0])
+    doc["seconds"] = SECONDS
     tmp = args.output.with_suffix(".tmp")
     tmp.write_text(json.dumps(doc, indent=1) + "\n")
     tmp.rename(args.output)

@@ -27,6 +27,11 @@ TOLERANCE = 0.01
 SINGLE_TASK_MAX_WAITS = 3
 
 LONGTERM = kparams.LONGTERM
+# The modes whose workloads run under mntlock: detached and upstream's
+# longterm-array. The other longterm modes differ from longterm-array at
+# teardown only (their mounts are the same MNT_NS_INTERNAL clones), and
+# only their overlays' teardown is counted.
+WORKLOAD_MODES = (kparams.DETACHED, kparams.UPSTREAM)
 # The reader-side probes (mntlock --path-walk / --restart-cost) and their
 # path_walk counts
 WALK_PROBES = ("do_filp_open", "do_filp_open-exit", "path_openat-exit",
@@ -69,10 +74,20 @@ class MntlockGuestTest(unittest.TestCase):
         cls.doc, _ = common.guest_json(
             "mntlock", REPO / "bpf" / "tests" / "guest_checks.py",
             f"--ops {OPS} --layers {LAYERS} --switch {kparams.SWITCH} "
-            f"--modes {','.join(kparams.MODES)}", timeout=GUEST_TIMEOUT)
+            f"--modes {','.join(kparams.MODES)} "
+            f"--workload-modes {','.join(WORKLOAD_MODES)}",
+            timeout=GUEST_TIMEOUT)
 
     def mode(self, name: str) -> dict:
         return self.doc["modes"][name]
+
+    def worked(self, modes=None) -> list[str]:
+        """The modes (of modes, default all) whose workloads ran."""
+        return [m for m in (modes or self.doc["modes"])
+                if "ops" in self.mode(m)]
+
+    def test_workloads_ran_in_their_modes_only(self):
+        self.assertEqual(sorted(self.worked()), sorted(WORKLOAD_MODES))
 
     def puts_per_close(self) -> int:
         """Layer mount puts per overlay close: one where the real file is
@@ -187,7 +202,7 @@ class MntlockGuestTest(unittest.TestCase):
         self.assertEqual(s["layers_tracked"]["added"], LAYERS)
 
     def test_longterm_no_slow_mntput(self):
-        for name in LONGTERM:
+        for name in self.worked(LONGTERM):
             s = self.mode(name)["ops"]
             self.assertEqual(s["rc"], 0, s["stderr"])
             self.assertEqual(s["mntput_layer"]["slow_path"], 0, name)
@@ -198,7 +213,7 @@ class MntlockGuestTest(unittest.TestCase):
     def test_slow_path_probe_exact(self):
         # the default probe: one slow put per operation, exactly, in
         # detached; none in the longterm modes
-        for name in self.doc["modes"]:
+        for name in self.worked():
             s = self.mode(name)["lean"]
             self.assertEqual(s["rc"], 0, s["stderr"])
             want = self.slow_ops() if name == "detached" else 0
@@ -208,7 +223,7 @@ class MntlockGuestTest(unittest.TestCase):
     def test_slow_path_probe_agrees_with_classification(self):
         # two probes, one on every mntput() and one inside its slow
         # path, count the same slow puts in the same run
-        for name in self.doc["modes"]:
+        for name in self.worked():
             s = self.mode(name)["ops"]
             self.assertTrue(s["classified"])
             self.assertEqual(s["slow_path"]["layer"],
@@ -255,7 +270,7 @@ class MntlockGuestTest(unittest.TestCase):
         # layers are directories of one tmpfs (bpf/tests/layers.py): a
         # detached overlay's close puts the tmpfs layer clone, detached,
         # slowly (backing files); a longterm one never puts slowly
-        for name in self.doc["modes"]:
+        for name in self.worked():
             s = self.mode(name)["lean"]
             rows = self.rows(s)
             self.assertEqual(sum(r["slow"] for r in rows.values()),
@@ -272,7 +287,7 @@ class MntlockGuestTest(unittest.TestCase):
     def test_by_mount_all_puts_add_up(self):
         # --all-puts (--latency): each put in one row, by the same mnt_ns
         # that mntput.all classifies
-        for name in self.doc["modes"]:
+        for name in self.worked():
             s = self.mode(name)["ops"]
             rows = self.rows(s)
             a = s["mntput_all"]
@@ -456,13 +471,13 @@ class MntlockGuestTest(unittest.TestCase):
         return s["path_walk"]
 
     def walk_runs(self):
-        for mode in self.doc["modes"]:
+        for mode in self.worked():
             for run in ("t1", "t2", "stat"):
                 if run in self.mode(mode)["walk"]:
                     yield f"{mode}/{run}", self.walk(mode, run)
 
     def test_path_walk_probes_attach(self):
-        for mode in self.doc["modes"]:
+        for mode in self.worked():
             s = self.mode(mode)["walk"]["t1"]
             self.assertTrue(s["attach"]["path_walk"])
             self.assertTrue(s["attach"]["restart_cost"])
@@ -487,7 +502,7 @@ class MntlockGuestTest(unittest.TestCase):
 
     def test_restarts_are_the_extra_walks(self):
         # every second walk of an open or a lookup followed an -ECHILD
-        for mode in self.doc["modes"]:
+        for mode in self.worked():
             for i, a in enumerate(self.mode(mode)["walk"].get(
                     "t2_attempts", [])):
                 self.assertEqual(a["rcu_restarts"],
@@ -509,7 +524,7 @@ class MntlockGuestTest(unittest.TestCase):
                                  f"{run} per_cpu {key}")
 
     def test_no_restarts_at_one_task(self):
-        for mode in self.doc["modes"]:
+        for mode in self.worked():
             w = self.walk(mode, "t1")
             self.assertGreaterEqual(w["opens"], OPS, mode)
             # complete_walk() legitimizes each open's mount once at least
@@ -523,8 +538,8 @@ class MntlockGuestTest(unittest.TestCase):
     def test_no_restarts_longterm_two_tasks(self):
         # and in detached without backing files: no slow put, no write
         # section of mount_lock to fail a walk
-        for mode in LONGTERM + (() if self.puts_per_close() else
-                                ("detached",)):
+        for mode in self.worked(LONGTERM + (() if self.puts_per_close()
+                                            else ("detached",))):
             for run in ("t2", "stat"):
                 w = self.walk(mode, run)
                 for key in ("rcu_restarts", "lookup_restarts",
@@ -558,7 +573,7 @@ class MntlockGuestTest(unittest.TestCase):
     def test_mount_lock_writes_cover_slow_puts(self):
         # each slow mntput() is one write section; the count is
         # system-wide, so others may add to it, never take away
-        for mode in self.doc["modes"]:
+        for mode in self.worked():
             for run in ("t1", "t2", "stat"):
                 s = self.mode(mode)["walk"].get(run)
                 if s is None:

@@ -1,9 +1,10 @@
-"""The VM runner's ends told apart, in the guest (4 boots of 1 vCPU): a
+"""The VM runner's ends told apart, in the guest (3 boots of 1 vCPU): a
 command that itself exits 124 or 125 is passed through as the guest's own
 status and said to be so; the watchdog's message has the kernel's boot
-messages, init's stage lines and the tail of the command's output; a
-results path with a space and a comma works, and no control directory
-is left; without --mem the guest gets vm.mem_for's memory."""
+messages, init's stage lines and the tail of the command's output, and no
+QEMU is left; a results path with a space and a comma works, and no
+control directory is left; without --mem the guest gets vm.mem_for's
+memory."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import shlex
 import shutil
 import subprocess
 import unittest
+
+from harness.tests.test_vm_runner import qemu_running_for
 
 from harness import errors
 from harness.kernel import vm
@@ -34,9 +37,23 @@ class VMEndsTest(unittest.TestCase):
         return res
 
     def test_command_exiting_124_is_not_the_watchdog(self):
+        # and without --mem the guest gets vm.mem_for's memory: its
+        # MemTotal is that, less what the kernel keeps (2.7% at 2048 MiB)
+        # and the dentry hash table (vm.DHASH_ENTRIES, capped by the
+        # kernel at 64 MiB here)
         res = self.results("own-124")
-        p = python_vm(res, "--timeout", "120", "--", "exit 124")
+        p = subprocess.run(
+            ["/usr/bin/python3", "-m", "harness.kernel.vm", "--cpus", "1",
+             "--timeout", "120", "--results", str(res), "--",
+             "awk '/^MemTotal:/ {print $2}' /proc/meminfo; exit 124"],
+            capture_output=True, text=True, stdin=subprocess.DEVNULL,
+            env=dict(os.environ, PYTHONPATH=str(REPO)))
         self.assertEqual(p.returncode, 124, p.stderr)
+        kib = vm.mem_for(1, 1) * 1024
+        self.assertEqual(vm.mem_for(1, 1), vm.DEFAULT_MEM_MB)
+        total = int(p.stdout.split()[-1])
+        self.assertLessEqual(total, kib)
+        self.assertGreater(total, 0.95 * kib - vm.DHASH_ENTRIES * 8 / 1024)
         self.assertIn("the guest command itself exited 124", p.stderr)
         self.assertNotIn("watchdog", p.stderr)
         log = next((res / "console").glob("*.log")).read_text()
@@ -65,25 +82,7 @@ class VMEndsTest(unittest.TestCase):
         self.assertIn("marker-err", output)
         self.assertNotIn("itself exited", err)
         self.assertEqual(list(res.glob(".vm-*")), [])
-
-    def test_default_memory_is_mem_for(self):
-        """Without --mem the guest gets vm.mem_for(vCPUs): its MemTotal
-        is that, less what the kernel keeps (2.7% at 2048 MiB) and the
-        dentry hash table (vm.DHASH_ENTRIES, capped by the kernel at
-        64 MiB here)."""
-        res = self.results("mem")
-        p = subprocess.run(
-            ["/usr/bin/python3", "-m", "harness.kernel.vm", "--cpus", "1",
-             "--timeout", "120", "--results", str(res), "--",
-             "awk '/^MemTotal:/ {print $2}' /proc/meminfo"],
-            capture_output=True, text=True, stdin=subprocess.DEVNULL,
-            env=dict(os.environ, PYTHONPATH=str(REPO)))
-        self.assertEqual(p.returncode, 0, p.stderr)
-        kib = vm.mem_for(1, 1) * 1024
-        self.assertEqual(vm.mem_for(1, 1), vm.DEFAULT_MEM_MB)
-        total = int(p.stdout.split()[-1])
-        self.assertLessEqual(total, kib)
-        self.assertGreater(total, 0.95 * kib - vm.DHASH_ENTRIES * 8 / 1024)
+        self.assertFalse(qemu_running_for(res))
 
     def test_space_and_comma_in_results_path(self):
         base = self.results("paths")
