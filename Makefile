@@ -206,8 +206,7 @@ GUEST := $(filter-out $(UNIT) $(FLOWS) $(SOLO) \
 # Two lanes side by side (harness/tests/lanes.py), balanced by their
 # times; a new module goes to the second lane.
 LANE1 := harness.tests.test_mntlock harness.tests.test_coherence \
-	harness.tests.test_kbuild harness.tests.test_vm_limits \
-	harness.tests.test_paired \
+	harness.tests.test_vm_limits harness.tests.test_paired \
 	harness.tests.test_make_interface.GuestMakeInterface
 LANES = $(TESTENV) $(PY) -m harness.tests.lanes \
 	--lane "$(filter $(1),$(2))" --lane "$(filter-out $(1),$(2))"

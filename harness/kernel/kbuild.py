@@ -21,8 +21,10 @@ The given source (tarball or tree) is never modified. An unpack or a
 publish cut short (Ctrl-C, a full disk) removes its temp directory; one
 left by a killed build (tree.tmp, out/<key>.<pid>.tmp) is removed at the
 start of the next kbuild, unless its build still runs (its work lock is
-held, or the pid in its name lives). A tree whose sync or series was cut
-short has no tree-state, and is synced again in full.
+held, or the pid in its name lives). A tree whose sync or a patch of
+whose series was cut short has no tree-state, and is synced again in
+full; one that holds the source and the first patches of a series gets
+the rest applied (tree-state lists them).
 """
 
 from __future__ import annotations
@@ -269,26 +271,51 @@ def _work_key(ksrc: Path) -> str:
     return f"linux-{v}.{p}"
 
 
+def _patch_id(p: Path) -> str:
+    return _sha(p.name.encode() + b"\0" + p.read_bytes())
+
+
+def _write_state(state: Path, lines: list[str]) -> None:
+    tmp = state.with_name(state.name + ".tmp")
+    tmp.write_text("".join(f"{x}\n" for x in lines))
+    tmp.rename(state)
+
+
 def _prepare_tree(ksrc: Path, work: Path, src_id: str, series: list[Path],
                   rep: progress.Reporter) -> Path:
-    """work/tree as this source with this series applied; work/tree-state
-    names what it holds, and is written last."""
+    """work/tree as this source with this series applied. work/tree-state
+    names what it holds: the source's id, then one line per patch applied
+    in order. A tree holding this source and the first patches of the
+    series gets the rest applied, not synced again (a series that failed
+    at a patch, or PATCHES=none, then the line's series). While a patch
+    is being applied there is no state: git apply changes all of a patch
+    or nothing, but a kill mid-way leaves a tree to sync in full."""
     tree, state = work / "tree", work / "tree-state"
-    want = f"{src_id}\n{series_hash(series)}\n"
-    if (tree / ".git").is_dir() and state.is_file() \
-            and state.read_text() == want:
+    want = [src_id] + [_patch_id(p) for p in series]
+    try:
+        have = state.read_text().splitlines() \
+            if (tree / ".git").is_dir() else []
+    except OSError:
+        have = []
+    if have == want:
         return tree
-    state.unlink(missing_ok=True)
-    _sync_tree(ksrc, tree, rep)
-    for p in series:
+    if not have or want[:len(have)] != have:
+        state.unlink(missing_ok=True)
+        _sync_tree(ksrc, tree, rep)
+        have = [src_id]
+        _write_state(state, have)
+    for p in series[len(have) - 1:]:
+        state.unlink(missing_ok=True)
         res = subprocess.run(["git", "apply", "--whitespace=nowarn", str(p)],
                              cwd=tree, capture_output=True, text=True)
         if res.returncode != 0:
+            _write_state(state, have)     # the patch changed nothing
             first = (res.stderr.strip().splitlines() or ["?"])[0]
             raise errors.BuildError(
                 f"patch {p.name} does not apply to this source: {first}")
+        have = have + [_patch_id(p)]
+        _write_state(state, have)
         rep.say(f"kernel: applied {p.name}")
-    state.write_text(want)
     return tree
 
 

@@ -1,6 +1,6 @@
 """The coherence model in the guest: the plugin's counts on user-space controls
 whose footprint is known exactly, the markers found nowhere else, and the 6.12
-kernel's detached and longterm-array modes at 1-8 vCPUs through `make
+kernel's detached and longterm-array modes at 1-4 vCPUs through `make
 coherence`'s code (harness.flows.bench with a fixture plan).
 """
 
@@ -135,7 +135,7 @@ class Controls(unittest.TestCase):
 
 
 class Modes(unittest.TestCase):
-    """detached and longterm-array at 1, 2, 4 and 8 vCPUs on the test
+    """detached and longterm-array at 1, 2 and 4 vCPUs on the test
     kernel, through harness.flows.bench (fixtures/coherence.toml)."""
 
     @classmethod
@@ -200,19 +200,19 @@ class Modes(unittest.TestCase):
         allocator puts them: not asserted.)"""
         det, lt = self.windows(kparams.DETACHED), \
             self.windows(kparams.UPSTREAM)
-        print("\nfought-over lines per op, vCPUs 1 2 4 8: detached "
+        print(f"\nfought-over lines per op, vCPUs {sorted(det)}: detached "
               f"{[det[n].per_op() for n in sorted(det)]}, longterm-array "
               f"{[lt[n].per_op() for n in sorted(lt)]}; own lines "
               f"{[len(det[n].own) for n in sorted(det)]}, "
               f"{[len(lt[n].own) for n in sorted(lt)]}")
-        for n in (2, 4, 8):
+        for n in (2, 4):
             percpu = {ln.percpu_of for ln in det[n].own} - {None}
             self.assertEqual(percpu, set(range(n)), n)
             self.assertIn("mount_lock+0x0", [
                 coherence_out.line_label(ln, self.names) for ln in det[n].own])
             self.assertEqual({ln.percpu_of for ln in lt[n].own} - {None},
                              set(), n)
-        self.assertEqual(len({len(lt[n].own) for n in (2, 4, 8)}), 1)
+        self.assertEqual(len({len(lt[n].own) for n in (2, 4)}), 1)
 
     def test_a_second_run_gives_the_same_counts(self):
         for m in (kparams.DETACHED, kparams.UPSTREAM):

@@ -63,12 +63,22 @@ class KbuildTest(unittest.TestCase):
         self.assertEqual(len({base, none, frag}), 3)
 
     def test_patch_that_does_not_apply(self):
+        # the line's series, then a patch that does not apply: the work
+        # tree holding the series (tree-state) gets only the last patch
+        # tried, and is left holding the series, as the next build wants
+        # (no sync of the whole source, before or after)
+        line = kbuild.series_for(kbuild.DEFAULT_KSRC)
         with tempfile.TemporaryDirectory() as d:
-            Path(d, "0001-bad.patch").write_text(BAD_PATCH)
-            Path(d, "series").write_text("0001-bad.patch\n")
+            names = []
+            for p in kbuild.read_series(line):
+                Path(d, p.name).write_bytes(p.read_bytes())
+                names.append(p.name)
+            Path(d, "9999-bad.patch").write_text(BAD_PATCH)
+            Path(d, "series").write_text(
+                "".join(f"{n}\n" for n in names + ["9999-bad.patch"]))
             p = cli("--patches", d)
         self.assertEqual(p.returncode, errors.BuildError.exit_code)
-        self.assertIn("patch 0001-bad.patch does not apply", p.stderr)
+        self.assertIn("patch 9999-bad.patch does not apply", p.stderr)
         # one line of error; beside it only the notice that another build
         # of the line's work tree held it (make test's other lane) and
         # progress lines ("kernel: unpacking source: 0:30 elapsed" when a

@@ -23,6 +23,7 @@ import unittest
 from pathlib import Path
 from unittest import mock
 
+from harness import errors
 from harness.kernel import kbuild, kcache, progress
 from harness.tests import common, tmpfs
 
@@ -291,11 +292,56 @@ class ContentSync(Tmp):
                            old["b.c"])
         self.assertEqual((tree / "fs" / "b.c").read_text(), "b changed\n")
         self.assertFalse((tree / "fs" / "gone.c").exists())
-        self.assertEqual((work / "tree-state").read_text(), "two\n\n")
+        self.assertEqual((work / "tree-state").read_text(), "two\n")
         # a git repository of one empty commit: releases stay X.Y.Z+
         log = subprocess.run(["git", "-C", str(tree), "log", "--format=%s"],
                              capture_output=True, text=True).stdout
         self.assertEqual(log, "mntbench work tree\n")
+
+    def test_a_series_continues_where_the_tree_stopped(self):
+        """A patch that does not apply leaves the tree as it was before
+        it, and says so; the next series that starts with what the tree
+        holds gets only the rest applied, without a sync. Any other
+        series syncs again."""
+        src, work, pdir = (self.tmp / n for n in ("src", "work", "p"))
+        (src / "fs").mkdir(parents=True)
+        pdir.mkdir()
+        (src / "Makefile").write_text("VERSION = 9\nPATCHLEVEL = 9\n")
+        (src / "fs" / "a.c").write_text("one\n")
+        work.mkdir()
+
+        def patch(name: str, old: str, new: str) -> Path:
+            p = pdir / name
+            p.write_text(f"--- a/fs/a.c\n+++ b/fs/a.c\n@@ -1 +1 @@\n"
+                         f"-{old}\n+{new}\n")
+            return p
+        p1, bad, p2 = (patch("1.patch", "one", "two"),
+                       patch("bad.patch", "nothing", "x"),
+                       patch("2.patch", "two", "three"))
+        syncs = []
+        real = kbuild._sync_tree
+
+        def counted(*a, **kw):
+            syncs.append(1)
+            return real(*a, **kw)
+        state = work / "tree-state"
+        with mock.patch.object(kbuild, "_sync_tree", counted):
+            with self.assertRaises(errors.BuildError) as cm:
+                kbuild._prepare_tree(src, work, "id", [p1, bad], Rep())
+            self.assertIn("patch bad.patch does not apply", str(cm.exception))
+            self.assertEqual(state.read_text().splitlines(),
+                             ["id", kbuild._patch_id(p1)])
+            tree = kbuild._prepare_tree(src, work, "id", [p1, p2], Rep())
+            self.assertEqual((tree / "fs" / "a.c").read_text(), "three\n")
+            self.assertEqual(len(syncs), 1)
+            kbuild._prepare_tree(src, work, "id", [p1, p2], Rep())
+            self.assertEqual(len(syncs), 1)
+            # not a continuation: the source again, then the series
+            kbuild._prepare_tree(src, work, "id", [p1], Rep())
+            self.assertEqual(len(syncs), 2)
+            self.assertEqual((tree / "fs" / "a.c").read_text(), "two\n")
+            kbuild._prepare_tree(src, work, "other", [p1], Rep())
+            self.assertEqual(len(syncs), 3)
 
     def test_one_work_tree_per_line(self):
         a, b = self.tmp / "a", self.tmp / "b"

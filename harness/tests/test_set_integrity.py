@@ -462,7 +462,7 @@ class Leftovers(Tmp):
                                         kbuild.progress.Reporter())
         self.assertEqual((tree / "Makefile").read_text(),
                          "VERSION = 9\nPATCHLEVEL = 9\n")
-        self.assertEqual((work / "tree-state").read_text(), "id\n\n")
+        self.assertEqual((work / "tree-state").read_text(), "id\n")
 
 
 if __name__ == "__main__":
