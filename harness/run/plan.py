@@ -24,7 +24,7 @@ from harness.kernel.accel import ICOUNT, KVM, TCG
 from harness.paths import REPO
 from harness.point import Point
 from harness.run import kinds
-from harness.run.kinds import base, census, coherence
+from harness.run.kinds import base, coherence
 from harness.run.kinds.base import HOST, Context
 
 PLANS = REPO / "harness" / "plans"
@@ -128,8 +128,9 @@ SECTION = {
         "upper layer: teardown, bystander)"),
     "cpus": lambda: (_cpus, f"'powers' or a list of task counts 1..vCPUs "
                      f"(at most {base.MAX_TASKS}) and 'all'"),
-    "internal": _items(lambda w: w in census.INTERNAL,
-                       f"workloads of {', '.join(census.INTERNAL)}"),
+    "internal": lambda: _items(
+        lambda w: w in base.NO_OVERLAY_WORKLOADS,
+        f"workloads of {', '.join(base.NO_OVERLAY_WORKLOADS)}"),
     "ops": lambda: _integer(1, base.MAX_OPS),
     "vcpus": _items(_integer(1, coherence.MAX_VCPUS)[0],
                     f"vCPU counts 1..{coherence.MAX_VCPUS}"),

@@ -12,7 +12,7 @@ from collections import defaultdict
 from harness.analysis import resultset
 from harness.flows import census as command
 from harness.output.sections import census as census_out
-from harness.run.kinds import census
+from harness.run.kinds import base, census
 from harness.tests import common
 
 ABS = 0.001     # "the same per-op value in two runs"
@@ -49,11 +49,11 @@ class CensusTest(unittest.TestCase):
         rows = census_out.rows(self.rs)
         seen = {(r["workload"], r["tasks"]) for r in rows}
         tasks = {p.cpus for p in self.rs.points}
-        for w in (*census.INTERNAL, census.REFERENCE):
+        for w in (*base.NO_OVERLAY_WORKLOADS, census.REFERENCE):
             for c in tasks:
                 self.assertIn((w, c), seen)
         # the printed table has them too
-        for w in census.INTERNAL:
+        for w in base.NO_OVERLAY_WORKLOADS:
             self.assertIn(f"  {w} ", self.out)
 
     def slow(self) -> dict[tuple, list[float]]:

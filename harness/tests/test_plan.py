@@ -18,7 +18,7 @@ from harness import errors, point
 from harness.paths import REPO
 from harness.point import Point
 from harness.run import plan
-from harness.run.kinds import bystander, census, collateral, teardown
+from harness.run.kinds import base, bystander, census, collateral, teardown
 
 PROBES = '[probes]\nmodes = ["detached", "longterm-array"]\n' \
          'workloads = ["open-close"]\ncpus = "powers"\noverhead_reps = 3\n'
@@ -48,7 +48,7 @@ class PlanTest(unittest.TestCase):
                              text=True, check=True).stdout.split()
         self.assertEqual(sorted(out), sorted(
             [*plan.WORKLOADS, teardown.NAME, bystander.NAME,
-             collateral.NAME, *census.INTERNAL]))
+             collateral.NAME, *base.NO_OVERLAY_WORKLOADS]))
 
     def test_census_points(self):
         pts = plan.expand(plan.load("census"), 2, seed=1)
@@ -60,7 +60,7 @@ class PlanTest(unittest.TestCase):
         self.assertEqual({p.variant for p in ref},
                          {"detached", "longterm-array"})
         self.assertTrue(all("--layers" not in p.args for p in pts
-                            if p.workload in census.INTERNAL))
+                            if p.workload in base.NO_OVERLAY_WORKLOADS))
         for p in pts:
             self.assertIsNone(plan.check_args(p.args), p.id)
         with self.assertRaisesRegex(errors.InputError, "internal"):

@@ -34,6 +34,7 @@ LIMITS = {
     "TASK_MODES": "task_modes",
     "PAIR_WORKLOADS": "pair_workloads",         # --pair-modes takes
     "MARKED_WORKLOADS": "marked_workloads",     # --coherence-marks takes
+    "NO_OVERLAY_WORKLOADS": "no_overlay_workloads",     # the census's
 }
 
 

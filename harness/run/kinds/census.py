@@ -14,9 +14,9 @@ from harness.run import probes
 from harness.run.kinds import base
 
 NAME = "census"
-# ovlbench's workloads without an overlay (WL_NO_OVERLAY), and the
+# The census's workloads: ovlbench's without an overlay (WL_NO_OVERLAY,
+# base.NO_OVERLAY_WORKLOADS: ovlbench --limits says which), and the
 # overlay's own for reference (run in the section's modes)
-INTERNAL = ("mqueue", "memfd", "memfd-hugetlb", "pipe", "socket")
 REFERENCE = "open-close"
 # Every put of the tasks (fast and slow, so that a workload without slow
 # puts still shows its mount), any mount, per op; and the reader side
