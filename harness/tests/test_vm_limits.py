@@ -69,12 +69,12 @@ class VMEndsTest(unittest.TestCase):
 
     def test_watchdog_shows_console_and_output_tail(self):
         res = self.results("tail")
-        p = python_vm(res, "--timeout", "40", "--",
+        p = python_vm(res, "--timeout", "30", "--",
                       "echo marker-out; echo marker-err >&2; sleep 1000")
         self.assertEqual(p.returncode, errors.GuestTimeout.exit_code,
                          p.stderr)
         err = p.stderr
-        self.assertIn("watchdog: the guest did not finish within 40s", err)
+        self.assertIn("watchdog: the guest did not finish within 30s", err)
         console, _, output = err.partition(
             "Last lines of the command's output:")
         self.assertIn("mntbench-init: running the command", console)
