@@ -160,10 +160,10 @@ UNIT += harness.tests.test_hostile_sets harness.tests.test_properties
 # make -s, -j2 and -k run what plain make does (unit, test, smoke).
 UNIT += harness.tests.test_make_modes
 # unit runs two unittest processes side by side, one a core: the modules
-# of UNIT_LANE2 that UNIT names (in UNIT_LANE2's order), and the others.
-# The second's output is held in a file and shown whole after the
-# first's, so that each reads as a plain unittest run; unit fails if
-# either fails. The lanes hold about the same CPU time; no test depends
+# of UNIT_LANE2 that UNIT names (in UNIT_LANE2's order), and the others
+# (harness/tests/lanes.py --hold: the second's output is held and shown
+# whole after the first's, so that each reads as a plain unittest run);
+# unit fails if either fails. The lanes hold about the same CPU time; no test depends
 # on its lane or the other's. bench/'s tests run before, alone: they
 # count ops in short intervals.
 UNIT_LANE2 := harness.tests.test_hostile_sets harness.tests.test_properties \
@@ -217,16 +217,8 @@ TESTENV := env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL -u MAKEOVERRIDES
 UNIT_BENCH := test-quick
 unit: deps
 	$(MAKE) -C bench $(UNIT_BENCH)
-	held=$$(mktemp); lane2=; trap 'exit 130' INT TERM; trap 'rm -f \
-		"$$held"; [ -z "$$lane2" ] || kill $$lane2 2>/dev/null' EXIT; \
-	$(if $(UNIT2),$(TESTENV) $(PY) -m unittest -v $(UNIT2) \
-		>"$$held" 2>&1 & lane2=$$!;) \
-	rc1=0; rc2=0; \
-	$(if $(UNIT1),$(TESTENV) $(PY) -m unittest -v $(UNIT1) || rc1=$$?;) \
-	$(if $(UNIT2),wait $$lane2 || rc2=$$?; lane2=; \
-		echo "unit: the second process: $(UNIT2)" >&2; cat "$$held" >&2; \
-		echo "unit: exit $$rc1 (first process) and $$rc2 (second)" >&2;) \
-	[ $$rc1 = 0 ] && [ $$rc2 = 0 ]
+	$(TESTENV) $(PY) -m harness.tests.lanes --hold \
+		--lane "$(UNIT1)" --lane "$(UNIT2)"
 
 # The slow host-only tier (HOST_SLOW): make test runs it after unit.
 .PHONY: host-slow
