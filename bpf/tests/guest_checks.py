@@ -72,13 +72,30 @@ def sh(argv: list[str]) -> str:
 # Seconds each mntlock or bpftrace run took, by its output's name: where
 # the guest's time goes (the document's "seconds")
 SECONDS: dict[str, float] = {}
+# A run takes 3-75 s (beside another guest); one that has not ended after
+# this stops the checks, naming the run and what the guest's tasks wait
+# in (once, on 6.1 under MTTCG, a run kept both vCPUs busy for 10 min
+# and more, and the guest ran into the test's limit of 30)
+STEP_TIMEOUT = 600
+
+
+def step(argv: list[str], what: str) -> subprocess.CompletedProcess:
+    try:
+        return subprocess.run(argv, capture_output=True, text=True,
+                              timeout=STEP_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        ps = subprocess.run(["ps", "-eo", "pid,stat,wchan:24,comm"],
+                            capture_output=True, text=True).stdout
+        log(f"{what}: no end after {STEP_TIMEOUT} s; stopping. Tasks not "
+            "sleeping:\n" + "\n".join(ln for ln in ps.splitlines()
+                                      if " S " not in ln and " I" not in ln))
+        sys.exit(3)
 
 
 def mntlock(args: list[str], out: Path) -> dict:
     """Run mntlock with -o out; its JSON, plus rc and stderr."""
     t0 = time.monotonic()
-    res = subprocess.run([str(MNTLOCK), "-o", str(out), *args],
-                         capture_output=True, text=True)
+    res = step([str(MNTLOCK), "-o", str(out), *args], out.stem)
     SECONDS[out.stem] = round(time.monotonic() - t0, 1)
     doc = json.loads(out.read_text()) if out.exists() else {}
     doc["_rc"] = res.returncode
@@ -292,8 +309,7 @@ def bpftrace(args: list[str], wrapper: str, res: Path) -> tuple[int, str]:
     script = res / "bt-wrapper.sh"
     script.write_text(f"#!/bin/sh\n{wrapper}\n")
     t0 = time.monotonic()
-    r = subprocess.run(["bpftrace", "-c", f"/bin/sh {script}", *args],
-                       capture_output=True, text=True)
+    r = step(["bpftrace", "-c", f"/bin/sh {script}", *args], args[0])
     SECONDS[Path(args[0]).stem] = round(time.monotonic() - t0, 1)
     if r.returncode:
         log(f"bpftrace {args}: rc={r.returncode} {r.stderr.strip()}")
