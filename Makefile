@@ -163,16 +163,16 @@ UNIT += harness.tests.test_make_modes
 # of UNIT_LANE2 that UNIT names (in UNIT_LANE2's order), and the others
 # (harness/tests/lanes.py --hold: the second's output is held and shown
 # whole after the first's, so that each reads as a plain unittest run);
-# unit fails if either fails. The lanes hold about the same CPU time; no test depends
-# on its lane or the other's. bench/'s tests run before, alone: they
-# count ops in short intervals.
+# unit fails if either fails. The lanes hold about the same CPU time; no
+# test depends on its lane or the other's. bench/'s tests run before,
+# alone: they count ops in short intervals.
 UNIT_LANE2 := harness.tests.test_hostile_sets harness.tests.test_properties \
 	harness.tests.test_history harness.tests.test_layout \
 	harness.tests.test_docs harness.tests.test_collect
 UNIT1 = $(filter-out $(UNIT_LANE2),$(UNIT))
 UNIT2 = $(filter $(UNIT),$(UNIT_LANE2))
 # Host-only tests too slow for the fast loop (minutes of CPU or of
-# waiting; about 4 min on 2 cores): make test runs them after unit,
+# waiting; about 2 min on 2 quiet cores): make test runs them after unit,
 # before the guest tests, and CI (.ci/run) with it. bench/'s slow tier
 # (every workload in both modes, a stopped task's deadline), every
 # hostile set through every reading command as a process on the whole

@@ -24,6 +24,7 @@ MODES = ("longterm-array", "longterm-array-normal", "longterm-serial",
          "detached")
 UPSTREAM = "longterm-array"     # what the unpatched kernel does
 DETACHED = "detached"           # the one mode without longterm mounts
+SERIAL = "longterm-serial"      # a grace period per layer at teardown
 LONGTERM = tuple(m for m in MODES if m != DETACHED)
 FIXED = "fixed"     # the one mode of a kernel without the switch
 DEFAULT = "default"  # leave the switch alone: the kernel's own default

@@ -80,6 +80,8 @@ STEP_TIMEOUT = 600
 
 
 def step(argv: list[str], what: str) -> subprocess.CompletedProcess:
+    """Run argv; its seconds go to SECONDS[what]."""
+    t0 = time.monotonic()
     try:
         return subprocess.run(argv, capture_output=True, text=True,
                               timeout=STEP_TIMEOUT)
@@ -90,13 +92,13 @@ def step(argv: list[str], what: str) -> subprocess.CompletedProcess:
             "sleeping:\n" + "\n".join(ln for ln in ps.splitlines()
                                       if " S " not in ln and " I" not in ln))
         sys.exit(3)
+    finally:
+        SECONDS[what] = round(time.monotonic() - t0, 1)
 
 
 def mntlock(args: list[str], out: Path) -> dict:
     """Run mntlock with -o out; its JSON, plus rc and stderr."""
-    t0 = time.monotonic()
     res = step([str(MNTLOCK), "-o", str(out), *args], out.stem)
-    SECONDS[out.stem] = round(time.monotonic() - t0, 1)
     doc = json.loads(out.read_text()) if out.exists() else {}
     doc["_rc"] = res.returncode
     doc["_stderr"] = res.stderr
@@ -308,9 +310,8 @@ def bpftrace(args: list[str], wrapper: str, res: Path) -> tuple[int, str]:
     """bpftrace -c splits its command on blanks: run a wrapper script."""
     script = res / "bt-wrapper.sh"
     script.write_text(f"#!/bin/sh\n{wrapper}\n")
-    t0 = time.monotonic()
-    r = step(["bpftrace", "-c", f"/bin/sh {script}", *args], args[0])
-    SECONDS[Path(args[0]).stem] = round(time.monotonic() - t0, 1)
+    r = step(["bpftrace", "-c", f"/bin/sh {script}", *args],
+             Path(args[0]).stem)
     if r.returncode:
         log(f"bpftrace {args}: rc={r.returncode} {r.stderr.strip()}")
     return r.returncode, r.stdout + r.stderr

@@ -276,9 +276,7 @@ def _patch_id(p: Path) -> str:
 
 
 def _write_state(state: Path, lines: list[str]) -> None:
-    tmp = state.with_name(state.name + ".tmp")
-    tmp.write_text("".join(f"{x}\n" for x in lines))
-    tmp.rename(state)
+    setfiles.write_text(state, "".join(f"{x}\n" for x in lines))
 
 
 def _prepare_tree(ksrc: Path, work: Path, src_id: str, series: list[Path],

@@ -54,6 +54,13 @@ def results_dir(name: str) -> Path:
     return Path(tempfile.mkdtemp(prefix=f"{name}-", dir=base))
 
 
+def qemu_running_for(results) -> bool:
+    """Whether a QEMU whose command line names results still runs."""
+    out = subprocess.run(["pgrep", "-af", "qemu-system"],
+                         capture_output=True, text=True).stdout
+    return str(results) in out
+
+
 def vm_config(name: str, **kw) -> vm.VMConfig:
     kw.setdefault("cpus", os.cpu_count() or 1)
     kw.setdefault("timeout", 600.0)

@@ -28,18 +28,16 @@ import time
 from harness import exitstatus
 
 
-def _pump(tag: str, proc: subprocess.Popen, lock: threading.Lock,
+def _pump(prefix: str, out, proc: subprocess.Popen, lock: threading.Lock,
           tail: list[str], held: list[str] | None) -> None:
-    """The lane's lines: prefixed to stdout as they come; unprefixed to
-    stderr when tag is "" (--hold's first lane); kept in held when given
-    (--hold's other lanes)."""
+    """The lane's lines to out as they come, after prefix; or kept in
+    held when given (--hold's later lanes)."""
     for line in proc.stdout:
         if held is not None:
             held.append(line)
         else:
             with lock:
-                out = sys.stderr if not tag else sys.stdout
-                out.write(f"[{tag}] {line}" if tag else line)
+                out.write(prefix + line)
                 out.flush()
         tail.append(line.rstrip("\n"))
         del tail[:-3]
@@ -64,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     lock = threading.Lock()
     procs, pumps, tails = [], [], []
     helds: list[list[str] | None] = []
+    out = sys.stderr if args.hold else sys.stdout
     t0 = time.monotonic()
     try:
         for i, names in enumerate(lanes):
@@ -79,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
                 stdin=subprocess.DEVNULL, text=True, start_new_session=True)
             tail: list[str] = []
             th = threading.Thread(target=_pump, args=(
-                "" if args.hold else tag, p, lock, tail, held))
+                "" if args.hold else f"[{tag}] ", out, p, lock, tail, held))
             th.start()
             procs.append(p)
             pumps.append(th)
@@ -96,7 +95,6 @@ def main(argv: list[str] | None = None) -> int:
         print("lanes: interrupted; the lanes were stopped", file=sys.stderr)
         return exitstatus.INTERRUPTED
     took = time.monotonic() - t0
-    summary = sys.stderr if args.hold else sys.stdout
     for names, held in zip(lanes, helds):
         if held is not None:
             print(f"lanes: the next lane, held: {' '.join(names)}",
@@ -107,10 +105,10 @@ def main(argv: list[str] | None = None) -> int:
         end = " ".join(x for x in tail if x.startswith(("Ran", "OK",
                                                         "FAILED")))
         print(f"lane {chr(ord('A') + i)}: exit {p.returncode}: {end}",
-              file=summary)
+              file=out)
         failed += p.returncode != 0
     print(f"lanes: {len(procs)} in {took:.0f} s, {failed} failed",
-          file=summary)
+          file=out)
     return exitstatus.FAILED if failed else exitstatus.SUCCESS
 
 

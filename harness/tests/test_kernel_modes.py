@@ -65,17 +65,17 @@ class ModesTest(unittest.TestCase):
             sorted(n for n, m in self.doc["modes"].items() if "closes" in m),
             sorted([kparams.DETACHED, kparams.UPSTREAM]))
         self.assertEqual([n for n, m in self.doc["modes"].items()
-                          if "ovl_free_fs" in m], ["longterm-serial"])
+                          if "ovl_free_fs" in m], [kparams.SERIAL])
 
     def test_longterm_serial_one_gp_per_layer(self):
-        m = self.mode("longterm-serial")
+        m = self.mode(kparams.SERIAL)
         self.assertEqual(m["ovl_free_fs"], 1)
         self.assertEqual(m["ovl_sync_rcu"], LAYERS)
         self.assertEqual(m["ovl_sync_rcu_exp"], 0)
 
     def test_umount_own_gp_counted_apart(self):
         # namespace_unlock() waits once, expedited, in every mode
-        m = self.mode("longterm-serial")
+        m = self.mode(kparams.SERIAL)
         self.assertEqual(m["umount_sync_rcu_exp"], 1)
         self.assertEqual(m["umount_sync_rcu"], 0)
 

@@ -14,8 +14,6 @@ import shutil
 import subprocess
 import unittest
 
-from harness.tests.test_vm_runner import qemu_running_for
-
 from harness import errors
 from harness.kernel import vm
 from harness.paths import REPO
@@ -82,7 +80,7 @@ class VMEndsTest(unittest.TestCase):
         self.assertIn("marker-err", output)
         self.assertNotIn("itself exited", err)
         self.assertEqual(list(res.glob(".vm-*")), [])
-        self.assertFalse(qemu_running_for(res))
+        self.assertFalse(common.qemu_running_for(res))
 
     def test_space_and_comma_in_results_path(self):
         base = self.results("paths")

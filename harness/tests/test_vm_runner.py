@@ -17,12 +17,6 @@ from harness.paths import REPO
 from harness.tests import common
 
 
-def qemu_running_for(results) -> bool:
-    out = subprocess.run(["pgrep", "-af", "qemu-system"],
-                         capture_output=True, text=True).stdout
-    return str(results) in out
-
-
 class RunnerTest(unittest.TestCase):
     def test_exit_status_comes_through_from_the_guest_set_up(self):
         # the guest's mounts and vCPUs checked there; 7 only if they hold
@@ -69,7 +63,7 @@ class RunnerTest(unittest.TestCase):
         cfg = common.vm_config("panic", timeout=120.0)
         with self.assertRaises(errors.VMError):
             vm.run(cfg, "echo c > /proc/sysrq-trigger; sleep 100")
-        self.assertFalse(qemu_running_for(cfg.results))
+        self.assertFalse(common.qemu_running_for(cfg.results))
 
     def test_an_image_that_never_starts_is_named(self):
         """A truncated image (as a damaged cache once handed out): the
@@ -84,7 +78,7 @@ class RunnerTest(unittest.TestCase):
             vm.boot(cfg, "true", vm.accel.TCG)
         self.assertIn(f"the kernel never started (an empty console) from "
                       f"the image {bad}", str(cm.exception))
-        self.assertFalse(qemu_running_for(cfg.results))
+        self.assertFalse(common.qemu_running_for(cfg.results))
 
     def test_bad_input(self):
         env = dict(os.environ, PYTHONPATH=str(REPO))

@@ -31,7 +31,7 @@ ROOT = Path("/tmp/ovlt")
 # grace period per layer. Every mode's grace periods and slow puts are
 # counted by mntlock too (harness/tests/test_mntlock.py).
 CLOSES_COUNTED = (kparams.DETACHED, kparams.UPSTREAM)
-UMOUNT_COUNTED = ("longterm-serial",)
+UMOUNT_COUNTED = (kparams.SERIAL,)
 
 
 def bpftrace(args: list[str]) -> dict[str, int]:
