@@ -13,7 +13,6 @@ import unittest
 from harness.analysis import resultset
 from harness.paths import REPO
 from harness.tests import common
-from harness.tests.test_vm_runner import qemu_running_for
 
 TINY = REPO / "harness" / "tests" / "fixtures" / "tiny.toml"
 
@@ -42,7 +41,7 @@ class InterruptResumeTest(unittest.TestCase):
         out, err = p.communicate(timeout=120)
         self.assertEqual(p.returncode, 130, err)
         self.assertIn("--resume", err)
-        self.assertFalse(qemu_running_for(sdir))
+        self.assertFalse(common.qemu_running_for(sdir))
         m = json.loads((sdir / "manifest.json").read_text())
         self.assertEqual(m["status"], "incomplete")
         kept = {f.name: f.stat().st_mtime_ns for f in raw.glob("*.json")}

@@ -113,6 +113,16 @@ class Stages(unittest.TestCase):
         self.assertEqual(circles, [])
 
 
+class TestModules(unittest.TestCase):
+    def test_every_test_module_imports(self):
+        # a guest or flow module that no longer imports fails only in
+        # the slow tiers; catch it in the fast loop
+        import importlib
+        for f in sorted((HARNESS / "tests").glob("test_*.py")):
+            with self.subTest(f.stem):
+                importlib.import_module(f"harness.tests.{f.stem}")
+
+
 class Sections(unittest.TestCase):
     def test_each_section_is_a_kinds(self):
         from harness.output import sections
