@@ -210,6 +210,10 @@ def threshold_of(m: metrics.Measure, s: samples.Series, base_plan: dict,
     return th, q.abs if q else 0.0
 
 
+class NothingInCommon(errors.InputError):
+    """The pair shares no gated measure (the report prints no marks)."""
+
+
 def evaluate(base: resultset.ResultSet, cand: resultset.ResultSet,
              bv: str | None, cv: str | None, opts: Options) -> list[Verdict]:
     """Every gated measure's verdict, Holm-adjusted over the family."""
@@ -219,7 +223,7 @@ def evaluate(base: resultset.ResultSet, cand: resultset.ResultSet,
              for p in opts.allow_missing or []]
     pairs = _pairs(base, cand, bv, cv if cv is not None else bv, fam, allow)
     if not pairs:
-        raise errors.InputError(
+        raise NothingInCommon(
             "no gated measure in common to compare (patterns: "
             f"{', '.join(p.pattern for p in fam)})")
     same = base.path.resolve() == cand.path.resolve()

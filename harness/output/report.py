@@ -118,10 +118,9 @@ def verdicts(rs: resultset.ResultSet, base: str,
     pattern the gate refuses is the set's fault: InputError (exit 2)."""
     if not gate.declares(rs):
         return {}
-    gate.family(rs, gate.Options())
     try:
         vs = gate.evaluate(rs, rs, base, cand, gate.Options())
-    except errors.InputError:
+    except gate.NothingInCommon:
         return {}
     return {v.measure: v for v in vs}
 
