@@ -83,7 +83,14 @@ def guest_json(name: str, script: Path, args: str = "",
     if res.rc != 0:
         raise AssertionError(f"{script.name} failed in the guest, "
                              f"rc={res.rc}; console: {res.console}")
-    return json.loads(out.read_text()), out
+    doc = json.loads(out.read_text())
+    steps = doc.get("seconds") if isinstance(doc, dict) else None
+    if isinstance(steps, dict):
+        top = sorted(steps.items(), key=lambda kv: -kv[1])[:8]
+        print(f"[{name}] slowest steps (s): " +
+              ", ".join(f"{k} {v}" for k, v in top), file=sys.stderr,
+              flush=True)
+    return doc, out
 
 
 def kind_records(kind, p, doc: dict, icount: bool = False,
