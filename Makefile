@@ -207,6 +207,7 @@ GUEST := $(filter-out $(UNIT) $(FLOWS) $(SOLO) \
 # times; a new module goes to the second lane.
 LANE1 := harness.tests.test_mntlock harness.tests.test_coherence \
 	harness.tests.test_vm_limits harness.tests.test_paired \
+	harness.tests.test_vm_runner \
 	harness.tests.test_make_interface.GuestMakeInterface
 LANES = $(TESTENV) $(PY) -m harness.tests.lanes \
 	--lane "$(filter $(1),$(2))" --lane "$(filter-out $(1),$(2))"

@@ -203,7 +203,7 @@ def one_mode(mode: str, layers: int, ops: int, res: Path,
     out: dict = {}
     if not workloads:
         subprocess.run(mount_cmd(lower), shell=True, check=True)
-        return teardown(mode, lower, res, out)
+        return teardown(mode, res, out)
     # The overlay is mounted under mntlock: its layer clones are tracked.
     # --latency: every mntput() classified and timed, and the slow-path
     # probe beside it, counting the same events.
@@ -243,22 +243,29 @@ def one_mode(mode: str, layers: int, ops: int, res: Path,
             "walk-inlined", sh(ovlbench(ops)), res,
             [*WALK, f"--probe-func=try_to_unlazy-exit={MISSING}",
              f"--probe-func=path_openat-exit={MISSING}"])
-        out["bt_slowpath"] = bt_slowpath(ops, res)
-        out["bt_lockwait"] = bt_lockwait(tasks, ops, res)
+        out["bt_slowpath"], out["bt_lockwait"] = \
+            bt_slowpath_and_lockwait(tasks, ops, res)
         out["misc"] = interval_and_filters(ops, res)
-    return teardown(mode, lower, res, out)
+    return teardown(mode, res, out)
 
 
-def teardown(mode: str, lower: str, res: Path, out: dict) -> dict:
+def teardown(mode: str, res: Path, out: dict) -> dict:
     """The mounted overlay's umount under mntlock (the umount task only),
-    and in longterm-serial under umount-latency.bt; out, with it."""
-    doc = mntlock(["--comm", "umount", "--", "/bin/umount", str(MNT)],
-                  res / f"mntlock-{mode}-umount.json")
-    out["umount"] = summary(doc)
+    and in longterm-serial under umount-latency.bt too: both tools see
+    the one umount, and the two start together (see
+    bt_slowpath_and_lockwait); out, with them."""
+    umount = ["/bin/umount", str(MNT)]
+    bt = None
     if mode == "longterm-serial":
-        lower2 = lower
-        subprocess.run(mount_cmd(lower2), shell=True, check=True)
-        out["bt_umount"] = bt_umount(res)
+        bt = BtBackground(BPF / "umount-latency.bt", [], res, "^Tracing")
+        umount = ["/bin/sh", "-c", f"{bt.wait_cmd()}; exec /bin/umount {MNT}"]
+    try:
+        doc = mntlock(["--comm", "umount", "--", *umount],
+                      res / f"mntlock-{mode}-umount.json")
+    finally:
+        if bt:
+            out["bt_umount"] = bt_umount(*bt.stop())
+    out["umount"] = summary(doc)
     subprocess.run(["umount", str(ROOT)], check=True)
     return out
 
@@ -325,30 +332,73 @@ def bt_maps(text: str) -> dict[str, int]:
     return maps
 
 
-def bt_slowpath(ops: int, res: Path) -> dict:
-    """mntput-slowpath.bt; the overlay is remounted under it so that its
-    layer clones are seen."""
+class BtBackground:
+    """A bpftrace script running until stop() (SIGINT), its output in a
+    file.  Its first line matching ready says that its probes are
+    attached: wait_cmd() is the shell loop that waits for it, for the
+    command of a tool started beside it.  A bpftrace start is 10-15 s of
+    TCG alone and 70 s beside another guest, mostly waiting: two tools
+    that start together save one of those."""
+
+    def __init__(self, script: Path, args: list[str], res: Path,
+                 ready: str):
+        self.name = script.stem
+        self.ready = ready
+        self.out = res / f"bt-{self.name}.out"
+        self.t0 = time.monotonic()
+        with open(self.out, "w") as f:
+            self.p = subprocess.Popen(["bpftrace", str(script), *args],
+                                      stdout=f, stderr=subprocess.STDOUT)
+
+    def wait_cmd(self) -> str:
+        return (f"until grep -q '{self.ready}' {self.out}; do "
+                f"kill -0 {self.p.pid} || exit 1; sleep 0.2; done")
+
+    def stop(self) -> tuple[int, str]:
+        """SIGINT: bpftrace prints its maps and ends with status 0."""
+        import signal
+        self.p.send_signal(signal.SIGINT)
+        try:
+            rc = self.p.wait(timeout=STEP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.p.kill()
+            rc = self.p.wait()
+        SECONDS[self.name] = round(time.monotonic() - self.t0, 1)
+        if rc:
+            log(f"bpftrace {self.name}: rc={rc}")
+        return rc, self.out.read_text()
+
+
+def bt_slowpath_and_lockwait(tasks: int, ops: int,
+                             res: Path) -> tuple[dict, dict]:
+    """mntput-slowpath.bt and mount-lock-wait.bt over one workload, tasks
+    processes of ops operations each, the two started together.  The
+    workload starts once mount-lock-wait.bt printed the lock's address
+    (its probes are attached), after the overlay is remounted:
+    mntput-slowpath.bt must see its layer clones."""
     off = member_offset("/sys/kernel/btf/vmlinux", "mount", "mnt")
     lower = ":".join(str(p) for p in sorted(
         (p for p in ROOT.iterdir() if p.name.isdigit()),
         key=lambda p: int(p.name)))
-    rc, text = bpftrace(
-        [str(BPF / "mntput-slowpath.bt"), str(off), COMM],
-        f"umount {MNT} && {mount_cmd(lower)} && {sh(ovlbench(ops))}", res)
-    return {"rc": rc, "maps": bt_maps(text), "text": text[-2000:]}
+    lw = BtBackground(BPF / "mount-lock-wait.bt", [], res,
+                      "mount_lock.lock at")
+    try:
+        rc, text = bpftrace(
+            [str(BPF / "mntput-slowpath.bt"), str(off), COMM],
+            f"{lw.wait_cmd()}; umount {MNT} && {mount_cmd(lower)} && "
+            f"{sh(ovlbench(ops, tasks))}", res)
+    finally:
+        lw_rc, wtext = lw.stop()
+    slow = {"rc": rc, "tasks": tasks, "maps": bt_maps(text),
+            "text": text[-2000:]}
+    m = re.search(r"mount_lock\.lock at (0x[0-9a-f]+)", wtext)
+    wait = {"rc": lw_rc, "lock": m.group(1) if m else None,
+            "maps": bt_maps(wtext), "text": wtext[-2000:]}
+    return slow, wait
 
 
-def bt_lockwait(tasks: int, ops: int, res: Path) -> dict:
-    rc, text = bpftrace([str(BPF / "mount-lock-wait.bt")],
-                        sh(ovlbench(ops, tasks)), res)
-    m = re.search(r"mount_lock\.lock at (0x[0-9a-f]+)", text)
-    return {"rc": rc, "lock": m.group(1) if m else None,
-            "maps": bt_maps(text), "text": text[-2000:]}
-
-
-def bt_umount(res: Path) -> dict:
-    rc, text = bpftrace([str(BPF / "umount-latency.bt")],
-                        f"umount {MNT}", res)
+def bt_umount(rc: int, text: str) -> dict:
+    """umount-latency.bt's record of the one umount it saw."""
     m = re.search(r"in_ovl_free_fs: sync_rcu=(\d+) \(\d+ us\) "
                   r"sync_rcu_exp=(\d+)", text)
     o = re.search(r"outside: +sync_rcu=(\d+) \(\d+ us\) "
