@@ -7,7 +7,9 @@
 #define _GNU_SOURCE
 #include <limits.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <linux/futex.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -57,6 +59,43 @@ static uint64_t task_cpu_ns(const struct task *t)
 	if (clock_gettime(clk, &ts))
 		return 0;
 	return (uint64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Whether a task process is off its CPU: /proc/PID/stat's state */
+static bool task_asleep(pid_t pid)
+{
+	char path[32], buf[512], *p;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	f = fopen(path, "re");
+	if (!f)
+		return true;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	p = strrchr(buf, ')');
+	return !p || p[1] != ' ' || p[2] != 'R';
+}
+
+/*
+ * --ops: wait (up to 100 ms each) until every task process has gone to
+ * sleep after its last op.  A process's CPU clock read from another
+ * process leaves out the slice it is running in: a task that ran its
+ * few ops within one slice read 0 ns (1 run in 60 of 10 ops).  Threads
+ * are read through their own clocks, which include it.
+ */
+static void wait_asleep(struct run *r)
+{
+	uint64_t deadline = now_ns() + 100000000;
+	unsigned int t;
+
+	if (opt.threads)
+		return;
+	for (t = 0; t < r->ntasks; t++)
+		while (!task_asleep(r->tasks[t].pid) && now_ns() < deadline)
+			sleep_until_ns(now_ns() + 50000);
 }
 
 static void read_cpu(struct run *r, uint64_t *out)
@@ -121,6 +160,7 @@ static int count_run(struct run *r)
 	r->intervals[0] = (now_ns() - start) / 1e9;
 	read_counts(r, cur);
 	WRITE_ONCE(r->ctl->measuring, 0);
+	wait_asleep(r);
 	for (t = 0; t < r->ntasks; t++) {
 		r->samples[t] = cur[t];
 		r->cpu_ns[t] = task_cpu_ns(&r->tasks[t]) - r->cpu_ns[t];
