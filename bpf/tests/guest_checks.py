@@ -24,6 +24,7 @@ import argparse
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -356,7 +357,6 @@ class BtBackground:
 
     def stop(self) -> tuple[int, str]:
         """SIGINT: bpftrace prints its maps and ends with status 0."""
-        import signal
         self.p.send_signal(signal.SIGINT)
         try:
             rc = self.p.wait(timeout=STEP_TIMEOUT)
@@ -446,7 +446,6 @@ def failures(res: Path) -> dict:
 def interval_and_filters(ops: int, res: Path) -> dict:
     """SIGINT ends the interval; JSON on stdout; --pid counts one
     process only.  Needs the detached overlay of one_mode() mounted."""
-    import signal
     out: dict = {}
     # SIGINT: the normal way to end an open-ended run
     p = subprocess.Popen([str(MNTLOCK), "--comm", COMM],
