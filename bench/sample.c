@@ -80,8 +80,8 @@ static bool task_asleep(pid_t pid)
 }
 
 /*
- * --ops: wait (up to 100 ms each) until every task process has gone to
- * sleep after its last op.  A process's CPU clock read from another
+ * --ops: wait, 100 ms at most in all, until every task process has gone
+ * to sleep after its last op.  A process's CPU clock read from another
  * process leaves out the slice it is running in: a task that ran its
  * few ops within one slice read 0 ns (1 run in 60 of 10 ops).  Threads
  * are read through their own clocks, which include it.

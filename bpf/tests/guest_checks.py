@@ -34,6 +34,7 @@ REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 from bpf.btf import member_offset  # noqa: E402
 from bpf.tests.layers import make_layers  # noqa: E402
+from harness import kparams  # noqa: E402
 
 BPF = REPO / "bpf"
 MNTLOCK = BPF / "mntlock"
@@ -89,9 +90,11 @@ def step(argv: list[str], what: str) -> subprocess.CompletedProcess:
     except subprocess.TimeoutExpired:
         ps = subprocess.run(["ps", "-eo", "pid,stat,wchan:24,comm"],
                             capture_output=True, text=True).stdout
+        # STAT's first letter: S sleeping, I idle kernel thread
         log(f"{what}: no end after {STEP_TIMEOUT} s; stopping. Tasks not "
-            "sleeping:\n" + "\n".join(ln for ln in ps.splitlines()
-                                      if " S " not in ln and " I" not in ln))
+            "sleeping:\n" + "\n".join(
+                ln for ln in ps.splitlines()[1:]
+                if len(ln.split()) > 1 and ln.split()[1][0] not in "SI"))
         sys.exit(3)
     finally:
         SECONDS[what] = round(time.monotonic() - t0, 1)
@@ -213,7 +216,7 @@ def one_mode(mode: str, layers: int, ops: int, res: Path,
     # The default: the slow-path probe alone
     out["lean"] = ops_run(f"{mode}-lean", sh(ovlbench(ops)), res)
     out["walk"] = path_walk(mode, ops, res)
-    if mode == "detached":
+    if mode == kparams.DETACHED:
         tasks = os.cpu_count() or 1
         out["ncpus"] = tasks
         out["kprobe"] = ops_run("detached-kprobe", sh(ovlbench(ops)), res,
@@ -257,7 +260,7 @@ def teardown(mode: str, res: Path, out: dict) -> dict:
     bt_slowpath_and_lockwait); out, with them."""
     umount = ["/bin/umount", str(MNT)]
     bt = None
-    if mode == "longterm-serial":
+    if mode == kparams.SERIAL:
         bt = BtBackground(BPF / "umount-latency.bt", [], res, "^Tracing")
         umount = ["/bin/sh", "-c", f"{bt.wait_cmd()}; exec /bin/umount {MNT}"]
     try:
@@ -294,8 +297,8 @@ def path_walk(mode: str, ops: int, res: Path) -> dict:
     attempts = []
     # restarts follow write sections of mount_lock: slow puts, which
     # need backing files
-    for attempt in range(RESTART_ATTEMPTS if mode == "detached" and BACKING
-                         else 1):
+    tries = RESTART_ATTEMPTS if mode == kparams.DETACHED and BACKING else 1
+    for attempt in range(tries):
         t2 = ops_run(f"{mode}-walk-t2-{attempt}",
                      sh(ovlbench(ops, 2, cpus="0-1")), res, WALK)
         w = t2.get("path_walk") or {}
