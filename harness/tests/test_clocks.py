@@ -73,15 +73,15 @@ class HashChainTest(unittest.TestCase):
         for word in vm.HASH_ENTRIES:
             self.assertIn(word, doc["cmdline"])
         # background work only adds instructions to a run (it landed in
-        # one run of two, +0.2% to +1.2%, on a busy host): the path length
-        # is each group's least
-        base = min(doc["base"])
+        # one run of two, +0.2% to +1.2%, on a busy host; once in both
+        # base runs, +0.9%), and so does a longer hash chain: the path
+        # length without the dentries is the least run before or after
+        # them, and the loaded runs' least may not exceed it
+        base = min(doc["base"] + doc["after"])
         print(f"\nstat on an overlay file, icount: {doc['base']} insn/op; "
               f"+{doc['files']} dentries {doc['loaded']}; removed "
               f"{doc['after']}")
-        for k in ("loaded", "after"):
-            self.assertLess(abs(min(doc[k]) - base) / base, 0.0005,
-                            (k, doc))
+        self.assertLess((min(doc["loaded"]) - base) / base, 0.0005, doc)
         # init.sh mounts /tmp after the mounts whose keys could match
         # its own: the walk finds it first (before, 6 boots in 68 did not)
         print(f"mount hash chains scanned: {doc['mount_chains']}")
