@@ -226,13 +226,21 @@ def _git(tree: Path) -> list[str]:
             "-c", "user.email=mntbench@localhost"]
 
 
+def _init_git(tree: Path, rep: progress.Reporter) -> None:
+    _run(_git(tree) + ["init", "-q"], rep)
+    _run(_git(tree) + ["commit", "-q", "--allow-empty", "-m",
+                       "mntbench work tree"], rep)
+
+
 def _sync_tree(ksrc: Path, tree: Path,
                rep: progress.Reporter | None = None) -> None:
     """Make tree/ hold exactly the source's files. rsync compares content
     (-c) and does not copy times, so a file that did not change keeps
     its mtime and make does not rebuild what depends on it. tree/ stays
     a git repository of one empty commit: kbuild's setlocalversion then
-    names every build X.Y.Z+, as before."""
+    names every build X.Y.Z+, as before. A tarball's first unpack
+    becomes the tree by a rename: a second copy of its 1.4 GB took 17 s
+    and its removal 10 s more."""
     rep = rep or progress.Reporter()
     stage = tree.with_name(tree.name + ".tmp")
     shutil.rmtree(stage, ignore_errors=True)
@@ -244,13 +252,15 @@ def _sync_tree(ksrc: Path, tree: Path,
                 _run(["tar", "xf", str(ksrc), "-C", str(stage),
                       "--strip-components=1"], rep)
             src = stage
+            if not tree.exists():
+                _init_git(stage, rep)
+                stage.rename(tree)
+                return
         else:
             src = ksrc
         if not (tree / ".git").is_dir():
             tree.mkdir(parents=True, exist_ok=True)
-            _run(_git(tree) + ["init", "-q"], rep)
-            _run(_git(tree) + ["commit", "-q", "--allow-empty", "-m",
-                               "mntbench work tree"], rep)
+            _init_git(tree, rep)
         rep.say(f"kernel: syncing {ksrc} into {tree} (by content)")
         with rep.start("syncing source"):
             _run(["rsync", "-rlpc", "--delete", "--exclude=/.git",

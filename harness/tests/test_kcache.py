@@ -298,6 +298,50 @@ class ContentSync(Tmp):
                              capture_output=True, text=True).stdout
         self.assertEqual(log, "mntbench work tree\n")
 
+    def test_a_tarball_unpacks_into_the_tree_then_syncs(self):
+        """The first unpack becomes the tree (no copy, no stage left);
+        the next tarball of the line is synced into it by content."""
+        work = self.tmp / "work"
+        work.mkdir()
+
+        def tarball(name: str, files: dict[str, str]) -> Path:
+            top = self.tmp / name / "linux-9.9"
+            for rel, text in files.items():
+                (top / rel).parent.mkdir(parents=True, exist_ok=True)
+                (top / rel).write_text(text)
+            out = self.tmp / f"{name}.tar.xz"
+            subprocess.run(["tar", "cJf", str(out), "-C", str(top.parent),
+                            "linux-9.9"], check=True)
+            return out
+        ran, real = [], kbuild._run
+
+        def run(cmd, *a, **kw):
+            ran.append(cmd[0])
+            return real(cmd, *a, **kw)
+        make = "VERSION = 9\nPATCHLEVEL = 9\n"
+        one = tarball("one", {"Makefile": make, "fs/a.c": "a\n",
+                              "fs/gone.c": "gone\n"})
+        with mock.patch.object(kbuild, "_run", run):
+            tree = kbuild._prepare_tree(one, work, "one", [], Rep())
+        self.assertNotIn("rsync", ran)
+        self.assertEqual((tree / "fs" / "a.c").read_text(), "a\n")
+        self.assertEqual(sorted(p.name for p in work.iterdir()),
+                         ["tree", "tree-state"])
+        old = (tree / "fs" / "a.c").stat().st_mtime_ns
+        two = tarball("two", {"Makefile": make, "fs/a.c": "a\n",
+                              "fs/b.c": "b\n"})
+        with mock.patch.object(kbuild, "_run", run):
+            kbuild._prepare_tree(two, work, "two", [], Rep())
+        self.assertIn("rsync", ran)
+        self.assertEqual((tree / "fs" / "a.c").stat().st_mtime_ns, old)
+        self.assertEqual((tree / "fs" / "b.c").read_text(), "b\n")
+        self.assertFalse((tree / "fs" / "gone.c").exists())
+        self.assertEqual(sorted(p.name for p in work.iterdir()),
+                         ["tree", "tree-state"])
+        log = subprocess.run(["git", "-C", str(tree), "log", "--format=%s"],
+                             capture_output=True, text=True).stdout
+        self.assertEqual(log, "mntbench work tree\n")
+
     def test_a_series_continues_where_the_tree_stopped(self):
         """A patch that does not apply leaves the tree as it was before
         it, and says so; the next series that starts with what the tree
