@@ -209,7 +209,8 @@ def read_series(patches: Path | None) -> list[Path]:
             continue
         p = patches / line
         if not p.is_file():
-            raise errors.InputError(f"series names {line}, missing in {patches}")
+            raise errors.InputError(
+                f"series names {line}, missing in {patches}")
         out.append(p)
     return out
 
@@ -754,7 +755,8 @@ def main(argv: list[str] | None = None) -> int:
         prog="mntbench-kernel",
         description="Build (or find cached) the patched guest kernel.")
     ap.add_argument("--ksrc", type=Path, default=DEFAULT_KSRC,
-                    help="kernel source: .tar.xz or a tree (default: %(default)s)")
+                    help="kernel source: .tar.xz or a tree "
+                    "(default: %(default)s)")
     ap.add_argument("--patches", default=DEFAULT_PATCHES,
                     help="series directory, 'none', or 'auto': "
                     "kernel-patches/series-<VERSION>.<PATCHLEVEL> of the "
