@@ -446,23 +446,29 @@ class Leftovers(Tmp):
         work.mkdir()
         real = kbuild._run
 
-        def interrupted(cmd, *a, **kw):
-            if cmd[0] == "rsync":
-                raise KeyboardInterrupt
-            return real(cmd, *a, **kw)
-        with mock.patch.object(kbuild, "_run", interrupted), \
-                contextlib.redirect_stdout(None), \
-                self.assertRaises(KeyboardInterrupt):
-            kbuild._prepare_tree(tarball, work, "id", [],
-                                 kbuild.progress.Reporter())
+        def prepare(src_id: str, stop_at: str | None = None) -> Path:
+            def interrupted(cmd, *a, **kw):
+                if cmd[0] == stop_at:
+                    raise KeyboardInterrupt
+                return real(cmd, *a, **kw)
+            with mock.patch.object(kbuild, "_run", interrupted), \
+                    contextlib.redirect_stdout(None):
+                return kbuild._prepare_tree(tarball, work, src_id, [],
+                                            kbuild.progress.Reporter())
+        # the first unpack, cut short before its rename: nothing at all
+        with self.assertRaises(KeyboardInterrupt):
+            prepare("id", stop_at="git")
+        self.assertEqual(os.listdir(work), [])
+        tree = prepare("id")
+        # a later source's sync cut short: the tree, without a state
+        with self.assertRaises(KeyboardInterrupt):
+            prepare("id2", stop_at="rsync")
         self.assertEqual(sorted(os.listdir(work)), ["tree"])
         # the next build syncs again, in full, and records what it holds
-        with contextlib.redirect_stdout(None):
-            tree = kbuild._prepare_tree(tarball, work, "id", [],
-                                        kbuild.progress.Reporter())
+        self.assertEqual(prepare("id2"), tree)
         self.assertEqual((tree / "Makefile").read_text(),
                          "VERSION = 9\nPATCHLEVEL = 9\n")
-        self.assertEqual((work / "tree-state").read_text(), "id\n")
+        self.assertEqual((work / "tree-state").read_text(), "id2\n")
 
 
 if __name__ == "__main__":
