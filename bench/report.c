@@ -29,7 +29,7 @@
 struct summary {
 	const char *role;
 	unsigned int tasks;
-	unsigned long long ops, lifetime_ops, cpu_ns;
+	unsigned long long ops, lifetime_ops, cpu_ns, cpu_ops;
 	double seconds, ops_per_s, per_task, cpu_ns_per_op;
 };
 
@@ -68,12 +68,13 @@ static void summarize(const struct run *r, const char *role,
 		s->tasks++;
 		s->lifetime_ops += r->lifetime_ops[t];
 		s->cpu_ns += r->cpu_ns ? r->cpu_ns[t] : 0;
+		s->cpu_ops += r->cpu_ops ? r->cpu_ops[t] : 0;
 		for (i = 0; i < r->nintervals; i++)
 			s->ops += r->samples[i * r->ntasks + t];
 	}
 	s->ops_per_s = s->seconds > 0 ? s->ops / s->seconds : 0;
 	s->per_task = s->tasks ? s->ops_per_s / s->tasks : 0;
-	s->cpu_ns_per_op = s->ops ? (double)s->cpu_ns / s->ops : 0;
+	s->cpu_ns_per_op = s->cpu_ops ? (double)s->cpu_ns / s->cpu_ops : 0;
 }
 
 /* Ops/s of all tasks in block i */
@@ -263,6 +264,10 @@ static void write_run(struct json *j, const struct run *r)
 	json_open(j, "task_cpu_ns", '[');
 	for (t = 0; t < r->ntasks; t++)
 		json_uint(j, NULL, r->cpu_ns ? r->cpu_ns[t] : 0);
+	json_close(j);
+	json_open(j, "task_cpu_ops", '[');
+	for (t = 0; t < r->ntasks; t++)
+		json_uint(j, NULL, r->cpu_ops ? r->cpu_ops[t] : 0);
 	json_close(j);
 	json_open(j, "task_lifetime_ops", '[');
 	for (t = 0; t < r->ntasks; t++)

@@ -88,6 +88,8 @@ struct run {
 	 * the task's own instructions, whatever the other vCPUs do
 	 */
 	uint64_t *cpu_ns;
+	/* Per task, the ops its cpu_ns covers (sample.c, read_cpu_counted) */
+	unsigned long *cpu_ops;
 	char failure[512];
 };
 

@@ -263,6 +263,9 @@ class TestWorkloads(Base):
                     self.assertEqual(doc["params"]["workload"], workload)
                     self.assertEqual(doc["params"]["mode"], mode)
                     self.assert_counts_positive(doc)
+                    # the clocks' own counts: each task's, read at them
+                    self.assertTrue(all(
+                        n > 0 for n in doc["runs"][0]["task_cpu_ops"]))
                     lat = doc["runs"][0]["latency"]
                     if workload in CHURN:
                         self.assertGreater(lat["mount_ns"]["count"], 0)
@@ -489,6 +492,7 @@ class TestOps(Base):
             self.assertEqual(len(run_["intervals_s"]), 1)
             self.assertGreater(run_["intervals_s"][0], 0)
             self.assertTrue(all(ns > 0 for ns in run_["task_cpu_ns"]))
+            self.assertEqual(run_["task_cpu_ops"], [n] * tasks)
         return doc
 
     def test_every_workload(self):

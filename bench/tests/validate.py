@@ -120,8 +120,9 @@ def consistency_errors(doc):
         where = f"runs[{n}]"
         if not params["target"] and run["layers"] != params["layers"][n]:
             errors.append(f"{where}: layers differ from params")
-        for key in ("task_cpus", "task_roles", "task_totals"):
-            if len(run[key]) != ntasks:
+        for key in ("task_cpus", "task_roles", "task_totals",
+                    "task_cpu_ops"):
+            if key in run and len(run[key]) != ntasks:
                 errors.append(f"{where}.{key}: not one per task")
         if len(run["samples"]) != nint or len(run["intervals_s"]) != nint:
             errors.append(f"{where}: not {nint} intervals")
@@ -135,6 +136,10 @@ def consistency_errors(doc):
                               f" task_totals says {run['task_totals'][t]}")
         if ops is not None and run["task_totals"] != [ops] * ntasks:
             errors.append(f"{where}.task_totals: not {ops} each (ops)")
+        # with --ops the tasks sleep when their clocks are read
+        if ops is not None and run.get("task_cpu_ops", [ops] * ntasks) \
+                != [ops] * ntasks:
+            errors.append(f"{where}.task_cpu_ops: not {ops} each (ops)")
         summ = run["summary"]
         tasks = [t for t, r in enumerate(run["task_roles"])
                  if has_role(r, summ["role"])]

@@ -110,6 +110,10 @@ class CollectTest(unittest.TestCase):
                          {"baseline_ops_per_s_per_task": 120000.0})
         self.assertEqual(self.records(p, doc, icount=True),
                          {"baseline_insn_ns_per_op": 5000.0})
+        # the ops the CPU clock was read at, where ovlbench gives them
+        doc["runs"][0]["task_cpu_ops"] = [150000]
+        self.assertEqual(self.records(p, doc, icount=True),
+                         {"baseline_insn_ns_per_op": 4000.0})
         self.assertEqual(
             bystander.metric("baseline_ops_per_s_per_task", p),
             "bystander.l50.c2.baseline_ops_per_s_per_task")

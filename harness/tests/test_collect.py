@@ -176,6 +176,15 @@ class CollateralTest(unittest.TestCase):
         got = self.records(self.p, icount=True)
         self.assertEqual(got["victim_stat_insn_ns_per_op"], 500.0)
         self.assertEqual(got["aggressor_insn_ns_per_op"], 1000.0)
+        # over the ops the CPU clocks were read at, where ovlbench gives
+        # them (the window's counts are read apart from the clocks)
+        self.doc["runs"][0]["task_cpu_ops"] = [500, 1500, 4000, 2000]
+        got = self.records(self.p, icount=True)
+        self.assertEqual(got["aggressor_insn_ns_per_op"], 1000.0)
+        self.doc["runs"][0]["task_cpu_ops"] = [400, 600, 5000, 2000]
+        got = self.records(self.p, icount=True)
+        self.assertEqual(got["aggressor_insn_ns_per_op"], 2000.0)
+        self.assertEqual(got["victim_stat_insn_ns_per_op"], 400.0)
 
     def test_probe_pass_divides_by_the_victims_lifetime(self):
         p = dataclasses.replace(self.p, probe=True)

@@ -184,6 +184,12 @@ def run_of(doc: dict) -> dict:
     return doc["runs"][0]
 
 
+def cpu_ops(run: dict) -> list[int]:
+    """Per task, the ops its task_cpu_ns covers; files of ovlbench
+    before task_cpu_ops counted them as the window's (task_totals)."""
+    return run.get("task_cpu_ops") or run["task_totals"]
+
+
 def iterations_us(lat: dict, what: str) -> list[float]:
     """Per-iteration latencies in us, tasks in order."""
     return [x / 1000 for task in lat[f"{what}_ns"]["raw"] for x in task]

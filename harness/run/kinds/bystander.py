@@ -66,7 +66,9 @@ def collect(c, p: Point, boot: int, doc: dict, icount: bool,
     ops = sum(run["task_totals"][i] for i in load)
     secs = sum(run["intervals_s"]) or 1.0
     if icount:
-        value = sum(run["task_cpu_ns"][i] for i in load) / max(ops, 1)
+        cpu_ops = base.cpu_ops(run)
+        value = sum(run["task_cpu_ns"][i] for i in load) / \
+            max(sum(cpu_ops[i] for i in load), 1)
     else:
         value = ops / secs / max(len(load), 1)
     if p.workload == BASELINE:

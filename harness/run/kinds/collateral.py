@@ -68,9 +68,10 @@ def validate(doc: dict, path: Path) -> None:
             f"1..{base.MAX_TASKS - 1} (and below the tasks)")
 
 
-def _by_role(run: dict, key: str) -> dict[str, int]:
+def _by_role(run: dict, key: str | list[int]) -> dict[str, int]:
     out: dict[str, int] = {}
-    for role, n in zip(run["task_roles"], run[key]):
+    values = run[key] if isinstance(key, str) else key
+    for role, n in zip(run["task_roles"], values):
         out[role] = out.get(role, 0) + n
     return out
 
@@ -95,11 +96,12 @@ def collect(c, p: Point, boot: int, doc: dict, icount: bool,
         return
     secs = sum(run["intervals_s"]) or 1.0
     cpu = _by_role(run, "task_cpu_ns")
+    cpu_ops = _by_role(run, base.cpu_ops(run))
     for role, (q, _) in ROLES.items():
         n = roles.count(role)
         if not n or not ops.get(role):
             continue
-        value = cpu[role] / ops[role] if icount \
+        value = cpu[role] / max(cpu_ops.get(role, 0), 1) if icount \
             else ops[role] / secs / n
         c.add(p, boot, q, [value], icount=icount)
 

@@ -87,10 +87,6 @@ def main() -> int:
                     f"lowerdir={ROOT}/l1:{ROOT}/l2", str(ROOT / "m")],
                    check=True)
     target = ROOT / "m" / "f0"
-    # both base runs once carried +30 insn/op (0.9%, in CI) that the
-    # later runs did not: work still pending from boot or the mounts.
-    # Idle is free under icount, so let such work finish first
-    time.sleep(5)
     doc: dict = {"cmdline": Path("/proc/cmdline").read_text().split(),
                  "files": FILES, "base": stat_ns(target)}
     for i in range(FILES):
