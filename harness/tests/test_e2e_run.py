@@ -17,13 +17,20 @@ from harness.tests import common
 TINY = REPO / "harness" / "tests" / "fixtures" / "tiny.toml"
 
 
+def _sigint_default() -> None:
+    # a shell's background job (cmd &, no job control) inherits SIGINT
+    # ignored, and python then keeps ignoring it: Ctrl-C is tested as a
+    # terminal sends it, however this test was started
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def run(*args: str, **kw) -> subprocess.Popen:
     env = dict(os.environ, PYTHONPATH=str(REPO))
     return subprocess.Popen(["/usr/bin/python3", "-m", "harness.flows.bench",
                              *args],
                             env=env, stdin=subprocess.DEVNULL,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, **kw)
+                            text=True, preexec_fn=_sigint_default, **kw)
 
 
 class InterruptResumeTest(unittest.TestCase):
