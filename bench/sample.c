@@ -258,7 +258,7 @@ int sample_run(struct run *r)
 		last = now;
 	}
 	WRITE_ONCE(r->ctl->measuring, 0);
-	read_cpu_counted(r, end_cpu, prev);
+	read_cpu_counted(r, end_cpu, prev);	/* prev: unused after the loop */
 	for (t = 0; t < r->ntasks; t++) {
 		r->cpu_ns[t] = end_cpu[t] - r->cpu_ns[t];
 		r->cpu_ops[t] = prev[t] - r->cpu_ops[t];

@@ -68,9 +68,8 @@ def validate(doc: dict, path: Path) -> None:
             f"1..{base.MAX_TASKS - 1} (and below the tasks)")
 
 
-def _by_role(run: dict, key: str | list[int]) -> dict[str, int]:
+def _by_role(run: dict, values: list[int]) -> dict[str, int]:
     out: dict[str, int] = {}
-    values = run[key] if isinstance(key, str) else key
     for role, n in zip(run["task_roles"], values):
         out[role] = out.get(role, 0) + n
     return out
@@ -80,14 +79,14 @@ def collect(c, p: Point, boot: int, doc: dict, icount: bool,
             sdir: Path) -> None:
     run = base.run_of(doc)
     roles = run["task_roles"]
-    ops = _by_role(run, "task_totals")
+    ops = _by_role(run, run["task_totals"])
     if p.probe:
         mdoc = probes.load(sdir, p.id)
         if mdoc is None:
             return
         walk = mdoc.get("path_walk") or {}
         # the probe saw each victim's whole run
-        life = _by_role(run, "task_lifetime_ops")
+        life = _by_role(run, run["task_lifetime_ops"])
         for role, (_, restarts) in ROLES.items():
             if restarts and walk.get(restarts[0]) is not None \
                     and life.get(role):
@@ -95,7 +94,7 @@ def collect(c, p: Point, boot: int, doc: dict, icount: bool,
                       [walk[restarts[0]] / life[role]])
         return
     secs = sum(run["intervals_s"]) or 1.0
-    cpu = _by_role(run, "task_cpu_ns")
+    cpu = _by_role(run, run["task_cpu_ns"])
     cpu_ops = _by_role(run, base.cpu_ops(run))
     for role, (q, _) in ROLES.items():
         n = roles.count(role)
