@@ -35,6 +35,7 @@ sys.path.insert(0, str(REPO))
 from bpf.btf import member_offset  # noqa: E402
 from bpf.tests.layers import make_layers  # noqa: E402
 from harness import kparams  # noqa: E402
+from harness.run.guest.interrupt import interrupt  # noqa: E402
 
 BPF = REPO / "bpf"
 MNTLOCK = BPF / "mntlock"
@@ -359,13 +360,9 @@ class BtBackground:
                 f"kill -0 {self.p.pid} || exit 1; sleep 0.2; done")
 
     def stop(self) -> tuple[int, str]:
-        """SIGINT: bpftrace prints its maps and ends with status 0."""
-        self.p.send_signal(signal.SIGINT)
-        try:
-            rc = self.p.wait(timeout=STEP_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            self.p.kill()
-            rc = self.p.wait()
+        """SIGINT, repeated: bpftrace prints its maps and ends with
+        status 0."""
+        rc = interrupt(self.p, STEP_TIMEOUT)
         SECONDS[self.name] = round(time.monotonic() - self.t0, 1)
         if rc:
             log(f"bpftrace {self.name}: rc={rc}")

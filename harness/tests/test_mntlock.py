@@ -666,7 +666,8 @@ class MntlockGuestTest(unittest.TestCase):
 
     def test_bt_umount_latency(self):
         b = self.mode("longterm-serial")["bt_umount"]
-        self.assertEqual(b["rc"], 0, b["text"])
+        self.assertEqual(b["rc"], 0, f"{b['text']}\nbpftrace ran "
+                         f"{self.doc['seconds'].get('umount-latency')} s")
         self.assertEqual(b["in_rcu"], LAYERS, b["text"])
         self.assertEqual(b["in_exp"], 0, b["text"])
         self.assertEqual(b["out_exp"], 1, b["text"])

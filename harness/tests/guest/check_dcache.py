@@ -17,7 +17,6 @@ import argparse
 import json
 import re
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(REPO))
+from harness.run.guest.interrupt import interrupt  # noqa: E402
 from harness.run.guest.jsonout import write_doc  # noqa: E402
 
 OVLBENCH = REPO / "bench" / "ovlbench"
@@ -64,8 +64,7 @@ def mount_chains(target: Path) -> dict[str, list[int]]:
                 time.sleep(1)
             stat_ns(target, runs=1)
         finally:
-            bt.send_signal(signal.SIGINT)
-            bt.wait(timeout=300)
+            interrupt(bt, 300)
     out: dict[str, list[int]] = {}
     for name, n in re.findall(r"@mount_chain\[(.*?), (\d+), 1\]",
                               log.read_text()):
