@@ -151,7 +151,7 @@ UNIT := harness.tests.test_plan harness.tests.test_stats \
 # that exist (harness/tests/test_docs.py).
 UNIT += harness.tests.test_docs
 UNIT += harness.tests.test_kcache harness.tests.test_layout \
-	harness.tests.test_faults harness.tests.test_interrupt
+	harness.tests.test_faults
 # Result sets as untrusted input: hostile copies of results/reference
 # through every reading command (each case once here, every command in
 # HOST_SLOW); hypothesis properties, seeded, all their examples (issue

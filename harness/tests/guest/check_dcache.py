@@ -24,7 +24,6 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(REPO))
-from harness.run.guest.interrupt import interrupt  # noqa: E402
 from harness.run.guest.jsonout import write_doc  # noqa: E402
 
 OVLBENCH = REPO / "bench" / "ovlbench"
@@ -35,16 +34,20 @@ ROOT = Path("/tmp/dcache")
 FILES = 150_000
 
 
+def stat_run(target: Path, out: Path) -> list[str]:
+    """One ovlbench run of stat on target, its JSON to out."""
+    return [str(OVLBENCH), "--workload", "stat", "--target", str(target),
+            "--tasks", "1", "--cpus", "0", "--warmup", "0.1",
+            "--duration", "0.3", "--interval", "0.3", "--quiet",
+            "--output", str(out)]
+
+
 def stat_ns(target: Path, runs: int = 2) -> list[float]:
     """icount ns per stat of target, one value per ovlbench run."""
     out = []
     tmp = ROOT / "run.json"
     for _ in range(runs):
-        subprocess.run([str(OVLBENCH), "--workload", "stat", "--target",
-                        str(target), "--tasks", "1", "--cpus", "0",
-                        "--warmup", "0.1", "--duration", "0.3",
-                        "--interval", "0.3", "--quiet", "--output",
-                        str(tmp)], check=True)
+        subprocess.run(stat_run(target, tmp), check=True)
         out.append(json.loads(tmp.read_text())["runs"][0]["summary"]
                    ["cpu_ns_per_op"])
     return out
@@ -54,17 +57,13 @@ def mount_chains(target: Path) -> dict[str, list[int]]:
     """Per mountpoint name crossed by stat of target: the entries
     scanned before the match, each distinct count once."""
     log = ROOT / "bt.out"
+    # -c: the run starts once the probes are attached, and bpftrace ends
+    # when it has (bpftrace 0.17 can lose a SIGINT; bpf/README.md)
     with open(log, "w") as f:
-        bt = subprocess.Popen(["bpftrace", str(HASHCHAINS)], stdout=f,
-                              stderr=subprocess.STDOUT)
-        try:
-            for _ in range(600):
-                if "Attaching" in log.read_text() or bt.poll() is not None:
-                    break
-                time.sleep(1)
-            stat_ns(target, runs=1)
-        finally:
-            interrupt(bt, 300)
+        subprocess.run(["bpftrace", "-c",
+                        " ".join(stat_run(target, ROOT / "bt.json")),
+                        str(HASHCHAINS)], stdout=f,
+                       stderr=subprocess.STDOUT, check=True, timeout=600)
     out: dict[str, list[int]] = {}
     for name, n in re.findall(r"@mount_chain\[(.*?), (\d+), 1\]",
                               log.read_text()):
